@@ -1,0 +1,584 @@
+//! GenServer: the `gen_server` behaviour — start with a synchronous init,
+//! the receive loop dispatching calls, casts, infos and system messages,
+//! `call` that blocks the caller as OTP's does, and `terminate`.
+//!
+//! Messages look as in OTP: `{:"$gen_call", {pid, ref}, req}`,
+//! `{:"$gen_cast", msg}`, `{:system, {pid, ref}, req}`, replies `{ref, reply}`.
+
+use crate::runtime::{Ctx, EventKind, HookAction, Introspect, KindMask, SpawnOpts, VTime};
+use crate::term::{Atom, Pid, Ref, Term};
+use async_trait::async_trait;
+use std::cell::RefCell;
+use std::rc::Rc;
+
+/// Who a call came from: reply with [`reply`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct From {
+    pub pid: Pid,
+    pub tag: Ref,
+}
+
+impl From {
+    pub fn to_term(&self) -> Term {
+        Term::tuple(vec![Term::Pid(self.pid), Term::Ref(self.tag)])
+    }
+}
+
+/// What `init/1` returned.
+#[derive(Clone, Debug)]
+pub enum Init {
+    Ok,
+    /// `{:ok, state, timeout}`: a `:timeout` info after `ms` of silence.
+    OkTimeout(u64),
+    Ignore,
+    Stop(Term),
+}
+
+/// What `handle_call/3` returned.
+#[derive(Clone, Debug)]
+pub enum CallReply {
+    Reply(Term),
+    ReplyTimeout(Term, u64),
+    /// The callback will reply later with [`reply`].
+    NoReply,
+    NoReplyTimeout(u64),
+    /// `{:stop, reason, reply, state}` (with a reply) or
+    /// `{:stop, reason, state}` (without).
+    Stop(Term, Option<Term>),
+}
+
+/// What `handle_cast/2` and `handle_info/2` returned.
+#[derive(Clone, Debug)]
+pub enum NoReply {
+    Continue,
+    Timeout(u64),
+    Stop(Term),
+}
+
+/// A gen_server callback module. The implementing value is the state.
+#[async_trait(?Send)]
+pub trait GenServer: 'static {
+    /// The module name shown in process info (`"Elixir.Counter"`).
+    fn module(&self) -> &str;
+
+    async fn init(&mut self, _ctx: &Ctx) -> Init {
+        Init::Ok
+    }
+
+    async fn handle_call(&mut self, _ctx: &Ctx, req: Term, _from: From) -> CallReply {
+        CallReply::Stop(Term::tuple(vec![Term::atom("bad_call"), req]), None)
+    }
+
+    async fn handle_cast(&mut self, _ctx: &Ctx, msg: Term) -> NoReply {
+        NoReply::Stop(Term::tuple(vec![Term::atom("bad_cast"), msg]))
+    }
+
+    async fn handle_info(&mut self, _ctx: &Ctx, _msg: Term) -> NoReply {
+        NoReply::Continue
+    }
+
+    async fn terminate(&mut self, _ctx: &Ctx, _reason: &Term) {}
+
+    /// The state as a term, for `:sys.get_state` and the inspector.
+    fn state(&self) -> Term;
+
+    /// The server as `Any`, so that tools can read a known module's state
+    /// with its real type (the supervisor's analytics, say).
+    fn as_any(&self) -> Option<&dyn std::any::Any> {
+        None
+    }
+
+    /// `:sys.replace_state`; refused unless the module supports it.
+    fn replace_state(&mut self, _new: Term) -> Result<(), Term> {
+        Err(Term::atom("not_supported"))
+    }
+}
+
+struct Shared {
+    server: RefCell<Box<dyn GenServer>>,
+    sys_suspended: RefCell<bool>,
+}
+
+impl Introspect for Shared {
+    fn state(&self) -> Result<Term, Term> {
+        match self.server.try_borrow() {
+            Ok(s) => Ok(s.state()),
+            // Busy inside a callback: `sys:get_state` would wait and time out.
+            Err(_) => Err(Term::atom("timeout")),
+        }
+    }
+
+    fn replace_state(&self, new: Term) -> Result<(), Term> {
+        match self.server.try_borrow_mut() {
+            Ok(mut s) => s.replace_state(new),
+            Err(_) => Err(Term::atom("timeout")),
+        }
+    }
+
+    fn sys_suspended(&self) -> bool {
+        *self.sys_suspended.borrow()
+    }
+
+    fn with_any(&self, f: &mut dyn FnMut(&dyn std::any::Any)) -> bool {
+        match self.server.try_borrow() {
+            Ok(s) => match s.as_any() {
+                Some(a) => {
+                    f(a);
+                    true
+                }
+                None => false,
+            },
+            Err(_) => false,
+        }
+    }
+}
+
+/// What `start`/`start_link` returned: `{:ok, pid}`, `:ignore` or
+/// `{:error, reason}`.
+#[derive(Clone, Debug, PartialEq)]
+pub enum StartResult {
+    Ok(Pid),
+    Ignore,
+    Error(Term),
+}
+
+impl StartResult {
+    pub fn to_term(&self) -> Term {
+        match self {
+            StartResult::Ok(p) => Term::ok_tuple(Term::Pid(*p)),
+            StartResult::Ignore => Term::Atom(Atom::IGNORE),
+            StartResult::Error(e) => Term::error_tuple(e.clone()),
+        }
+    }
+}
+
+/// Options for starting a server.
+#[derive(Clone, Debug, Default)]
+pub struct StartOpts {
+    pub name: Option<Atom>,
+    /// The init handshake timeout in ms (`None`: infinity).
+    pub timeout: Option<u64>,
+    pub trap_exit: bool,
+}
+
+/// `gen_server:start_link/3`: spawns, links and waits for `init` to
+/// return, as `proc_lib:start_link` does.
+pub async fn start_link(ctx: &Ctx, server: Box<dyn GenServer>, opts: StartOpts) -> StartResult {
+    start_impl(ctx, server, opts, true).await
+}
+
+/// `gen_server:start/3`: as [`start_link`] without the link.
+pub async fn start(ctx: &Ctx, server: Box<dyn GenServer>, opts: StartOpts) -> StartResult {
+    start_impl(ctx, server, opts, false).await
+}
+
+async fn start_impl(ctx: &Ctx, server: Box<dyn GenServer>, opts: StartOpts, link: bool) -> StartResult {
+    let starter = ctx.pid();
+    let module = server.module().to_string();
+    let spawn_opts = SpawnOpts {
+        link,
+        initial_call: Some(Rc::from(format!("{module}:init/1"))),
+        trap_exit: opts.trap_exit,
+        monitor: false,
+    };
+    let name = opts.name;
+    let pid = ctx.spawn(spawn_opts, move |c| init_it(c, starter, name, server));
+    // proc_lib:sync_start_link: the ack, or the EXIT of a child that died
+    // before acking (seen only when the starter traps exits).
+    let is_ack = move |m: &Term| match m.as_tuple() {
+        Some([Term::Atom(a), Term::Pid(p), _]) if *a == Atom::ACK && *p == pid => true,
+        Some([Term::Atom(a), Term::Pid(p), _]) if *a == Atom::EXIT && *p == pid => true,
+        _ => false,
+    };
+    match ctx.receive_match(is_ack, opts.timeout).await {
+        Some(Term::Tuple(t)) if t[0].is_atom(Atom::EXIT) => StartResult::Error(t[2].clone()),
+        Some(Term::Tuple(t)) => ack_to_result(&t[2]),
+        _ => {
+            // Timed out: kill the child and flush its EXIT, as kill_flush does.
+            ctx.unlink(pid);
+            ctx.exit_signal(pid, Term::Atom(Atom::KILL));
+            StartResult::Error(Term::Atom(Atom::TIMEOUT))
+        }
+    }
+}
+
+fn ack_to_result(t: &Term) -> StartResult {
+    if t.is_atom(Atom::IGNORE) {
+        return StartResult::Ignore;
+    }
+    match t.as_tuple() {
+        Some([ok, Term::Pid(p)]) if ok.is_atom(Atom::OK) => StartResult::Ok(*p),
+        Some([e, r]) if e.is_atom(Atom::ERROR) => StartResult::Error(r.clone()),
+        _ => StartResult::Error(t.clone()),
+    }
+}
+
+fn ack(ctx: &Ctx, starter: Pid, ret: Term) {
+    ctx.send(starter, Term::tuple(vec![Term::Atom(Atom::ACK), Term::Pid(ctx.pid()), ret]));
+}
+
+async fn init_it(ctx: Ctx, starter: Pid, name: Option<Atom>, mut server: Box<dyn GenServer>) -> Term {
+    if let Some(n) = name {
+        if ctx.register(n).is_err() {
+            let existing = ctx.whereis(n).map(Term::Pid).unwrap_or(Term::Atom(Atom::UNDEFINED));
+            let reason = Term::tuple(vec![Term::Atom(Atom::ALREADY_STARTED), existing]);
+            ack(&ctx, starter, Term::error_tuple(reason.clone()));
+            return reason;
+        }
+    }
+    ctx.set_module(server.module());
+    let init_fn: Rc<str> = Rc::from(format!("{}:init/1", server.module()));
+    ctx.set_current_function(&init_fn);
+    let res = ctx.catch(server.init(&ctx)).await;
+    let timeout = match res {
+        Ok(Init::Ok) => None,
+        Ok(Init::OkTimeout(ms)) => Some(ms),
+        Ok(Init::Ignore) => {
+            unregister(&ctx, name);
+            ack(&ctx, starter, Term::Atom(Atom::IGNORE));
+            return Term::Atom(Atom::NORMAL);
+        }
+        Ok(Init::Stop(reason)) => {
+            unregister(&ctx, name);
+            ack(&ctx, starter, Term::error_tuple(reason.clone()));
+            return reason;
+        }
+        Err(reason) => {
+            unregister(&ctx, name);
+            ack(&ctx, starter, Term::error_tuple(reason.clone()));
+            return reason;
+        }
+    };
+    ack(&ctx, starter, Term::ok_tuple(Term::Pid(ctx.pid())));
+    run_loop(ctx, starter, server, timeout).await
+}
+
+fn unregister(ctx: &Ctx, name: Option<Atom>) {
+    if let Some(n) = name {
+        ctx.with(|k| k.unregister(n));
+    }
+}
+
+/// Serves an already initialised server in the current process
+/// (`gen_server:enter_loop`).
+pub async fn enter_loop(ctx: Ctx, parent: Pid, server: Box<dyn GenServer>) -> Term {
+    ctx.set_module(server.module());
+    run_loop(ctx, parent, server, None).await
+}
+
+async fn run_loop(ctx: Ctx, parent: Pid, server: Box<dyn GenServer>, mut timeout: Option<u64>) -> Term {
+    let module = server.module().to_string();
+    let shared = Rc::new(Shared { server: RefCell::new(server), sys_suspended: RefCell::new(false) });
+    ctx.with(|k| {
+        if let Some(p) = k.proc_mut(ctx.pid()) {
+            p.extra_mut().gen_server = true;
+        }
+        k.introspect.insert(ctx.pid(), shared.clone() as Rc<dyn Introspect>);
+    });
+    let loop_fn: Rc<str> = Rc::from("gen_server:loop/7");
+    loop {
+        ctx.set_current_function(&loop_fn);
+        let msg = match ctx.receive_match(|_| true, timeout).await {
+            Some(m) => m,
+            None => Term::Atom(Atom::TIMEOUT),
+        };
+        timeout = None;
+        // System messages and the parent's EXIT are handled by the loop
+        // itself, never by callbacks.
+        if let Some(t) = msg.tagged(Atom::SYSTEM) {
+            if t.len() == 3 {
+                if let Some(from) = parse_from(&t[1]) {
+                    if let Some(reason) = handle_system(&ctx, &shared, from, &t[2], parent).await {
+                        return reason;
+                    }
+                    continue;
+                }
+            }
+        }
+        if let Some(t) = msg.tagged(Atom::EXIT) {
+            if t.len() == 3 && t[1] == Term::Pid(parent) && ctx.peek(|k| k.proc(ctx.pid()).is_some_and(|p| p.trap_exit)) {
+                let reason = t[2].clone();
+                return terminate(&ctx, &shared, &module, reason).await;
+            }
+        }
+        let hook = ctx.peek(|k| k.hooks.get(&ctx.pid()).cloned());
+        if let Some(h) = hook {
+            match h.before(&ctx, &msg) {
+                HookAction::Handle => {}
+                HookAction::Drop => continue,
+                HookAction::Delay(ms) => ctx.sleep(ms).await,
+                HookAction::Pause => {
+                    ctx.with(|k| k.suspend(ctx.pid()));
+                    ctx.yield_now().await;
+                }
+            }
+        }
+        let started = (ctx.now(), ctx.peek(|k| k.proc(ctx.pid()).map(|p| p.reductions).unwrap_or(0)));
+        let (callback, outcome) = dispatch(&ctx, &shared, &module, msg).await;
+        trace_callback(&ctx, &shared, callback, started);
+        match outcome {
+            Outcome::Continue(t) => timeout = t,
+            Outcome::Stop(reason) => return terminate(&ctx, &shared, &module, reason).await,
+            Outcome::Crashed(reason) => return terminate(&ctx, &shared, &module, reason).await,
+            Outcome::Done(reason) => return reason,
+        }
+    }
+}
+
+enum Outcome {
+    Continue(Option<u64>),
+    /// Run `terminate/2`, then exit.
+    Stop(Term),
+    /// An exit inside a callback: `terminate/2` runs too, as OTP's
+    /// try/catch around callbacks makes it.
+    Crashed(Term),
+    /// `terminate/2` already ran: exit with this reason.
+    Done(Term),
+}
+
+async fn dispatch(ctx: &Ctx, shared: &Rc<Shared>, module: &str, msg: Term) -> (Atom, Outcome) {
+    if let Some(t) = msg.tagged(Atom::GEN_CALL) {
+        if t.len() == 3 {
+            if let Some(from) = parse_from(&t[1]) {
+                let f: Rc<str> = Rc::from(format!("{module}:handle_call/3"));
+                ctx.set_current_function(&f);
+                let req = t[2].clone();
+                let res = {
+                    let mut s = shared.server.borrow_mut();
+                    ctx.catch(s.handle_call(ctx, req, from)).await
+                };
+                let outcome = match res {
+                    Ok(CallReply::Reply(r)) => {
+                        reply(ctx, from, r);
+                        Outcome::Continue(None)
+                    }
+                    Ok(CallReply::ReplyTimeout(r, ms)) => {
+                        reply(ctx, from, r);
+                        Outcome::Continue(Some(ms))
+                    }
+                    Ok(CallReply::NoReply) => Outcome::Continue(None),
+                    Ok(CallReply::NoReplyTimeout(ms)) => Outcome::Continue(Some(ms)),
+                    Ok(CallReply::Stop(reason, r)) => {
+                        // OTP runs terminate first, then replies.
+                        let out = terminate_inner(ctx, shared, &reason).await;
+                        if let Some(r) = r {
+                            reply(ctx, from, r);
+                        }
+                        return (Atom::new("handle_call"), Outcome::Done(out));
+                    }
+                    Err(reason) => Outcome::Crashed(reason),
+                };
+                return (Atom::new("handle_call"), outcome);
+            }
+        }
+    }
+    if let Some(t) = msg.tagged(Atom::GEN_CAST) {
+        if t.len() == 2 {
+            let f: Rc<str> = Rc::from(format!("{module}:handle_cast/2"));
+            ctx.set_current_function(&f);
+            let res = {
+                let mut s = shared.server.borrow_mut();
+                ctx.catch(s.handle_cast(ctx, t[1].clone())).await
+            };
+            return (Atom::new("handle_cast"), noreply_outcome(res));
+        }
+    }
+    let f: Rc<str> = Rc::from(format!("{module}:handle_info/2"));
+    ctx.set_current_function(&f);
+    let res = {
+        let mut s = shared.server.borrow_mut();
+        ctx.catch(s.handle_info(ctx, msg)).await
+    };
+    (Atom::new("handle_info"), noreply_outcome(res))
+}
+
+fn noreply_outcome(res: Result<NoReply, Term>) -> Outcome {
+    match res {
+        Ok(NoReply::Continue) => Outcome::Continue(None),
+        Ok(NoReply::Timeout(ms)) => Outcome::Continue(Some(ms)),
+        Ok(NoReply::Stop(r)) => Outcome::Stop(r),
+        Err(r) => Outcome::Crashed(r),
+    }
+}
+
+fn trace_callback(ctx: &Ctx, shared: &Rc<Shared>, callback: Atom, (t0, r0): (VTime, u64)) {
+    if !ctx.wants(KindMask::CALLS) {
+        return;
+    }
+    let reds = ctx.peek(|k| k.proc(ctx.pid()).map(|p| p.reductions).unwrap_or(0)).saturating_sub(r0);
+    let state = shared.server.try_borrow().ok().map(|s| s.state());
+    ctx.emit(EventKind::Callback { pid: ctx.pid(), callback, reductions: reds, took: ctx.now() - t0, state });
+}
+
+/// Runs `terminate/2` and returns the exit reason.
+async fn terminate(ctx: &Ctx, shared: &Rc<Shared>, module: &str, reason: Term) -> Term {
+    let f: Rc<str> = Rc::from(format!("{module}:terminate/2"));
+    ctx.set_current_function(&f);
+    terminate_inner(ctx, shared, &reason).await
+}
+
+async fn terminate_inner(ctx: &Ctx, shared: &Rc<Shared>, reason: &Term) -> Term {
+    let res = {
+        let mut s = shared.server.borrow_mut();
+        ctx.catch(s.terminate(ctx, reason)).await
+    };
+    match res {
+        Ok(()) => reason.clone(),
+        // An exit inside terminate replaces the reason, as in OTP.
+        Err(r) => r,
+    }
+}
+
+/// Handles `{:system, from, req}`. Returns `Some(reason)` when the process
+/// must exit.
+async fn handle_system(ctx: &Ctx, shared: &Rc<Shared>, from: From, req: &Term, parent: Pid) -> Option<Term> {
+    let reply_sys = |r: Term| reply(ctx, from, r);
+    match req {
+        Term::Atom(a) if *a == Atom::GET_STATE => match shared.state() {
+            Ok(s) => reply_sys(s),
+            Err(e) => reply_sys(Term::error_tuple(e)),
+        },
+        Term::Atom(a) if *a == Atom::GET_STATUS => {
+            let s = shared.state().unwrap_or(Term::Atom(Atom::UNDEFINED));
+            let status = if *shared.sys_suspended.borrow() { Atom::SUSPEND } else { Atom::RUNNING };
+            reply_sys(Term::tuple(vec![
+                Term::atom("status"),
+                Term::Pid(ctx.pid()),
+                Term::tuple(vec![Term::atom("module"), Term::atom("gen_server")]),
+                Term::list(vec![Term::Atom(status), Term::Pid(parent), s]),
+            ]));
+        }
+        Term::Atom(a) if *a == Atom::SUSPEND => {
+            *shared.sys_suspended.borrow_mut() = true;
+            reply_sys(Term::ok());
+            // Suspended: only system messages are handled until resume.
+            loop {
+                let is_sys = |m: &Term| m.tagged(Atom::SYSTEM).is_some_and(|t| t.len() == 3);
+                let Some(m) = ctx.receive_match(is_sys, None).await else { continue };
+                let Some(t) = m.tagged(Atom::SYSTEM) else { continue };
+                let Some(f2) = parse_from(&t[1]) else { continue };
+                if t[2].is_atom(Atom::RESUME) {
+                    *shared.sys_suspended.borrow_mut() = false;
+                    reply(ctx, f2, Term::ok());
+                    break;
+                }
+                if t[2].is_atom(Atom::SUSPEND) {
+                    reply(ctx, f2, Term::ok());
+                    continue;
+                }
+                if let Some(r) = Box::pin(handle_system(ctx, shared, f2, &t[2], parent)).await {
+                    return Some(r);
+                }
+            }
+        }
+        Term::Atom(a) if *a == Atom::RESUME => reply_sys(Term::ok()),
+        Term::Tuple(t) if t.len() == 2 && t[0].is_atom(Atom::REPLACE_STATE) => {
+            match shared.replace_state(t[1].clone()) {
+                Ok(()) => reply_sys(shared.state().unwrap_or(Term::Atom(Atom::UNDEFINED))),
+                Err(e) => reply_sys(Term::error_tuple(e)),
+            }
+        }
+        Term::Tuple(t) if t.len() == 2 && t[0].is_atom(Atom::TERMINATE) => {
+            let reason = t[1].clone();
+            let out = terminate_inner(ctx, shared, &reason).await;
+            reply_sys(Term::ok());
+            return Some(out);
+        }
+        other => reply_sys(Term::error_tuple(Term::tuple(vec![Term::atom("unknown_system_msg"), other.clone()]))),
+    }
+    None
+}
+
+fn parse_from(t: &Term) -> Option<From> {
+    match t.as_tuple()? {
+        [Term::Pid(pid), Term::Ref(tag)] => Some(From { pid: *pid, tag: *tag }),
+        _ => None,
+    }
+}
+
+/// `gen_server:reply/2`.
+pub fn reply(ctx: &Ctx, from: From, r: Term) {
+    ctx.send(from.pid, Term::tuple(vec![Term::Ref(from.tag), r]));
+}
+
+/// `gen_server:cast/2`.
+pub fn cast(ctx: &Ctx, to: Pid, msg: Term) {
+    ctx.send(to, Term::tuple(vec![Term::Atom(Atom::GEN_CAST), msg]));
+}
+
+/// A call target: a pid or a registered name.
+#[derive(Clone, Copy, Debug)]
+pub enum Server {
+    Pid(Pid),
+    Name(Atom),
+}
+
+impl Server {
+    fn to_term(self) -> Term {
+        match self {
+            Server::Pid(p) => Term::Pid(p),
+            Server::Name(a) => Term::Atom(a),
+        }
+    }
+}
+
+impl std::convert::From<Pid> for Server {
+    fn from(p: Pid) -> Server {
+        Server::Pid(p)
+    }
+}
+
+/// `gen_server:call/3` with a timeout in ms (`None`: infinity). On failure
+/// the caller exits, as in OTP, with `{reason, {GenServer, :call, [...]}}`.
+pub async fn call(ctx: &Ctx, to: impl Into<Server>, req: Term, timeout: Option<u64>) -> Term {
+    let to = to.into();
+    match try_call(ctx, to, req.clone(), timeout).await {
+        Ok(r) => r,
+        Err(reason) => {
+            let t = timeout.map(|ms| Term::Int(ms as i64)).unwrap_or(Term::Atom(Atom::INFINITY));
+            let mfa = Term::tuple(vec![Term::atom("gen_server"), Term::atom("call"), Term::list(vec![to.to_term(), req, t])]);
+            match ctx.exit(Term::tuple(vec![reason, mfa])).await {}
+        }
+    }
+}
+
+/// `gen_server:call/3` that returns the failure reason instead of exiting:
+/// `timeout`, `noproc`, or the server's exit reason.
+pub async fn try_call(ctx: &Ctx, to: impl Into<Server>, req: Term, timeout: Option<u64>) -> Result<Term, Term> {
+    let pid = match to.into() {
+        Server::Pid(p) => p,
+        Server::Name(n) => ctx.whereis(n).ok_or(Term::Atom(Atom::NOPROC))?,
+    };
+    if pid == ctx.pid() {
+        return Err(Term::Atom(Atom::CALLING_SELF));
+    }
+    let mref = ctx.monitor(pid);
+    ctx.send(pid, Term::tuple(vec![Term::Atom(Atom::GEN_CALL), From { pid: ctx.pid(), tag: mref }.to_term(), req]));
+    wait_reply(ctx, pid, mref, timeout).await
+}
+
+/// `sys:*` request to a gen_server: `{:system, from, req}`.
+pub async fn system_call(ctx: &Ctx, to: Pid, req: Term, timeout: Option<u64>) -> Result<Term, Term> {
+    let mref = ctx.monitor(to);
+    ctx.send(to, Term::tuple(vec![Term::Atom(Atom::SYSTEM), From { pid: ctx.pid(), tag: mref }.to_term(), req]));
+    wait_reply(ctx, to, mref, timeout).await
+}
+
+async fn wait_reply(ctx: &Ctx, pid: Pid, mref: Ref, timeout: Option<u64>) -> Result<Term, Term> {
+    let matches = move |m: &Term| match m.as_tuple() {
+        Some([Term::Ref(r), _]) => *r == mref,
+        Some([d, Term::Ref(r), _, Term::Pid(p), _]) => d.is_atom(Atom::DOWN) && *r == mref && *p == pid,
+        _ => false,
+    };
+    match ctx.receive_match(matches, timeout).await {
+        Some(Term::Tuple(t)) if t.len() == 2 => {
+            ctx.demonitor(mref, true);
+            Ok(t[1].clone())
+        }
+        Some(Term::Tuple(t)) if t.len() == 5 => Err(t[4].clone()),
+        _ => {
+            ctx.demonitor(mref, true);
+            Err(Term::Atom(Atom::TIMEOUT))
+        }
+    }
+}

@@ -1,0 +1,537 @@
+//! The kernel: the process table, signal delivery, timers and the run queue.
+//!
+//! Everything here runs inside one `RefCell` borrow and never calls user
+//! code, with one exception kept visible: selective-receive predicates. The
+//! scheduler loop that polls process bodies lives in `sched.rs` and
+//! releases the borrow around every poll.
+//!
+//! Signal rules follow ERTS: messages and trapped exits go straight into the
+//! receiver's mailbox (so order per sender–receiver pair is FIFO), while a
+//! fatal exit signal is parked on the receiver and handled when the receiver
+//! is next scheduled, as ERTS handles signals in the receiving process.
+
+use crate::runtime::event::{Bus, EventKind, KindMask};
+use crate::runtime::process::{Body, Extra, MonitorEntry, Msg, Proc, Status};
+use crate::runtime::time::{Rng, VTime};
+use crate::runtime::{Introspect, MessageHook};
+use crate::term::{Atom, Pid, Ref, Term};
+use std::collections::{BTreeMap, HashMap, VecDeque};
+use std::rc::Rc;
+
+/// The pid that stands for the world outside the system (the UI, the CLI,
+/// a scenario's step runner when it is not a process). It is never alive.
+pub const WORLD: Pid = Pid(0);
+
+/// Runtime settings fixed at creation.
+#[derive(Clone, Debug)]
+pub struct Config {
+    pub seed: u64,
+    /// Reductions a process may use before it is preempted (BEAM: 4000).
+    pub slice_budget: u64,
+    /// Virtual nanoseconds one reduction costs.
+    pub ns_per_reduction: u64,
+}
+
+impl Default for Config {
+    fn default() -> Config {
+        Config { seed: 0, slice_budget: 4000, ns_per_reduction: 25 }
+    }
+}
+
+/// What a timer does when it fires.
+#[derive(Clone, Debug)]
+pub enum TimerAction {
+    /// Wakes a process waiting in a receive with a timeout or a sleep.
+    Wake { pid: Pid, token: u32 },
+    /// `erlang:send_after`.
+    Send { from: Pid, to: Pid, msg: Term },
+}
+
+/// A handle on a pending timer.
+#[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Debug, Hash)]
+pub struct TimerKey(pub VTime, pub u64);
+
+pub struct Kernel {
+    /// Indexed by pid number; `None` once a process is gone. Pid numbers are
+    /// never reused, so a stale pid finds `None`, never a stranger.
+    pub(crate) procs: Vec<Option<Box<Proc>>>,
+    pub(crate) names: HashMap<Atom, Pid>,
+    pub(crate) run_queue: VecDeque<Pid>,
+    pub(crate) timers: BTreeMap<TimerKey, TimerAction>,
+    timer_seq: u64,
+    pub(crate) now: VTime,
+    pub rng: Rng,
+    next_ref: u64,
+    pub bus: Bus,
+    pub cfg: Config,
+    /// Reductions used in the current slice.
+    pub(crate) slice_reds: u64,
+    pub(crate) current: Option<Pid>,
+    live: usize,
+    /// Bodies of dead processes, dropped by the scheduler outside the
+    /// kernel borrow (their destructors may touch the kernel).
+    pub(crate) graveyard: Vec<Body>,
+    pub(crate) total_reductions: u64,
+    pub(crate) total_messages: u64,
+    pub(crate) total_spawned: u64,
+    pub(crate) total_exited: u64,
+    /// Behaviour state readers, installed by behaviour loops (GenServer).
+    pub introspect: BTreeMap<Pid, Rc<dyn Introspect>>,
+    /// Message hooks (probes) by process.
+    pub hooks: BTreeMap<Pid, Rc<dyn MessageHook>>,
+}
+
+impl Kernel {
+    pub fn new(cfg: Config) -> Kernel {
+        Kernel {
+            procs: vec![None],
+            names: HashMap::new(),
+            run_queue: VecDeque::new(),
+            timers: BTreeMap::new(),
+            timer_seq: 0,
+            now: VTime::ZERO,
+            rng: Rng::new(cfg.seed),
+            next_ref: 1,
+            bus: Bus::default(),
+            cfg,
+            slice_reds: 0,
+            current: None,
+            live: 0,
+            graveyard: Vec::new(),
+            total_reductions: 0,
+            total_messages: 0,
+            total_spawned: 0,
+            total_exited: 0,
+            introspect: BTreeMap::new(),
+            hooks: BTreeMap::new(),
+        }
+    }
+
+    pub fn now(&self) -> VTime {
+        self.now
+    }
+
+    pub fn live_count(&self) -> usize {
+        self.live
+    }
+
+    pub fn proc(&self, pid: Pid) -> Option<&Proc> {
+        self.procs.get(pid.0 as usize)?.as_deref().filter(|p| p.is_alive())
+    }
+
+    pub fn proc_mut(&mut self, pid: Pid) -> Option<&mut Proc> {
+        self.procs.get_mut(pid.0 as usize)?.as_deref_mut().filter(|p| p.is_alive())
+    }
+
+    pub fn is_alive(&self, pid: Pid) -> bool {
+        self.proc(pid).is_some()
+    }
+
+    /// Live pids in pid order.
+    pub fn pids(&self) -> impl Iterator<Item = Pid> + '_ {
+        self.procs.iter().flatten().filter(|p| p.is_alive()).map(|p| p.pid)
+    }
+
+    pub fn make_ref(&mut self) -> Ref {
+        let r = Ref(self.next_ref);
+        self.next_ref += 1;
+        r
+    }
+
+    #[inline]
+    pub fn emit(&mut self, kind: EventKind) {
+        let at = self.now;
+        self.bus.emit(at, kind);
+    }
+
+    /// Charges `n` reductions to the running process and advances time.
+    #[inline]
+    pub fn charge(&mut self, pid: Pid, n: u64) {
+        self.slice_reds += n;
+        self.total_reductions += n;
+        self.now = self.now + VTime(n * self.cfg.ns_per_reduction);
+        if let Some(Some(p)) = self.procs.get_mut(pid.0 as usize) {
+            p.reductions += n;
+        }
+    }
+
+    pub fn budget_left(&self) -> bool {
+        self.slice_reds < self.cfg.slice_budget
+    }
+
+    /// Puts a process in the run queue unless it is already there.
+    pub(crate) fn enqueue(&mut self, pid: Pid) {
+        if let Some(Some(p)) = self.procs.get_mut(pid.0 as usize) {
+            if !p.queued {
+                p.queued = true;
+                self.run_queue.push_back(pid);
+            }
+        }
+    }
+
+    /// Makes a waiting process runnable (unless suspended).
+    fn wake(&mut self, pid: Pid) {
+        let Some(p) = self.proc_mut(pid) else { return };
+        if p.status == Status::Waiting {
+            p.status = Status::Runnable;
+            if p.suspended == 0 {
+                self.enqueue(pid);
+            }
+        }
+    }
+
+    // ------------------------------------------------------------------
+    // Spawning
+
+    pub fn spawn_proc(&mut self, parent: Option<Pid>, initial_call: Rc<str>, body: Body) -> Pid {
+        let pid = Pid(self.procs.len() as u32);
+        let mut p = Box::new(Proc::new(pid));
+        p.body = Some(body);
+        let mut extra = Extra { spawned_at: self.now, initial_call: Some(initial_call.clone()), ..Default::default() };
+        if let Some(parent) = parent {
+            extra.parent = Some(parent);
+            if let Some(pp) = self.proc(parent) {
+                let mut anc = vec![parent];
+                if let Some(e) = pp.extra() {
+                    anc.extend(e.ancestors.iter().copied().take(15));
+                }
+                extra.ancestors = anc;
+                extra.token = pp.extra().and_then(|e| e.token);
+            }
+        }
+        p.extra = Some(Box::new(extra));
+        self.procs.push(Some(p));
+        self.live += 1;
+        self.total_spawned += 1;
+        if self.bus.wants(KindMask::PROCS, pid) {
+            self.emit(EventKind::Spawn { pid, parent, initial_call });
+        }
+        self.enqueue(pid);
+        pid
+    }
+
+    // ------------------------------------------------------------------
+    // Messages
+
+    /// Puts `msg` in `to`'s mailbox. A message to a dead process is dropped,
+    /// as in Erlang. `from` is `None` for messages from outside.
+    pub fn deliver(&mut self, from: Option<Pid>, to: Pid, msg: Term) {
+        let token = from.and_then(|f| self.proc(f)).and_then(|p| p.extra()).and_then(|e| e.token);
+        self.deliver_with_token(from, to, msg, token)
+    }
+
+    pub fn deliver_with_token(&mut self, from: Option<Pid>, to: Pid, msg: Term, token: Option<u64>) {
+        self.total_messages += 1;
+        if let Some(f) = from {
+            if let Some(p) = self.procs.get_mut(f.0 as usize).and_then(|p| p.as_deref_mut()) {
+                p.msgs_out += 1;
+            }
+        }
+        let alive = self.is_alive(to);
+        let traced = self.bus.wants(KindMask::SEND, to) || from.is_some_and(|f| self.bus.wants(KindMask::SEND, f));
+        if traced || token.is_some() {
+            self.emit(EventKind::Send { from, to, msg: msg.clone(), token, dropped: !alive });
+        }
+        if !alive {
+            return;
+        }
+        if let Some(p) = self.proc_mut(to) {
+            p.mailbox.push_back(Msg { term: msg, token: token.unwrap_or(0) });
+            p.msgs_in += 1;
+        }
+        self.wake(to);
+    }
+
+    // ------------------------------------------------------------------
+    // Links, monitors, exit signals
+
+    /// Links `a` and `b`. Linking to a dead process sends `a` an exit
+    /// signal with reason `noproc`, as `link/1` does.
+    pub fn link(&mut self, a: Pid, b: Pid) {
+        if a == b {
+            return;
+        }
+        if !self.is_alive(b) {
+            self.exit_signal(b, a, Term::Atom(Atom::NOPROC), true);
+            return;
+        }
+        let mut new = false;
+        if let Some(p) = self.proc_mut(a) {
+            new = p.links.insert(b);
+        }
+        if let Some(p) = self.proc_mut(b) {
+            p.links.insert(a);
+        }
+        if new && self.bus.wants(KindMask::PROCS, a) {
+            self.emit(EventKind::Link { a, b });
+        }
+    }
+
+    pub fn unlink(&mut self, a: Pid, b: Pid) {
+        let mut had = false;
+        if let Some(p) = self.proc_mut(a) {
+            had = p.links.remove(&b);
+        }
+        if let Some(p) = self.proc_mut(b) {
+            p.links.remove(&a);
+        }
+        if had && self.bus.wants(KindMask::PROCS, a) {
+            self.emit(EventKind::Unlink { a, b });
+        }
+    }
+
+    /// `watcher` monitors `target`. A dead target gets an immediate
+    /// `{:DOWN, ref, :process, pid, :noproc}`.
+    pub fn monitor(&mut self, watcher: Pid, target: Pid) -> Ref {
+        let mref = self.make_ref();
+        if !self.is_alive(target) {
+            let down = down_msg(mref, target, Term::Atom(Atom::NOPROC));
+            self.deliver(None, watcher, down);
+            return mref;
+        }
+        if let Some(p) = self.proc_mut(watcher) {
+            p.monitors.push(MonitorEntry { mref, other: target });
+        }
+        if let Some(p) = self.proc_mut(target) {
+            p.monitored_by.push(MonitorEntry { mref, other: watcher });
+        }
+        if self.bus.wants(KindMask::PROCS, watcher) {
+            self.emit(EventKind::Monitor { watcher, target, mref });
+        }
+        mref
+    }
+
+    /// Removes a monitor; with `flush`, also any DOWN it already delivered.
+    /// Returns whether the monitor was still active.
+    pub fn demonitor(&mut self, watcher: Pid, mref: Ref, flush: bool) -> bool {
+        let mut target = None;
+        if let Some(p) = self.proc_mut(watcher) {
+            if let Some(i) = p.monitors.iter().position(|m| m.mref == mref) {
+                target = Some(p.monitors.remove(i).other);
+            }
+            if flush {
+                p.mailbox.retain(|m| !is_down_for(&m.term, mref));
+            }
+        }
+        if let Some(t) = target {
+            if let Some(p) = self.proc_mut(t) {
+                p.monitored_by.retain(|m| m.mref != mref);
+            }
+            if self.bus.wants(KindMask::PROCS, watcher) {
+                self.emit(EventKind::Demonitor { watcher, target: t, mref });
+            }
+        }
+        target.is_some()
+    }
+
+    /// Sends an exit signal, by `exit/2` (`link == false`) or through a link.
+    pub fn exit_signal(&mut self, from: Pid, to: Pid, reason: Term, link: bool) {
+        if !self.is_alive(to) {
+            return;
+        }
+        if self.bus.wants(KindMask::PROCS, to) {
+            self.emit(EventKind::ExitSignal { from, to, reason: reason.clone(), link });
+        }
+        let Some(p) = self.proc_mut(to) else { return };
+        if !link && reason.is_atom(Atom::KILL) {
+            self.set_pending_exit(to, Term::Atom(Atom::KILLED));
+        } else if p.trap_exit {
+            let msg = Term::tuple(vec![Term::Atom(Atom::EXIT), Term::Pid(from), reason]);
+            self.deliver(Some(from).filter(|f| *f != WORLD), to, msg);
+        } else if reason.is_atom(Atom::NORMAL) {
+            if !link && from == to {
+                self.set_pending_exit(to, reason);
+            }
+        } else {
+            self.set_pending_exit(to, reason);
+        }
+    }
+
+    fn set_pending_exit(&mut self, pid: Pid, reason: Term) {
+        let Some(p) = self.proc_mut(pid) else { return };
+        if p.pending_exit.is_none() {
+            p.pending_exit = Some(reason);
+        }
+        // A fatal signal is handled even by a suspended process.
+        if p.status != Status::Running {
+            self.enqueue(pid);
+        }
+    }
+
+    /// The process is dead: tell its links and monitors, free its name and
+    /// its slot. Links are handled before monitors, as ERTS does.
+    pub fn terminate(&mut self, pid: Pid, reason: Term) {
+        let Some(slot) = self.procs.get_mut(pid.0 as usize) else { return };
+        let Some(mut p) = slot.take() else { return };
+        if !p.is_alive() {
+            *slot = Some(p);
+            return;
+        }
+        p.status = Status::Exiting;
+        self.live -= 1;
+        self.total_exited += 1;
+        if let Some(body) = p.body.take() {
+            self.graveyard.push(body);
+        }
+        if let Some(name) = p.name() {
+            self.names.remove(&name);
+        }
+        self.introspect.remove(&pid);
+        self.hooks.remove(&pid);
+        if self.bus.wants(KindMask::PROCS, pid) {
+            self.emit(EventKind::Exit { pid, reason: reason.clone() });
+        }
+        for m in &p.monitors {
+            if let Some(t) = self.proc_mut(m.other) {
+                t.monitored_by.retain(|x| x.mref != m.mref);
+            }
+        }
+        for other in std::mem::take(&mut p.links) {
+            if let Some(o) = self.proc_mut(other) {
+                o.links.remove(&pid);
+            }
+            self.exit_signal(pid, other, reason.clone(), true);
+        }
+        for m in std::mem::take(&mut p.monitored_by) {
+            if let Some(w) = self.proc_mut(m.other) {
+                w.monitors.retain(|x| x.mref != m.mref);
+            }
+            self.deliver(None, m.other, down_msg(m.mref, pid, reason.clone()));
+        }
+        // The slot stays empty: the pid is never reused.
+        drop(p.mailbox);
+    }
+
+    // ------------------------------------------------------------------
+    // Timers
+
+    pub fn add_timer(&mut self, at: VTime, action: TimerAction) -> TimerKey {
+        let key = TimerKey(at, self.timer_seq);
+        self.timer_seq += 1;
+        self.timers.insert(key, action);
+        key
+    }
+
+    pub fn cancel_timer(&mut self, key: TimerKey) -> Option<VTime> {
+        self.timers.remove(&key).map(|_| key.0)
+    }
+
+    pub fn next_timer(&self) -> Option<VTime> {
+        self.timers.keys().next().map(|k| k.0)
+    }
+
+    /// Fires every timer due at or before now, in (time, creation) order.
+    pub fn fire_due_timers(&mut self) {
+        while let Some((&key, _)) = self.timers.iter().next() {
+            if key.0 > self.now {
+                break;
+            }
+            let Some(action) = self.timers.remove(&key) else { break };
+            match action {
+                TimerAction::Wake { pid, token } => {
+                    if let Some(p) = self.proc_mut(pid) {
+                        if p.status == Status::Waiting && p.wait_token == token {
+                            p.timed_out = true;
+                            self.wake(pid);
+                        }
+                    }
+                }
+                TimerAction::Send { from, to, msg } => {
+                    self.deliver(Some(from).filter(|f| *f != WORLD), to, msg);
+                }
+            }
+        }
+    }
+
+    // ------------------------------------------------------------------
+    // Names
+
+    pub fn register(&mut self, pid: Pid, name: Atom) -> Result<(), Term> {
+        if name.is_atom_undefined() {
+            return Err(Term::Atom(Atom::BADARG));
+        }
+        if self.names.contains_key(&name) {
+            return Err(Term::Atom(Atom::BADARG));
+        }
+        let Some(p) = self.proc_mut(pid) else { return Err(Term::Atom(Atom::BADARG)) };
+        if p.name().is_some() {
+            return Err(Term::Atom(Atom::BADARG));
+        }
+        p.extra_mut().name = Some(name);
+        self.names.insert(name, pid);
+        if self.bus.wants(KindMask::PROCS, pid) {
+            self.emit(EventKind::Register { pid, name });
+        }
+        Ok(())
+    }
+
+    pub fn unregister(&mut self, name: Atom) -> bool {
+        let Some(pid) = self.names.remove(&name) else { return false };
+        if let Some(p) = self.proc_mut(pid) {
+            p.extra_mut().name = None;
+        }
+        if self.bus.wants(KindMask::PROCS, pid) {
+            self.emit(EventKind::Unregister { pid, name });
+        }
+        true
+    }
+
+    pub fn whereis(&self, name: Atom) -> Option<Pid> {
+        self.names.get(&name).copied()
+    }
+
+    // ------------------------------------------------------------------
+    // Suspension
+
+    /// `erlang:suspend_process/1`. Returns false for a dead process.
+    pub fn suspend(&mut self, pid: Pid) -> bool {
+        let Some(p) = self.proc_mut(pid) else { return false };
+        p.suspended += 1;
+        if p.suspended == 1 && self.bus.wants(KindMask::CONTROL, pid) {
+            self.emit(EventKind::Suspend { pid });
+        }
+        true
+    }
+
+    /// `erlang:resume_process/1`. Returns false when dead or not suspended.
+    pub fn resume(&mut self, pid: Pid) -> bool {
+        let Some(p) = self.proc_mut(pid) else { return false };
+        if p.suspended == 0 {
+            return false;
+        }
+        p.suspended -= 1;
+        let wake = p.suspended == 0 && p.status == Status::Runnable;
+        if p.suspended == 0 && self.bus.wants(KindMask::CONTROL, pid) {
+            self.emit(EventKind::Resume { pid });
+        }
+        if wake {
+            self.enqueue(pid);
+        }
+        true
+    }
+
+    pub fn set_trap_exit(&mut self, pid: Pid, on: bool) -> bool {
+        let Some(p) = self.proc_mut(pid) else { return false };
+        let old = p.trap_exit;
+        p.trap_exit = on;
+        if old != on && self.bus.wants(KindMask::CONTROL, pid) {
+            self.emit(EventKind::TrapExit { pid, on });
+        }
+        old
+    }
+}
+
+impl Atom {
+    fn is_atom_undefined(&self) -> bool {
+        *self == Atom::UNDEFINED
+    }
+}
+
+/// `{:DOWN, ref, :process, pid, reason}`
+pub fn down_msg(mref: Ref, pid: Pid, reason: Term) -> Term {
+    Term::tuple(vec![Term::Atom(Atom::DOWN), Term::Ref(mref), Term::Atom(Atom::PROCESS), Term::Pid(pid), reason])
+}
+
+fn is_down_for(m: &Term, mref: Ref) -> bool {
+    matches!(m.tagged(Atom::DOWN), Some(t) if t.len() == 5 && matches!(t[1], Term::Ref(r) if r == mref))
+}

@@ -1,0 +1,140 @@
+//! One process's record in the kernel's table: mailbox, links, monitors,
+//! flags, counters and its body (an async task).
+//!
+//! Rarely used fields live in a boxed [`Extra`] so that an idle process
+//! stays small (the benchmark target is under 512 bytes each).
+
+use crate::runtime::time::VTime;
+use crate::term::{Atom, Pid, Ref, Term};
+use serde::Serialize;
+use std::collections::{BTreeSet, VecDeque};
+use std::future::Future;
+use std::pin::Pin;
+use std::rc::Rc;
+
+/// A process body: an async task that ends with the exit reason.
+pub type Body = Pin<Box<dyn Future<Output = Term>>>;
+
+/// Where a process is in its life.
+#[derive(Clone, Copy, PartialEq, Eq, Debug, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Status {
+    /// In the run queue.
+    Runnable,
+    /// Being polled right now.
+    Running,
+    /// Blocked in a receive or a sleep.
+    Waiting,
+    /// Dead, its exit being handled.
+    Exiting,
+}
+
+/// A message in a mailbox, with the flow token it carries (0: none).
+#[derive(Clone, Debug)]
+pub struct Msg {
+    pub term: Term,
+    pub token: u64,
+}
+
+/// A monitor this process holds on another (or that another holds on it).
+#[derive(Clone, Copy, Debug)]
+pub struct MonitorEntry {
+    pub mref: Ref,
+    pub other: Pid,
+}
+
+pub struct Proc {
+    pub pid: Pid,
+    pub status: Status,
+    /// In the run queue already (so it is never queued twice).
+    pub queued: bool,
+    /// `erlang:suspend_process` count: not polled while above zero.
+    pub suspended: u32,
+    pub trap_exit: bool,
+    pub mailbox: VecDeque<Msg>,
+    pub links: BTreeSet<Pid>,
+    /// Monitors this process holds (it is the watcher).
+    pub monitors: Vec<MonitorEntry>,
+    /// Monitors others hold on this process.
+    pub monitored_by: Vec<MonitorEntry>,
+    /// A fatal exit signal waiting to be handled when the process is next
+    /// scheduled (signals are handled by the receiver, as in ERTS).
+    pub pending_exit: Option<Term>,
+    /// An exit caught by an enclosing `Ctx::catch`.
+    pub caught_exit: Option<Term>,
+    pub catch_depth: u32,
+    /// Bumped whenever a wait ends, so stale timer wake-ups are ignored.
+    pub wait_token: u32,
+    pub timed_out: bool,
+    pub reductions: u64,
+    pub msgs_in: u64,
+    pub msgs_out: u64,
+    pub body: Option<Body>,
+    pub extra: Option<Box<Extra>>,
+}
+
+/// The rarely used part of a process record.
+#[derive(Default)]
+pub struct Extra {
+    pub name: Option<Atom>,
+    pub parent: Option<Pid>,
+    pub ancestors: Vec<Pid>,
+    pub initial_call: Option<Rc<str>>,
+    pub current_function: Option<Rc<str>>,
+    /// The behaviour module, for `find_processes_by_module`.
+    pub module: Option<Rc<str>>,
+    pub dictionary: Vec<(Term, Term)>,
+    pub spawned_at: VTime,
+    /// The message-flow token this process carries, like seq_trace.
+    pub token: Option<u64>,
+    /// Set by the GenServer loop: the server's state is readable.
+    pub gen_server: bool,
+    /// Set by the Supervisor: this process is a supervisor.
+    pub supervisor: bool,
+}
+
+impl Proc {
+    pub fn new(pid: Pid) -> Proc {
+        Proc {
+            pid,
+            status: Status::Runnable,
+            queued: false,
+            suspended: 0,
+            trap_exit: false,
+            mailbox: VecDeque::new(),
+            links: BTreeSet::new(),
+            monitors: Vec::new(),
+            monitored_by: Vec::new(),
+            pending_exit: None,
+            caught_exit: None,
+            catch_depth: 0,
+            wait_token: 0,
+            timed_out: false,
+            reductions: 0,
+            msgs_in: 0,
+            msgs_out: 0,
+            body: None,
+            extra: None,
+        }
+    }
+
+    pub fn extra(&self) -> Option<&Extra> {
+        self.extra.as_deref()
+    }
+
+    pub fn extra_mut(&mut self) -> &mut Extra {
+        self.extra.get_or_insert_with(Default::default)
+    }
+
+    pub fn name(&self) -> Option<Atom> {
+        self.extra().and_then(|e| e.name)
+    }
+
+    pub fn parent(&self) -> Option<Pid> {
+        self.extra().and_then(|e| e.parent)
+    }
+
+    pub fn is_alive(&self) -> bool {
+        self.status != Status::Exiting
+    }
+}
