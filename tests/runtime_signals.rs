@@ -535,3 +535,51 @@ fn pids_are_never_reused() {
     assert!(s.rt.info(a).is_none());
     assert!(s.rt.apply(Command::Send { to: a, msg: atom("x") }).is_err());
 }
+
+#[test]
+fn a_receive_timeout_survives_a_non_matching_wakeup() {
+    // Regression: a non-matching message made the waiting process runnable;
+    // the timer then fired before it was polled (here: it was suspended)
+    // and was ignored, so the receive waited forever.
+    let mut s = Sys::new(17);
+    let out = Rc::new(RefCell::new(None));
+    let o = out.clone();
+    let p = s.rt.spawn(SpawnOpts::default(), move |ctx| async move {
+        let got = ctx.receive_match(|m| *m == Term::atom("wanted"), Some(10)).await;
+        *o.borrow_mut() = Some(got);
+        Term::atom("normal")
+    });
+    s.rt.run_until_idle(1000);
+    s.rt.apply(Command::Suspend { pid: p }).unwrap();
+    s.send(p, atom("other"));
+    s.rt.run_for(VTime::from_ms(20));
+    s.rt.apply(Command::Resume { pid: p }).unwrap();
+    s.settle();
+    assert_eq!(*out.borrow(), Some(None), "the receive timed out");
+    assert_eq!(s.exit_reason(p), Some(atom("normal")));
+}
+
+#[test]
+fn trace_flags_die_with_the_process() {
+    let mut s = Sys::new(18);
+    let p = s.exits_on_message(atom("normal"));
+    s.rt.apply(Command::Trace { pid: p, kinds: u32::MAX }).unwrap();
+    s.send(p, atom("go"));
+    s.settle();
+    assert_eq!(s.rt.bus(|b| b.trace_flags(p)), otpsim::runtime::KindMask::NONE);
+}
+
+#[test]
+fn a_dead_wait_leaves_no_timer_behind() {
+    let mut s = Sys::new(19);
+    let p = s.rt.spawn(SpawnOpts::default(), |ctx| async move {
+        ctx.receive_timeout(60_000).await;
+        Term::atom("normal")
+    });
+    s.rt.run_until_idle(1000);
+    s.rt.apply(Command::Exit { pid: p, reason: atom("kill") }).unwrap();
+    s.settle();
+    // Had the minute-long timer stayed, settling would have jumped there.
+    assert!(s.rt.now() < VTime::from_ms(1), "{:?}", s.rt.now());
+    assert!(s.rt.kernel_ref().next_timer().is_none());
+}

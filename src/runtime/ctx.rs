@@ -441,12 +441,30 @@ impl<F: FnMut(&Term) -> bool + Unpin> Future for Recv<'_, F> {
         p.status = Status::Waiting;
         if !this.started {
             this.started = true;
+            // A fresh token for this wait: a timer left over from a wait
+            // that never finished (a receive dropped mid-way) cannot end it.
+            p.wait_token = p.wait_token.wrapping_add(1);
+            p.timed_out = false;
             if let Some(at) = deadline {
                 let token = p.wait_token;
                 this.timer = Some(k.add_timer(at, TimerAction::Wake { pid, token }));
             }
         }
         Poll::Pending
+    }
+}
+
+impl<F> Drop for Recv<'_, F> {
+    /// A receive dropped before it finished (its process died, or an
+    /// enclosing catch ended it) cancels its timer, so that dead waits do
+    /// not pile up in the timer table. The scheduler drops bodies outside
+    /// the kernel borrow; `try_borrow_mut` keeps any other case safe.
+    fn drop(&mut self) {
+        if let Some(t) = self.timer.take() {
+            if let Ok(mut k) = self.ctx.k.try_borrow_mut() {
+                k.cancel_timer(t);
+            }
+        }
     }
 }
 

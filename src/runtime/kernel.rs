@@ -398,6 +398,9 @@ impl Kernel {
             }
             self.deliver(None, m.other, down_msg(m.mref, pid, reason.clone()));
         }
+        // Trace flags die with the process, as `erlang:trace` flags do;
+        // left behind they would keep a dead pid in the bus forever.
+        self.bus.forget(pid);
         // The slot stays empty: the pid is never reused.
         drop(p.mailbox);
     }
@@ -429,8 +432,14 @@ impl Kernel {
             let Some(action) = self.timers.remove(&key) else { break };
             match action {
                 TimerAction::Wake { pid, token } => {
+                    // The token says whether the same wait is still in
+                    // progress. Its status may be Runnable rather than
+                    // Waiting: a message that the receive does not match
+                    // woke it, and it has not been polled yet (it is queued,
+                    // or suspended). The timeout must still count, or the
+                    // receive would go back to waiting with no timer left.
                     if let Some(p) = self.proc_mut(pid) {
-                        if p.status == Status::Waiting && p.wait_token == token {
+                        if p.wait_token == token {
                             p.timed_out = true;
                             self.wake(pid);
                         }
