@@ -306,16 +306,14 @@ impl Kernel {
     pub fn demonitor(&mut self, watcher: Pid, mref: Ref, flush: bool) -> bool {
         let mut target = None;
         if let Some(p) = self.proc_mut(watcher) {
-            if let Some(i) = p.monitors.iter().position(|m| m.mref == mref) {
-                target = Some(p.monitors.remove(i).other);
-            }
+            target = p.monitors.remove(mref).map(|m| m.other);
             if flush {
                 p.mailbox.retain(|m| !is_down_for(&m.term, mref));
             }
         }
         if let Some(t) = target {
             if let Some(p) = self.proc_mut(t) {
-                p.monitored_by.retain(|m| m.mref != mref);
+                p.monitored_by.remove(mref);
             }
             if self.bus.wants(KindMask::PROCS, watcher) {
                 self.emit(EventKind::Demonitor { watcher, target: t, mref });
@@ -383,7 +381,7 @@ impl Kernel {
         }
         for m in &p.monitors {
             if let Some(t) = self.proc_mut(m.other) {
-                t.monitored_by.retain(|x| x.mref != m.mref);
+                t.monitored_by.remove(m.mref);
             }
         }
         for other in std::mem::take(&mut p.links) {
@@ -394,7 +392,7 @@ impl Kernel {
         }
         for m in std::mem::take(&mut p.monitored_by) {
             if let Some(w) = self.proc_mut(m.other) {
-                w.monitors.retain(|x| x.mref != m.mref);
+                w.monitors.remove(m.mref);
             }
             self.deliver(None, m.other, down_msg(m.mref, pid, reason.clone()));
         }
