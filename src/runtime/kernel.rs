@@ -196,7 +196,7 @@ impl Kernel {
                     anc.extend(e.ancestors.iter().copied().take(15));
                 }
                 extra.ancestors = anc;
-                extra.token = pp.extra().and_then(|e| e.token);
+                p.token = pp.token;
             }
         }
         p.extra = Some(Box::new(extra));
@@ -216,30 +216,70 @@ impl Kernel {
     /// Puts `msg` in `to`'s mailbox. A message to a dead process is dropped,
     /// as in Erlang. `from` is `None` for messages from outside.
     pub fn deliver(&mut self, from: Option<Pid>, to: Pid, msg: Term) {
-        let token = from.and_then(|f| self.proc(f)).and_then(|p| p.extra()).and_then(|e| e.token);
-        self.deliver_with_token(from, to, msg, token)
+        let token = from.and_then(|f| self.proc(f)).map_or(0, |p| p.token);
+        self.deliver_with_token(from, to, msg, (token != 0).then_some(token))
     }
 
     pub fn deliver_with_token(&mut self, from: Option<Pid>, to: Pid, msg: Term, token: Option<u64>) {
         self.total_messages += 1;
         if let Some(f) = from {
-            if let Some(p) = self.procs.get_mut(f.0 as usize).and_then(|p| p.as_deref_mut()) {
+            if let Some(Some(p)) = self.procs.get_mut(f.0 as usize) {
                 p.msgs_out += 1;
             }
         }
-        let alive = self.is_alive(to);
+        self.push_message(from, to, msg, token.unwrap_or(0));
+    }
+
+    /// `Pid ! Msg` from the running process `from`: the hot path of every
+    /// hop, so the sender's record is visited once for the reduction, the
+    /// counter and its flow token.
+    #[inline]
+    pub(crate) fn send_from(&mut self, from: Pid, to: Pid, msg: Term) {
+        self.slice_reds += 1;
+        self.total_reductions += 1;
+        self.now = self.now + VTime(self.cfg.ns_per_reduction);
+        self.total_messages += 1;
+        let mut token = 0;
+        if let Some(Some(p)) = self.procs.get_mut(from.0 as usize) {
+            p.reductions += 1;
+            p.msgs_out += 1;
+            token = p.token;
+        }
+        self.push_message(Some(from), to, msg, token);
+    }
+
+    /// The mailbox half of a send: trace, enqueue, wake.
+    #[inline]
+    fn push_message(&mut self, from: Option<Pid>, to: Pid, msg: Term, token: u64) {
         let traced = self.bus.wants(KindMask::SEND, to) || from.is_some_and(|f| self.bus.wants(KindMask::SEND, f));
-        if traced || token.is_some() {
-            self.emit(EventKind::Send { from, to, msg: msg.clone(), token, dropped: !alive });
-        }
-        if !alive {
+        let slot = self.procs.get_mut(to.0 as usize).and_then(|p| p.as_deref_mut()).filter(|p| p.is_alive());
+        let Some(p) = slot else {
+            if traced || token != 0 {
+                let token = (token != 0).then_some(token);
+                self.emit(EventKind::Send { from, to, msg, token, dropped: true });
+            }
             return;
+        };
+        let event_msg = (traced || token != 0).then(|| msg.clone());
+        p.mailbox.push_back(Msg { term: msg, token });
+        p.msgs_in += 1;
+        // Wake a waiting receiver (a suspended one stays out of the queue
+        // until resumed).
+        let mut queue = false;
+        if p.status == Status::Waiting {
+            p.status = Status::Runnable;
+            if p.suspended == 0 && !p.queued {
+                p.queued = true;
+                queue = true;
+            }
         }
-        if let Some(p) = self.proc_mut(to) {
-            p.mailbox.push_back(Msg { term: msg, token: token.unwrap_or(0) });
-            p.msgs_in += 1;
+        if queue {
+            self.run_queue.push_back(to);
         }
-        self.wake(to);
+        if let Some(msg) = event_msg {
+            let token = (token != 0).then_some(token);
+            self.emit(EventKind::Send { from, to, msg, token, dropped: false });
+        }
     }
 
     // ------------------------------------------------------------------

@@ -12,6 +12,9 @@ use std::future::Future;
 use std::pin::Pin;
 use std::rc::Rc;
 
+/// Iterator over a [`MonitorList`].
+pub type MonitorIter<'a> = std::iter::Flatten<std::option::IntoIter<std::collections::vec_deque::Iter<'a, MonitorEntry>>>;
+
 /// A process body: an async task that ends with the exit reason.
 pub type Body = Pin<Box<dyn Future<Output = Term>>>;
 
@@ -50,58 +53,72 @@ pub struct MonitorEntry {
 /// monitor is found by binary search. A deque makes removal at either end
 /// O(1): a process that monitors many short-lived ones (a pool, the spawn
 /// benchmark's 100,000 children) sees them go roughly oldest first, which
-/// a plain vector would turn into quadratic shifting.
+/// a plain vector would turn into quadratic shifting. The deque is boxed
+/// on first use, so that the many processes that never monitor (or are
+/// never monitored) pay one word for it.
 #[derive(Clone, Debug, Default)]
-pub struct MonitorList(VecDeque<MonitorEntry>);
+pub struct MonitorList(Option<Box<VecDeque<MonitorEntry>>>);
 
 impl MonitorList {
     pub fn push(&mut self, e: MonitorEntry) {
-        match self.0.back() {
+        let q = self.0.get_or_insert_with(Default::default);
+        match q.back() {
             Some(last) if last.mref > e.mref => {
-                let i = self.0.partition_point(|m| m.mref < e.mref);
-                self.0.insert(i, e);
+                let i = q.partition_point(|m| m.mref < e.mref);
+                q.insert(i, e);
             }
-            _ => self.0.push_back(e),
+            _ => q.push_back(e),
         }
     }
 
     /// Removes the monitor with this reference, if present.
     pub fn remove(&mut self, mref: Ref) -> Option<MonitorEntry> {
-        let i = self.0.binary_search_by(|m| m.mref.cmp(&mref)).ok()?;
-        self.0.remove(i)
+        let q = self.0.as_mut()?;
+        // The newest is the likeliest to go (a call's monitor), then the oldest.
+        if q.back().is_some_and(|m| m.mref == mref) {
+            return q.pop_back();
+        }
+        let i = q.binary_search_by(|m| m.mref.cmp(&mref)).ok()?;
+        q.remove(i)
     }
 
     pub fn get(&self, mref: Ref) -> Option<&MonitorEntry> {
-        let i = self.0.binary_search_by(|m| m.mref.cmp(&mref)).ok()?;
-        self.0.get(i)
+        let q = self.0.as_ref()?;
+        let i = q.binary_search_by(|m| m.mref.cmp(&mref)).ok()?;
+        q.get(i)
     }
 
-    pub fn iter(&self) -> impl DoubleEndedIterator<Item = &MonitorEntry> + ExactSizeIterator {
-        self.0.iter()
+    pub fn iter(&self) -> MonitorIter<'_> {
+        self.0.as_ref().map(|q| q.iter()).into_iter().flatten()
     }
 
     pub fn len(&self) -> usize {
-        self.0.len()
+        self.0.as_ref().map_or(0, |q| q.len())
     }
 
     pub fn is_empty(&self) -> bool {
-        self.0.is_empty()
+        self.len() == 0
+    }
+
+    /// Heap bytes held (for memory figures).
+    pub fn heap_bytes(&self) -> usize {
+        self.0.as_ref().map_or(0, |q| std::mem::size_of_val(&**q) + q.capacity() * std::mem::size_of::<MonitorEntry>())
     }
 }
 
 impl<'a> IntoIterator for &'a MonitorList {
     type Item = &'a MonitorEntry;
-    type IntoIter = std::collections::vec_deque::Iter<'a, MonitorEntry>;
+    type IntoIter = MonitorIter<'a>;
     fn into_iter(self) -> Self::IntoIter {
-        self.0.iter()
+        self.iter()
     }
 }
 
 impl IntoIterator for MonitorList {
     type Item = MonitorEntry;
-    type IntoIter = std::collections::vec_deque::IntoIter<MonitorEntry>;
+    type IntoIter = std::iter::Flatten<std::option::IntoIter<std::collections::vec_deque::IntoIter<MonitorEntry>>>;
     fn into_iter(self) -> Self::IntoIter {
-        self.0.into_iter()
+        self.0.map(|q| q.into_iter()).into_iter().flatten()
     }
 }
 
@@ -131,6 +148,10 @@ pub struct Proc {
     pub reductions: u64,
     pub msgs_in: u64,
     pub msgs_out: u64,
+    /// The message-flow token this process carries, like seq_trace (0:
+    /// none). Kept here rather than in [`Extra`] because every send reads
+    /// it and every receive writes it.
+    pub token: u64,
     pub body: Option<Body>,
     pub extra: Option<Box<Extra>>,
 }
@@ -147,8 +168,6 @@ pub struct Extra {
     pub module: Option<Rc<str>>,
     pub dictionary: Vec<(Term, Term)>,
     pub spawned_at: VTime,
-    /// The message-flow token this process carries, like seq_trace.
-    pub token: Option<u64>,
     /// Set by the GenServer loop: the server's state is readable.
     pub gen_server: bool,
     /// Set by the Supervisor: this process is a supervisor.
@@ -175,6 +194,7 @@ impl Proc {
             reductions: 0,
             msgs_in: 0,
             msgs_out: 0,
+            token: 0,
             body: None,
             extra: None,
         }
