@@ -13,7 +13,8 @@ use std::pin::Pin;
 use std::rc::Rc;
 
 /// Iterator over a [`MonitorList`].
-pub type MonitorIter<'a> = std::iter::Flatten<std::option::IntoIter<std::collections::vec_deque::Iter<'a, MonitorEntry>>>;
+pub type MonitorIter<'a> =
+    std::iter::Flatten<std::option::IntoIter<std::collections::vec_deque::Iter<'a, MonitorEntry>>>;
 
 /// A process body: an async task that ends with the exit reason.
 pub type Body = Pin<Box<dyn Future<Output = Term>>>;
