@@ -20,7 +20,42 @@ pub struct From {
 
 impl From {
     pub fn to_term(&self) -> Term {
-        Term::tuple(vec![Term::Pid(self.pid), Term::Ref(self.tag)])
+        tuple([Term::Pid(self.pid), Term::Ref(self.tag)])
+    }
+}
+
+/// A tuple from an array in one allocation (`Term::tuple` takes a `Vec`,
+/// which costs a second one): these tuples are built on every call.
+fn tuple<const N: usize>(items: [Term; N]) -> Term {
+    Term::Tuple(Rc::new(items))
+}
+
+/// The names a server shows as its current function and reports as its
+/// callbacks, made once per server rather than formatted per message.
+struct Names {
+    loop_fn: Rc<str>,
+    handle_call: Rc<str>,
+    handle_cast: Rc<str>,
+    handle_info: Rc<str>,
+    terminate: Rc<str>,
+    call_atom: Atom,
+    cast_atom: Atom,
+    info_atom: Atom,
+}
+
+impl Names {
+    fn new(module: &str) -> Names {
+        let f = |name: &str| -> Rc<str> { Rc::from(format!("{module}:{name}")) };
+        Names {
+            loop_fn: Rc::from("gen_server:loop/7"),
+            handle_call: f("handle_call/3"),
+            handle_cast: f("handle_cast/2"),
+            handle_info: f("handle_info/2"),
+            terminate: f("terminate/2"),
+            call_atom: Atom::new("handle_call"),
+            cast_atom: Atom::new("handle_cast"),
+            info_atom: Atom::new("handle_info"),
+        }
     }
 }
 
@@ -267,7 +302,7 @@ pub async fn enter_loop(ctx: Ctx, parent: Pid, server: Box<dyn GenServer>) -> Te
 }
 
 async fn run_loop(ctx: Ctx, parent: Pid, server: Box<dyn GenServer>, mut timeout: Option<u64>) -> Term {
-    let module = server.module().to_string();
+    let names = Names::new(server.module());
     let shared = Rc::new(Shared { server: RefCell::new(server), sys_suspended: RefCell::new(false) });
     ctx.with(|k| {
         if let Some(p) = k.proc_mut(ctx.pid()) {
@@ -275,9 +310,8 @@ async fn run_loop(ctx: Ctx, parent: Pid, server: Box<dyn GenServer>, mut timeout
         }
         k.introspect.insert(ctx.pid(), shared.clone() as Rc<dyn Introspect>);
     });
-    let loop_fn: Rc<str> = Rc::from("gen_server:loop/7");
     loop {
-        ctx.set_current_function(&loop_fn);
+        ctx.set_current_function(&names.loop_fn);
         let msg = match ctx.receive_match(|_| true, timeout).await {
             Some(m) => m,
             None => Term::Atom(Atom::TIMEOUT),
@@ -298,7 +332,7 @@ async fn run_loop(ctx: Ctx, parent: Pid, server: Box<dyn GenServer>, mut timeout
         if let Some(t) = msg.tagged(Atom::EXIT) {
             if t.len() == 3 && t[1] == Term::Pid(parent) && ctx.peek(|k| k.proc(ctx.pid()).is_some_and(|p| p.trap_exit)) {
                 let reason = t[2].clone();
-                return terminate(&ctx, &shared, &module, reason).await;
+                return terminate(&ctx, &shared, &names, reason).await;
             }
         }
         let hook = ctx.peek(|k| k.hooks.get(&ctx.pid()).cloned());
@@ -314,12 +348,12 @@ async fn run_loop(ctx: Ctx, parent: Pid, server: Box<dyn GenServer>, mut timeout
             }
         }
         let started = (ctx.now(), ctx.peek(|k| k.proc(ctx.pid()).map(|p| p.reductions).unwrap_or(0)));
-        let (callback, outcome) = dispatch(&ctx, &shared, &module, msg).await;
+        let (callback, outcome) = dispatch(&ctx, &shared, &names, msg).await;
         trace_callback(&ctx, &shared, callback, started);
         match outcome {
             Outcome::Continue(t) => timeout = t,
-            Outcome::Stop(reason) => return terminate(&ctx, &shared, &module, reason).await,
-            Outcome::Crashed(reason) => return terminate(&ctx, &shared, &module, reason).await,
+            Outcome::Stop(reason) => return terminate(&ctx, &shared, &names, reason).await,
+            Outcome::Crashed(reason) => return terminate(&ctx, &shared, &names, reason).await,
             Outcome::Done(reason) => return reason,
         }
     }
@@ -336,12 +370,11 @@ enum Outcome {
     Done(Term),
 }
 
-async fn dispatch(ctx: &Ctx, shared: &Rc<Shared>, module: &str, msg: Term) -> (Atom, Outcome) {
+async fn dispatch(ctx: &Ctx, shared: &Rc<Shared>, names: &Names, msg: Term) -> (Atom, Outcome) {
     if let Some(t) = msg.tagged(Atom::GEN_CALL) {
         if t.len() == 3 {
             if let Some(from) = parse_from(&t[1]) {
-                let f: Rc<str> = Rc::from(format!("{module}:handle_call/3"));
-                ctx.set_current_function(&f);
+                ctx.set_current_function(&names.handle_call);
                 let req = t[2].clone();
                 let res = {
                     let mut s = shared.server.borrow_mut();
@@ -364,32 +397,30 @@ async fn dispatch(ctx: &Ctx, shared: &Rc<Shared>, module: &str, msg: Term) -> (A
                         if let Some(r) = r {
                             reply(ctx, from, r);
                         }
-                        return (Atom::new("handle_call"), Outcome::Done(out));
+                        return (names.call_atom, Outcome::Done(out));
                     }
                     Err(reason) => Outcome::Crashed(reason),
                 };
-                return (Atom::new("handle_call"), outcome);
+                return (names.call_atom, outcome);
             }
         }
     }
     if let Some(t) = msg.tagged(Atom::GEN_CAST) {
         if t.len() == 2 {
-            let f: Rc<str> = Rc::from(format!("{module}:handle_cast/2"));
-            ctx.set_current_function(&f);
+            ctx.set_current_function(&names.handle_cast);
             let res = {
                 let mut s = shared.server.borrow_mut();
                 ctx.catch(s.handle_cast(ctx, t[1].clone())).await
             };
-            return (Atom::new("handle_cast"), noreply_outcome(res));
+            return (names.cast_atom, noreply_outcome(res));
         }
     }
-    let f: Rc<str> = Rc::from(format!("{module}:handle_info/2"));
-    ctx.set_current_function(&f);
+    ctx.set_current_function(&names.handle_info);
     let res = {
         let mut s = shared.server.borrow_mut();
         ctx.catch(s.handle_info(ctx, msg)).await
     };
-    (Atom::new("handle_info"), noreply_outcome(res))
+    (names.info_atom, noreply_outcome(res))
 }
 
 fn noreply_outcome(res: Result<NoReply, Term>) -> Outcome {
@@ -411,9 +442,8 @@ fn trace_callback(ctx: &Ctx, shared: &Rc<Shared>, callback: Atom, (t0, r0): (VTi
 }
 
 /// Runs `terminate/2` and returns the exit reason.
-async fn terminate(ctx: &Ctx, shared: &Rc<Shared>, module: &str, reason: Term) -> Term {
-    let f: Rc<str> = Rc::from(format!("{module}:terminate/2"));
-    ctx.set_current_function(&f);
+async fn terminate(ctx: &Ctx, shared: &Rc<Shared>, names: &Names, reason: Term) -> Term {
+    ctx.set_current_function(&names.terminate);
     terminate_inner(ctx, shared, &reason).await
 }
 
@@ -498,12 +528,12 @@ fn parse_from(t: &Term) -> Option<From> {
 
 /// `gen_server:reply/2`.
 pub fn reply(ctx: &Ctx, from: From, r: Term) {
-    ctx.send(from.pid, Term::tuple(vec![Term::Ref(from.tag), r]));
+    ctx.send(from.pid, tuple([Term::Ref(from.tag), r]));
 }
 
 /// `gen_server:cast/2`.
 pub fn cast(ctx: &Ctx, to: Pid, msg: Term) {
-    ctx.send(to, Term::tuple(vec![Term::Atom(Atom::GEN_CAST), msg]));
+    ctx.send(to, tuple([Term::Atom(Atom::GEN_CAST), msg]));
 }
 
 /// A call target: a pid or a registered name.
@@ -553,7 +583,7 @@ pub async fn try_call(ctx: &Ctx, to: impl Into<Server>, req: Term, timeout: Opti
         return Err(Term::Atom(Atom::CALLING_SELF));
     }
     let mref = ctx.monitor(pid);
-    ctx.send(pid, Term::tuple(vec![Term::Atom(Atom::GEN_CALL), From { pid: ctx.pid(), tag: mref }.to_term(), req]));
+    ctx.send(pid, tuple([Term::Atom(Atom::GEN_CALL), From { pid: ctx.pid(), tag: mref }.to_term(), req]));
     wait_reply(ctx, pid, mref, timeout).await
 }
 

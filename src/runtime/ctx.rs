@@ -279,7 +279,11 @@ impl Ctx {
         let mut k = self.k.borrow_mut();
         if let Some(p) = k.proc_mut(self.pid) {
             let e = p.extra_mut();
-            if e.current_function.as_ref() != Some(f) {
+            // Behaviour loops pass the same few shared strings over and
+            // over: a pointer compare settles most calls without reading
+            // the text.
+            let same = e.current_function.as_ref().is_some_and(|c| Rc::ptr_eq(c, f) || c == f);
+            if !same {
                 e.current_function = Some(f.clone());
             }
         }
