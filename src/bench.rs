@@ -70,10 +70,12 @@ pub struct Options {
     pub trace: bool,
 }
 
-/// How many events the `--trace` recorder keeps. It is a bounded ring, as
-/// every history in the tool is, so the cost measured is the steady-state
-/// cost of recording (building, pushing and evicting events).
-pub const TRACE_CAPACITY: usize = 100_000;
+/// How many events the `--trace` recorder keeps: the live system's default
+/// recorder capacity (`system::Options::recorder_capacity`). It is a
+/// bounded ring, as every history in the tool is, so the cost measured is
+/// the steady-state cost of recording (building, pushing and evicting
+/// events), which is what a long-running traced system pays.
+pub const TRACE_CAPACITY: usize = 20_000;
 
 /// One run's result.
 #[derive(Clone, Debug, PartialEq)]

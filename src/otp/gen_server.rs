@@ -117,6 +117,16 @@ pub trait GenServer: 'static {
     /// The state as a term, for `:sys.get_state` and the inspector.
     fn state(&self) -> Term;
 
+    /// The state recorded with each traced callback (a `Callback` event).
+    /// Defaults to [`GenServer::state`]; a module whose full state is large
+    /// or grows with its history (a supervisor's restart stamps) returns a
+    /// bounded summary here, so that tracing costs the same per callback
+    /// however long the server has run. `:sys.get_state` still returns
+    /// the full state.
+    fn trace_state(&self) -> Term {
+        self.state()
+    }
+
     /// The server as `Any`, so that tools can read a known module's state
     /// with its real type (the supervisor's analytics, say).
     fn as_any(&self) -> Option<&dyn std::any::Any> {
@@ -437,7 +447,7 @@ fn trace_callback(ctx: &Ctx, shared: &Rc<Shared>, callback: Atom, (t0, r0): (VTi
         return;
     }
     let reds = ctx.peek(|k| k.proc(ctx.pid()).map(|p| p.reductions).unwrap_or(0)).saturating_sub(r0);
-    let state = shared.server.try_borrow().ok().map(|s| s.state());
+    let state = shared.server.try_borrow().ok().map(|s| s.trace_state());
     ctx.emit(EventKind::Callback { pid: ctx.pid(), callback, reductions: reds, took: ctx.now() - t0, state });
 }
 

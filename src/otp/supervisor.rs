@@ -1141,6 +1141,20 @@ impl GenServer for Supervisor {
         self.state_term()
     }
 
+    /// A bounded summary for traced callbacks: the full state lists every
+    /// restart stamp in the period (up to the intensity) and every child,
+    /// and building it on each callback made tracing cost grow with them.
+    fn trace_state(&self) -> Term {
+        let running = self.children.iter().filter(|c| matches!(c.slot, Slot::Pid(_))).count() + self.dynamics.len();
+        Term::map(vec![
+            (Term::atom("strategy"), Term::atom(self.flags.strategy.name())),
+            (Term::atom("children"), Term::Int(running as i64)),
+            (Term::atom("restarts_in_period"), Term::Int(self.restarts.len() as i64)),
+            (Term::atom("total_restarts"), Term::Int(self.total_restarts as i64)),
+            (Term::atom("paused"), Term::bool(self.paused)),
+        ])
+    }
+
     fn as_any(&self) -> Option<&dyn std::any::Any> {
         Some(self)
     }
