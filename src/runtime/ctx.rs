@@ -185,10 +185,10 @@ impl Ctx {
         if let Some(p) = k.proc_mut(self.pid) {
             if p.catch_depth > 0 {
                 if p.caught_exit.is_none() {
-                    p.caught_exit = Some(reason);
+                    p.caught_exit = Some(Box::new(reason));
                 }
             } else if p.pending_exit.is_none() {
-                p.pending_exit = Some(reason);
+                p.pending_exit = Some(Box::new(reason));
             }
         }
         Exit
@@ -332,7 +332,7 @@ where
     if let Some(parent) = parent {
         kb.charge(parent, 10);
     }
-    let initial = opts.initial_call.unwrap_or_else(|| Rc::from("erlang:apply/2"));
+    let initial = opts.initial_call.unwrap_or_else(|| kb.default_initial_call.clone());
     let got = kb.spawn_proc(parent, initial, body);
     debug_assert_eq!(got, pid);
     if opts.trap_exit {
@@ -550,7 +550,7 @@ impl<F: Future> Future for Catch<'_, F> {
                 Poll::Ready(Ok(v))
             }
             Poll::Pending => {
-                let caught = self.ctx.k.borrow_mut().proc_mut(pid).and_then(|p| p.caught_exit.take());
+                let caught = self.ctx.k.borrow_mut().proc_mut(pid).and_then(|p| p.caught_exit.take()).map(|r| *r);
                 match caught {
                     Some(reason) => {
                         self.leave();

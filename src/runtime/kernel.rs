@@ -79,6 +79,9 @@ pub struct Kernel {
     pub introspect: BTreeMap<Pid, Rc<dyn Introspect>>,
     /// Message hooks (probes) by process.
     pub hooks: BTreeMap<Pid, Rc<dyn MessageHook>>,
+    /// The `initial_call` of processes spawned without one, shared so that
+    /// a spawn does not allocate the same text again.
+    pub(crate) default_initial_call: Rc<str>,
 }
 
 impl Kernel {
@@ -104,6 +107,7 @@ impl Kernel {
             total_exited: 0,
             introspect: BTreeMap::new(),
             hooks: BTreeMap::new(),
+            default_initial_call: Rc::from("erlang:apply/2"),
         }
     }
 
@@ -374,7 +378,7 @@ impl Kernel {
         if !link && reason.is_atom(Atom::KILL) {
             self.set_pending_exit(to, Term::Atom(Atom::KILLED));
         } else if p.trap_exit {
-            let msg = Term::tuple(vec![Term::Atom(Atom::EXIT), Term::Pid(from), reason]);
+            let msg = Term::Tuple(Rc::new([Term::Atom(Atom::EXIT), Term::Pid(from), reason]));
             self.deliver(Some(from).filter(|f| *f != WORLD), to, msg);
         } else if reason.is_atom(Atom::NORMAL) {
             if !link && from == to {
@@ -388,7 +392,7 @@ impl Kernel {
     fn set_pending_exit(&mut self, pid: Pid, reason: Term) {
         let Some(p) = self.proc_mut(pid) else { return };
         if p.pending_exit.is_none() {
-            p.pending_exit = Some(reason);
+            p.pending_exit = Some(Box::new(reason));
         }
         // A fatal signal is handled even by a suspended process.
         if p.status != Status::Running {
@@ -576,7 +580,8 @@ impl Atom {
 
 /// `{:DOWN, ref, :process, pid, reason}`
 pub fn down_msg(mref: Ref, pid: Pid, reason: Term) -> Term {
-    Term::tuple(vec![Term::Atom(Atom::DOWN), Term::Ref(mref), Term::Atom(Atom::PROCESS), Term::Pid(pid), reason])
+    // One allocation: an array unsizes into the tuple's `Rc<[Term]>`.
+    Term::Tuple(Rc::new([Term::Atom(Atom::DOWN), Term::Ref(mref), Term::Atom(Atom::PROCESS), Term::Pid(pid), reason]))
 }
 
 fn is_down_for(m: &Term, mref: Ref) -> bool {

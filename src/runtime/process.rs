@@ -12,10 +12,6 @@ use std::future::Future;
 use std::pin::Pin;
 use std::rc::Rc;
 
-/// Iterator over a [`MonitorList`].
-pub type MonitorIter<'a> =
-    std::iter::Flatten<std::option::IntoIter<std::collections::vec_deque::Iter<'a, MonitorEntry>>>;
-
 /// A process body: an async task that ends with the exit reason.
 pub type Body = Pin<Box<dyn Future<Output = Term>>>;
 
@@ -49,52 +45,89 @@ pub struct MonitorEntry {
 
 /// One side of a process's monitors, ordered by monitor reference.
 ///
-/// References are made in increasing order and every new monitor is
-/// appended on both sides, so the list stays sorted by appending, and a
-/// monitor is found by binary search. A deque makes removal at either end
-/// O(1): a process that monitors many short-lived ones (a pool, the spawn
-/// benchmark's 100,000 children) sees them go roughly oldest first, which
-/// a plain vector would turn into quadratic shifting. The deque is boxed
-/// on first use, so that the many processes that never monitor (or are
-/// never monitored) pay one word for it.
+/// Most processes hold no monitor or exactly one (a caller's monitor on a
+/// server during a call, a parent's on a child), so one entry is kept
+/// inline and only more spill into a boxed deque. References are made in
+/// increasing order and every new monitor is appended on both sides, so
+/// the deque stays sorted by appending and a monitor is found by binary
+/// search; removing at either end is O(1). A process that monitors many
+/// short-lived ones (a pool, the spawn benchmark's 100,000 children) sees
+/// them go roughly oldest first, which a plain vector would turn into
+/// quadratic shifting.
 #[derive(Clone, Debug, Default)]
-pub struct MonitorList(Option<Box<VecDeque<MonitorEntry>>>);
+pub enum MonitorList {
+    #[default]
+    Empty,
+    One(MonitorEntry),
+    Many(Box<VecDeque<MonitorEntry>>),
+}
 
 impl MonitorList {
     pub fn push(&mut self, e: MonitorEntry) {
-        let q = self.0.get_or_insert_with(Default::default);
-        match q.back() {
-            Some(last) if last.mref > e.mref => {
-                let i = q.partition_point(|m| m.mref < e.mref);
-                q.insert(i, e);
+        match self {
+            MonitorList::Empty => *self = MonitorList::One(e),
+            MonitorList::One(first) => {
+                let mut q = VecDeque::with_capacity(4);
+                if first.mref <= e.mref {
+                    q.extend([*first, e]);
+                } else {
+                    q.extend([e, *first]);
+                }
+                *self = MonitorList::Many(Box::new(q));
             }
-            _ => q.push_back(e),
+            MonitorList::Many(q) => match q.back() {
+                Some(last) if last.mref > e.mref => {
+                    let i = q.partition_point(|m| m.mref < e.mref);
+                    q.insert(i, e);
+                }
+                _ => q.push_back(e),
+            },
         }
     }
 
     /// Removes the monitor with this reference, if present.
     pub fn remove(&mut self, mref: Ref) -> Option<MonitorEntry> {
-        let q = self.0.as_mut()?;
-        // The newest is the likeliest to go (a call's monitor), then the oldest.
-        if q.back().is_some_and(|m| m.mref == mref) {
-            return q.pop_back();
+        match self {
+            MonitorList::Empty => None,
+            MonitorList::One(m) if m.mref == mref => {
+                let m = *m;
+                *self = MonitorList::Empty;
+                Some(m)
+            }
+            MonitorList::One(_) => None,
+            MonitorList::Many(q) => {
+                // The newest is the likeliest to go (a call's monitor).
+                if q.back().is_some_and(|m| m.mref == mref) {
+                    return q.pop_back();
+                }
+                let i = q.binary_search_by(|m| m.mref.cmp(&mref)).ok()?;
+                q.remove(i)
+            }
         }
-        let i = q.binary_search_by(|m| m.mref.cmp(&mref)).ok()?;
-        q.remove(i)
     }
 
     pub fn get(&self, mref: Ref) -> Option<&MonitorEntry> {
-        let q = self.0.as_ref()?;
-        let i = q.binary_search_by(|m| m.mref.cmp(&mref)).ok()?;
-        q.get(i)
+        match self {
+            MonitorList::Empty => None,
+            MonitorList::One(m) => (m.mref == mref).then_some(m),
+            MonitorList::Many(q) => q.binary_search_by(|m| m.mref.cmp(&mref)).ok().and_then(|i| q.get(i)),
+        }
     }
 
     pub fn iter(&self) -> MonitorIter<'_> {
-        self.0.as_ref().map(|q| q.iter()).into_iter().flatten()
+        match self {
+            MonitorList::Empty => MonitorIter::Slice([].iter()),
+            MonitorList::One(m) => MonitorIter::Slice(std::slice::from_ref(m).iter()),
+            MonitorList::Many(q) => MonitorIter::Deque(q.iter()),
+        }
     }
 
     pub fn len(&self) -> usize {
-        self.0.as_ref().map_or(0, |q| q.len())
+        match self {
+            MonitorList::Empty => 0,
+            MonitorList::One(_) => 1,
+            MonitorList::Many(q) => q.len(),
+        }
     }
 
     pub fn is_empty(&self) -> bool {
@@ -103,7 +136,26 @@ impl MonitorList {
 
     /// Heap bytes held (for memory figures).
     pub fn heap_bytes(&self) -> usize {
-        self.0.as_ref().map_or(0, |q| std::mem::size_of_val(&**q) + q.capacity() * std::mem::size_of::<MonitorEntry>())
+        match self {
+            MonitorList::Many(q) => std::mem::size_of_val(&**q) + q.capacity() * std::mem::size_of::<MonitorEntry>(),
+            _ => 0,
+        }
+    }
+}
+
+/// Iterator over a [`MonitorList`].
+pub enum MonitorIter<'a> {
+    Slice(std::slice::Iter<'a, MonitorEntry>),
+    Deque(std::collections::vec_deque::Iter<'a, MonitorEntry>),
+}
+
+impl<'a> Iterator for MonitorIter<'a> {
+    type Item = &'a MonitorEntry;
+    fn next(&mut self) -> Option<&'a MonitorEntry> {
+        match self {
+            MonitorIter::Slice(i) => i.next(),
+            MonitorIter::Deque(i) => i.next(),
+        }
     }
 }
 
@@ -115,11 +167,31 @@ impl<'a> IntoIterator for &'a MonitorList {
     }
 }
 
+/// Owning iterator over a [`MonitorList`].
+pub enum MonitorIntoIter {
+    One(Option<MonitorEntry>),
+    Deque(std::collections::vec_deque::IntoIter<MonitorEntry>),
+}
+
+impl Iterator for MonitorIntoIter {
+    type Item = MonitorEntry;
+    fn next(&mut self) -> Option<MonitorEntry> {
+        match self {
+            MonitorIntoIter::One(m) => m.take(),
+            MonitorIntoIter::Deque(i) => i.next(),
+        }
+    }
+}
+
 impl IntoIterator for MonitorList {
     type Item = MonitorEntry;
-    type IntoIter = std::iter::Flatten<std::option::IntoIter<std::collections::vec_deque::IntoIter<MonitorEntry>>>;
+    type IntoIter = MonitorIntoIter;
     fn into_iter(self) -> Self::IntoIter {
-        self.0.map(|q| q.into_iter()).into_iter().flatten()
+        match self {
+            MonitorList::Empty => MonitorIntoIter::One(None),
+            MonitorList::One(m) => MonitorIntoIter::One(Some(m)),
+            MonitorList::Many(q) => MonitorIntoIter::Deque(q.into_iter()),
+        }
     }
 }
 
@@ -138,10 +210,11 @@ pub struct Proc {
     /// Monitors others hold on this process.
     pub monitored_by: MonitorList,
     /// A fatal exit signal waiting to be handled when the process is next
-    /// scheduled (signals are handled by the receiver, as in ERTS).
-    pub pending_exit: Option<Term>,
+    /// scheduled (signals are handled by the receiver, as in ERTS). Boxed:
+    /// it is rare, and a word is all an idle process should pay for it.
+    pub pending_exit: Option<Box<Term>>,
     /// An exit caught by an enclosing `Ctx::catch`.
-    pub caught_exit: Option<Term>,
+    pub caught_exit: Option<Box<Term>>,
     pub catch_depth: u32,
     /// Bumped whenever a wait ends, so stale timer wake-ups are ignored.
     pub wait_token: u32,

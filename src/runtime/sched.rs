@@ -54,7 +54,7 @@ pub fn step(k: &Rc<RefCell<Kernel>>, limit: Option<VTime>) -> Step {
             };
             p.queued = false;
             if let Some(reason) = p.pending_exit.take() {
-                kb.terminate(pid, reason);
+                kb.terminate(pid, *reason);
                 let graves = std::mem::take(&mut kb.graveyard);
                 drop(kb);
                 drop(graves);
@@ -91,7 +91,7 @@ pub fn step(k: &Rc<RefCell<Kernel>>, limit: Option<VTime>) -> Step {
             kr.graveyard.push(body);
             None
         }
-        Some(p) => match (p.pending_exit.take(), exit) {
+        Some(p) => match (p.pending_exit.take().map(|r| *r), exit) {
             (Some(reason), _) | (None, Some(reason)) => {
                 kr.graveyard.push(body);
                 Some(reason)
