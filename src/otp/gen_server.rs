@@ -33,6 +33,7 @@ fn tuple<const N: usize>(items: [Term; N]) -> Term {
 /// The names a server shows as its current function and reports as its
 /// callbacks, made once per server rather than formatted per message.
 struct Names {
+    init: Rc<str>,
     loop_fn: Rc<str>,
     handle_call: Rc<str>,
     handle_cast: Rc<str>,
@@ -43,10 +44,27 @@ struct Names {
     info_atom: Atom,
 }
 
+thread_local! {
+    /// Names by module, made once per module: servers of one module come
+    /// and go (a supervisor restarting a worker), and formatting the names
+    /// anew for each would cost more than a short-lived server does.
+    static NAMES: RefCell<std::collections::HashMap<Rc<str>, Rc<Names>>> = RefCell::new(Default::default());
+}
+
 impl Names {
+    fn of(module: &str) -> Rc<Names> {
+        if let Some(n) = NAMES.with(|m| m.borrow().get(module).cloned()) {
+            return n;
+        }
+        let n = Rc::new(Names::new(module));
+        NAMES.with(|m| m.borrow_mut().insert(Rc::from(module), n.clone()));
+        n
+    }
+
     fn new(module: &str) -> Names {
         let f = |name: &str| -> Rc<str> { Rc::from(format!("{module}:{name}")) };
         Names {
+            init: f("init/1"),
             loop_fn: Rc::from("gen_server:loop/7"),
             handle_call: f("handle_call/3"),
             handle_cast: f("handle_cast/2"),
@@ -219,10 +237,9 @@ pub async fn start(ctx: &Ctx, server: Box<dyn GenServer>, opts: StartOpts) -> St
 
 async fn start_impl(ctx: &Ctx, server: Box<dyn GenServer>, opts: StartOpts, link: bool) -> StartResult {
     let starter = ctx.pid();
-    let module = server.module().to_string();
     let spawn_opts = SpawnOpts {
         link,
-        initial_call: Some(Rc::from(format!("{module}:init/1"))),
+        initial_call: Some(Names::of(server.module()).init.clone()),
         trap_exit: opts.trap_exit,
         monitor: false,
     };
@@ -272,7 +289,7 @@ async fn init_it(ctx: Ctx, starter: Pid, name: Option<Atom>, mut server: Box<dyn
         }
     }
     ctx.set_module(server.module());
-    let init_fn: Rc<str> = Rc::from(format!("{}:init/1", server.module()));
+    let init_fn: Rc<str> = Names::of(server.module()).init.clone();
     ctx.set_current_function(&init_fn);
     let res = ctx.catch(server.init(&ctx)).await;
     let timeout = match res {
@@ -312,7 +329,7 @@ pub async fn enter_loop(ctx: Ctx, parent: Pid, server: Box<dyn GenServer>) -> Te
 }
 
 async fn run_loop(ctx: Ctx, parent: Pid, server: Box<dyn GenServer>, mut timeout: Option<u64>) -> Term {
-    let names = Names::new(server.module());
+    let names = Names::of(server.module());
     let shared = Rc::new(Shared { server: RefCell::new(server), sys_suspended: RefCell::new(false) });
     ctx.with(|k| {
         if let Some(p) = k.proc_mut(ctx.pid()) {

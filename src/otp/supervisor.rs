@@ -1145,14 +1145,31 @@ impl GenServer for Supervisor {
     /// restart stamp in the period (up to the intensity) and every child,
     /// and building it on each callback made tracing cost grow with them.
     fn trace_state(&self) -> Term {
+        thread_local! {
+            // The keys, interned once and already in term order (atoms
+            // order by name), so the map is built without sorting.
+            static KEYS: [Term; 5] =
+                ["children", "paused", "restarts_in_period", "strategy", "total_restarts"].map(Term::atom);
+            static STRATEGIES: [Term; 4] =
+                ["one_for_one", "one_for_all", "rest_for_one", "simple_one_for_one"].map(Term::atom);
+        }
         let running = self.children.iter().filter(|c| matches!(c.slot, Slot::Pid(_))).count() + self.dynamics.len();
-        Term::map(vec![
-            (Term::atom("strategy"), Term::atom(self.flags.strategy.name())),
-            (Term::atom("children"), Term::Int(running as i64)),
-            (Term::atom("restarts_in_period"), Term::Int(self.restarts.len() as i64)),
-            (Term::atom("total_restarts"), Term::Int(self.total_restarts as i64)),
-            (Term::atom("paused"), Term::bool(self.paused)),
-        ])
+        let i = match self.flags.strategy {
+            Strategy::OneForOne => 0,
+            Strategy::OneForAll => 1,
+            Strategy::RestForOne => 2,
+            Strategy::SimpleOneForOne => 3,
+        };
+        let strategy = STRATEGIES.with(|s| s[i].clone());
+        KEYS.with(|[children, paused, restarts, strat, total]| {
+            Term::Map(Rc::new([
+                (children.clone(), Term::Int(running as i64)),
+                (paused.clone(), Term::bool(self.paused)),
+                (restarts.clone(), Term::Int(self.restarts.len() as i64)),
+                (strat.clone(), strategy),
+                (total.clone(), Term::Int(self.total_restarts as i64)),
+            ]))
+        })
     }
 
     fn as_any(&self) -> Option<&dyn std::any::Any> {

@@ -246,25 +246,31 @@ impl Bus {
     }
 
     pub fn emit(&mut self, at: VTime, kind: EventKind) {
-        let traced = !self.traced.is_empty()
-            && kind.pids().iter().flatten().any(|p| self.traced.get(p).is_some_and(|m| m.has(kind.mask())));
-        let rec_wants = self.recorder.as_ref().is_some_and(|r| r.filter.matches(&kind)) || (traced && self.recorder.is_some());
-        let any_sub = self.subs.values().any(|s| s.filter.matches(&kind));
+        // Full tracing emits an event per send and per receive, so this
+        // path is kept short: each check is skipped when its table is
+        // empty, and the event is built once, in its final place.
+        let rec_wants = match &self.recorder {
+            Some(r) => r.filter.matches(&kind) || self.traced_about(&kind),
+            None => false,
+        };
+        let any_sub = !self.subs.is_empty() && self.subs.values().any(|s| s.filter.matches(&kind));
         if !rec_wants && !any_sub && !self.hashing {
             return;
         }
-        let ev = Event { seq: self.next_seq, at, kind };
+        let seq = self.next_seq;
         self.next_seq += 1;
         if self.hashing {
-            self.hash = fnv1a(self.hash, format!("{}|{}|{:?}", ev.seq, ev.at.0, ev.kind).as_bytes());
+            self.hash = fnv1a(self.hash, format!("{}|{}|{:?}", seq, at.0, kind).as_bytes());
         }
-        for s in self.subs.values_mut() {
-            if s.filter.matches(&ev.kind) {
-                if s.queue.len() >= s.capacity {
-                    s.queue.pop_front();
-                    s.dropped += 1;
+        if any_sub {
+            for s in self.subs.values_mut() {
+                if s.filter.matches(&kind) {
+                    if s.queue.len() >= s.capacity {
+                        s.queue.pop_front();
+                        s.dropped += 1;
+                    }
+                    s.queue.push_back(Event { seq, at, kind: kind.clone() });
                 }
-                s.queue.push_back(ev.clone());
             }
         }
         if rec_wants {
@@ -273,9 +279,15 @@ impl Bus {
                     r.events.pop_front();
                     r.evicted += 1;
                 }
-                r.events.push_back(ev);
+                r.events.push_back(Event { seq, at, kind });
             }
         }
+    }
+
+    /// Whether a per-process trace flag asks for this event.
+    fn traced_about(&self, kind: &EventKind) -> bool {
+        !self.traced.is_empty()
+            && kind.pids().iter().flatten().any(|p| self.traced.get(p).is_some_and(|m| m.has(kind.mask())))
     }
 
     /// Turns the bounded recorder on (replacing any previous one) or off.
