@@ -270,6 +270,12 @@ fn spawn(rt: &Runtime, n: u64, clock: Clock) -> Result<Outcome, BenchError> {
         st.t0.set(clock());
         for _ in 0..n {
             ctx.spawn_monitor(SpawnOpts::default(), |_| async { Term::Atom(Atom::NORMAL) });
+            // `spawn_n/1` in bench.erl is a function call per iteration,
+            // and the BEAM may preempt at any call once the slice's
+            // reductions are spent, so its children run while it spawns.
+            // A Rust loop has no such implicit point: this is it (one
+            // reduction, and a yield only when the budget is spent).
+            ctx.work(1).await;
         }
         let is_normal_down =
             |m: &Term| matches!(m.tagged(Atom::DOWN), Some([_, _, _, _, r]) if r.is_atom(Atom::NORMAL));
@@ -429,6 +435,8 @@ fn idle(rt: &Runtime, n: u64, clock: Clock) -> Result<Outcome, BenchError> {
                 c.receive_match(move |m| *m == stop, None).await;
                 Term::Atom(Atom::NORMAL)
             }));
+            // A preemption point, as in the spawn workload.
+            ctx.work(1).await;
         }
         st.t1.set(clock());
         st.done.set(true);

@@ -291,7 +291,7 @@ async fn init_it(ctx: Ctx, starter: Pid, name: Option<Atom>, mut server: Box<dyn
     ctx.set_module(server.module());
     let init_fn: Rc<str> = Names::of(server.module()).init.clone();
     ctx.set_current_function(&init_fn);
-    let res = ctx.catch(server.init(&ctx)).await;
+    let res = ctx.catch_unpin(server.init(&ctx)).await;
     let timeout = match res {
         Ok(Init::Ok) => None,
         Ok(Init::OkTimeout(ms)) => Some(ms),
@@ -405,7 +405,7 @@ async fn dispatch(ctx: &Ctx, shared: &Rc<Shared>, names: &Names, msg: Term) -> (
                 let req = t[2].clone();
                 let res = {
                     let mut s = shared.server.borrow_mut();
-                    ctx.catch(s.handle_call(ctx, req, from)).await
+                    ctx.catch_unpin(s.handle_call(ctx, req, from)).await
                 };
                 let outcome = match res {
                     Ok(CallReply::Reply(r)) => {
@@ -437,7 +437,7 @@ async fn dispatch(ctx: &Ctx, shared: &Rc<Shared>, names: &Names, msg: Term) -> (
             ctx.set_current_function(&names.handle_cast);
             let res = {
                 let mut s = shared.server.borrow_mut();
-                ctx.catch(s.handle_cast(ctx, t[1].clone())).await
+                ctx.catch_unpin(s.handle_cast(ctx, t[1].clone())).await
             };
             return (names.cast_atom, noreply_outcome(res));
         }
@@ -445,7 +445,7 @@ async fn dispatch(ctx: &Ctx, shared: &Rc<Shared>, names: &Names, msg: Term) -> (
     ctx.set_current_function(&names.handle_info);
     let res = {
         let mut s = shared.server.borrow_mut();
-        ctx.catch(s.handle_info(ctx, msg)).await
+        ctx.catch_unpin(s.handle_info(ctx, msg)).await
     };
     (names.info_atom, noreply_outcome(res))
 }
@@ -477,7 +477,7 @@ async fn terminate(ctx: &Ctx, shared: &Rc<Shared>, names: &Names, reason: Term) 
 async fn terminate_inner(ctx: &Ctx, shared: &Rc<Shared>, reason: &Term) -> Term {
     let res = {
         let mut s = shared.server.borrow_mut();
-        ctx.catch(s.terminate(ctx, reason)).await
+        ctx.catch_unpin(s.terminate(ctx, reason)).await
     };
     match res {
         Ok(()) => reason.clone(),

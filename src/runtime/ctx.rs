@@ -196,8 +196,14 @@ impl Ctx {
 
     /// `catch Expr` for exits: runs `fut`; an [`Ctx::exit`] inside it ends
     /// `fut` early with `Err(reason)` instead of ending the process.
-    pub fn catch<F: Future>(&self, fut: F) -> Catch<'_, F> {
+    pub fn catch<F: Future>(&self, fut: F) -> Catch<'_, Pin<Box<F>>> {
         Catch { ctx: self, inner: Box::pin(fut), entered: false }
+    }
+
+    /// [`Ctx::catch`] for a future that is `Unpin` already (a boxed one,
+    /// as `async_trait` methods return): no second box.
+    pub fn catch_unpin<F: Future + Unpin>(&self, fut: F) -> Catch<'_, F> {
+        Catch { ctx: self, inner: fut, entered: false }
     }
 
     pub fn trap_exit(&self, on: bool) -> bool {
@@ -514,14 +520,14 @@ impl Future for Work<'_> {
     }
 }
 
-/// See [`Ctx::catch`].
-pub struct Catch<'a, F: Future> {
+/// See [`Ctx::catch`]. `F` is the (`Unpin`) future it runs.
+pub struct Catch<'a, F: Future + Unpin> {
     ctx: &'a Ctx,
-    inner: Pin<Box<F>>,
+    inner: F,
     entered: bool,
 }
 
-impl<F: Future> Catch<'_, F> {
+impl<F: Future + Unpin> Catch<'_, F> {
     fn leave(&mut self) {
         if self.entered {
             self.entered = false;
@@ -533,7 +539,7 @@ impl<F: Future> Catch<'_, F> {
     }
 }
 
-impl<F: Future> Future for Catch<'_, F> {
+impl<F: Future + Unpin> Future for Catch<'_, F> {
     type Output = Result<F::Output, Term>;
     fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
         let pid = self.ctx.pid;
@@ -543,7 +549,7 @@ impl<F: Future> Future for Catch<'_, F> {
                 p.catch_depth += 1;
             }
         }
-        let r = self.inner.as_mut().poll(cx);
+        let r = Pin::new(&mut self.inner).poll(cx);
         match r {
             Poll::Ready(v) => {
                 self.leave();
@@ -568,7 +574,7 @@ impl<F: Future> Future for Catch<'_, F> {
     }
 }
 
-impl<F: Future> Drop for Catch<'_, F> {
+impl<F: Future + Unpin> Drop for Catch<'_, F> {
     fn drop(&mut self) {
         // A Catch dropped while its process dies: the process is gone, so
         // there is no depth to restore, and try_borrow avoids a double borrow

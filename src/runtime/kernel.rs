@@ -351,7 +351,7 @@ impl Kernel {
         let mut target = None;
         if let Some(p) = self.proc_mut(watcher) {
             target = p.monitors.remove(mref).map(|m| m.other);
-            if flush {
+            if flush && !p.mailbox.is_empty() {
                 p.mailbox.retain(|m| !is_down_for(&m.term, mref));
             }
         }
