@@ -100,12 +100,25 @@ impl Ctx {
     /// only messages that arrived since the last scan. `pred` must not call
     /// back into the runtime.
     pub fn receive_match<F: FnMut(&Term) -> bool>(&self, pred: F, timeout_ms: Option<u64>) -> Recv<'_, F> {
-        Recv { ctx: self, pred, timeout: timeout_ms.map(Wait::Ms), save: 0, timer: None, started: false }
+        let (wait, kind) = match timeout_ms {
+            Some(ms) => (ms, Wait::Ms),
+            None => (0, Wait::Forever),
+        };
+        Recv { ctx: self, pred, wait, timer_seq: 0, save: 0, kind, has_timer: false, started: false }
     }
 
     /// Selective receive that gives up at the virtual time `deadline`.
     pub fn receive_until<F: FnMut(&Term) -> bool>(&self, pred: F, deadline: VTime) -> Recv<'_, F> {
-        Recv { ctx: self, pred, timeout: Some(Wait::Until(deadline)), save: 0, timer: None, started: false }
+        Recv {
+            ctx: self,
+            pred,
+            wait: deadline.0,
+            timer_seq: 0,
+            save: 0,
+            kind: Wait::Until,
+            has_timer: false,
+            started: false,
+        }
     }
 
     /// Sleeps until the virtual time `at` (returns at once if it has passed).
@@ -367,22 +380,44 @@ impl Future for Exit {
     }
 }
 
-/// How long a receive waits.
-#[derive(Clone, Copy, Debug)]
+/// How long a receive waits; the amount is in [`Recv::wait`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
 enum Wait {
-    Ms(u64),
-    Until(VTime),
+    Forever,
+    /// `wait` milliseconds from the first poll.
+    Ms,
+    /// Until the virtual time `wait` (ns).
+    Until,
 }
 
 /// A receive in progress. See [`Ctx::receive_match`].
+///
+/// It lives in the state of every process blocked in a receive, so it is
+/// kept compact (an idle process is mostly this): the deadline and the
+/// timer's key share plain integers rather than options of enums.
 pub struct Recv<'a, F> {
     ctx: &'a Ctx,
     pred: F,
-    timeout: Option<Wait>,
+    /// Before the first poll, the timeout as [`Wait`] says; from then on,
+    /// the absolute deadline in virtual ns (when there is one).
+    wait: u64,
+    /// The timer's sequence number (with the deadline, its key).
+    timer_seq: u64,
     /// Messages before this index were already scanned and did not match.
-    save: usize,
-    timer: Option<TimerKey>,
+    save: u32,
+    kind: Wait,
+    has_timer: bool,
     started: bool,
+}
+
+impl<F> Recv<'_, F> {
+    /// Cancels this wait's timer, if it has one.
+    fn cancel(&mut self, k: &mut Kernel) {
+        if self.has_timer {
+            self.has_timer = false;
+            k.cancel_timer(TimerKey(VTime(self.wait), self.timer_seq));
+        }
+    }
 }
 
 impl<F: FnMut(&Term) -> bool + Unpin> Future for Recv<'_, F> {
@@ -408,7 +443,7 @@ impl<F: FnMut(&Term) -> bool + Unpin> Future for Recv<'_, F> {
         };
         p.reductions += 1;
         let mut found = None;
-        for i in this.save..p.mailbox.len() {
+        for i in this.save as usize..p.mailbox.len() {
             if (this.pred)(&p.mailbox[i].term) {
                 found = Some(i);
                 break;
@@ -424,29 +459,27 @@ impl<F: FnMut(&Term) -> bool + Unpin> Future for Recv<'_, F> {
             p.wait_token = p.wait_token.wrapping_add(1);
             p.timed_out = false;
             p.status = Status::Running;
-            if let Some(t) = this.timer.take() {
-                k.cancel_timer(t);
-            }
+            this.cancel(k);
             if msg.token != 0 || k.bus.wants(KindMask::RECEIVE, pid) {
                 let token = (msg.token != 0).then_some(msg.token);
                 k.emit(EventKind::Receive { pid, msg: msg.term.clone(), token });
             }
             return Poll::Ready(Some(msg.term));
         }
-        this.save = p.mailbox.len();
-        let deadline = match this.timeout {
-            Some(Wait::Ms(ms)) => Some(now + VTime::from_ms(ms)),
-            Some(Wait::Until(at)) => Some(at),
-            None => None,
-        };
-        let expired = if this.started { p.timed_out } else { deadline.is_some_and(|d| d <= now) };
+        this.save = u32::try_from(p.mailbox.len()).unwrap_or(u32::MAX);
+        if !this.started {
+            // Resolve the timeout into an absolute deadline, once.
+            match this.kind {
+                Wait::Ms => this.wait = (now + VTime::from_ms(this.wait)).0,
+                Wait::Until | Wait::Forever => {}
+            }
+        }
+        let expired = if this.started { p.timed_out } else { this.kind != Wait::Forever && this.wait <= now.0 };
         if expired {
             p.wait_token = p.wait_token.wrapping_add(1);
             p.timed_out = false;
             p.status = Status::Running;
-            if let Some(t) = this.timer.take() {
-                k.cancel_timer(t);
-            }
+            this.cancel(k);
             return Poll::Ready(None);
         }
         p.status = Status::Waiting;
@@ -456,9 +489,11 @@ impl<F: FnMut(&Term) -> bool + Unpin> Future for Recv<'_, F> {
             // that never finished (a receive dropped mid-way) cannot end it.
             p.wait_token = p.wait_token.wrapping_add(1);
             p.timed_out = false;
-            if let Some(at) = deadline {
+            if this.kind != Wait::Forever {
                 let token = p.wait_token;
-                this.timer = Some(k.add_timer(at, TimerAction::Wake { pid, token }));
+                let key = k.add_timer(VTime(this.wait), TimerAction::Wake { pid, token });
+                this.timer_seq = key.1;
+                this.has_timer = true;
             }
         }
         Poll::Pending
@@ -471,9 +506,9 @@ impl<F> Drop for Recv<'_, F> {
     /// not pile up in the timer table. The scheduler drops bodies outside
     /// the kernel borrow; `try_borrow_mut` keeps any other case safe.
     fn drop(&mut self) {
-        if let Some(t) = self.timer.take() {
+        if self.has_timer {
             if let Ok(mut k) = self.ctx.k.try_borrow_mut() {
-                k.cancel_timer(t);
+                self.cancel(&mut k);
             }
         }
     }
