@@ -294,3 +294,51 @@ impl Proc {
         self.status != Status::Exiting
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn e(r: u64) -> MonitorEntry {
+        MonitorEntry { mref: Ref(r), other: Pid(r as u32) }
+    }
+
+    fn refs(l: &MonitorList) -> Vec<u64> {
+        l.iter().map(|m| m.mref.0).collect()
+    }
+
+    #[test]
+    fn monitor_list_keeps_reference_order_through_every_shape() {
+        let mut l = MonitorList::default();
+        assert!(l.is_empty());
+        l.push(e(5));
+        assert!(matches!(l, MonitorList::One(_)));
+        // Out-of-order pushes (never made by the kernel) still sort.
+        for r in [9, 7, 1, 8] {
+            l.push(e(r));
+        }
+        assert_eq!(refs(&l), vec![1, 5, 7, 8, 9]);
+        assert_eq!(l.get(Ref(7)).map(|m| m.other), Some(Pid(7)));
+        assert!(l.get(Ref(6)).is_none());
+        // Newest, oldest, middle, absent.
+        assert_eq!(l.remove(Ref(9)).map(|m| m.mref), Some(Ref(9)));
+        assert_eq!(l.remove(Ref(1)).map(|m| m.mref), Some(Ref(1)));
+        assert_eq!(l.remove(Ref(7)).map(|m| m.mref), Some(Ref(7)));
+        assert!(l.remove(Ref(7)).is_none());
+        assert_eq!(refs(&l), vec![5, 8]);
+        assert_eq!(l.len(), 2);
+        assert_eq!(l.clone().into_iter().map(|m| m.mref.0).collect::<Vec<_>>(), vec![5, 8]);
+    }
+
+    #[test]
+    fn a_single_monitor_needs_no_heap() {
+        let mut l = MonitorList::default();
+        l.push(e(3));
+        assert_eq!(l.heap_bytes(), 0);
+        assert_eq!(l.clone().into_iter().count(), 1);
+        assert!(l.remove(Ref(4)).is_none());
+        assert!(l.remove(Ref(3)).is_some());
+        assert!(l.is_empty());
+        assert_eq!(l.into_iter().count(), 0);
+    }
+}
