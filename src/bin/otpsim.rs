@@ -24,7 +24,8 @@ enum Cmd {
 
 #[derive(clap::Args)]
 struct BenchArgs {
-    /// ring, spawn, call, restart or idle.
+    /// The workload.
+    #[arg(value_parser = ["ring", "spawn", "call", "restart", "idle"])]
     workload: String,
     /// Processes (ring: 1000; spawn, idle: 100000).
     #[arg(long, value_parser = clap::value_parser!(u64).range(1..))]
