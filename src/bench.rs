@@ -428,13 +428,13 @@ fn idle(rt: &Runtime, n: u64, clock: Clock) -> Result<Outcome, BenchError> {
     rt.spawn(SpawnOpts::default(), move |ctx| async move {
         st.t0.set(clock());
         let stop = Term::atom("stop");
-        let mut v = pids2.borrow_mut();
         for _ in 0..n {
             let stop = stop.clone();
-            v.push(ctx.spawn(SpawnOpts::default(), move |c| async move {
+            let pid = ctx.spawn(SpawnOpts::default(), move |c| async move {
                 c.receive_match(move |m| *m == stop, None).await;
                 Term::Atom(Atom::NORMAL)
-            }));
+            });
+            pids2.borrow_mut().push(pid);
             // A preemption point, as in the spawn workload.
             ctx.work(1).await;
         }
