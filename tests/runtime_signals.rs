@@ -583,3 +583,28 @@ fn a_dead_wait_leaves_no_timer_behind() {
     assert!(s.rt.now() < VTime::from_ms(1), "{:?}", s.rt.now());
     assert!(s.rt.kernel_ref().next_timer().is_none());
 }
+
+#[test]
+fn spawning_for_a_dead_parent_leaves_no_half_link_or_monitor() {
+    let mut s = Sys::new(20);
+    let parent = s.exits_on_message(atom("normal"));
+    s.send(parent, atom("go"));
+    s.settle();
+    // A linked child of a dead parent learns of it as a link to it would:
+    // a `noproc` exit signal.
+    let child = s.rt.spawn_child(parent, SpawnOpts::linked(), |ctx| async move {
+        ctx.receive().await;
+        Term::atom("normal")
+    });
+    s.settle();
+    assert_eq!(s.exit_reason(child), Some(atom("noproc")));
+    // A monitored child of a dead parent keeps no entry for it.
+    let opts = SpawnOpts { monitor: true, ..Default::default() };
+    let child = s.rt.spawn_child(parent, opts, |ctx| async move {
+        ctx.receive().await;
+        Term::atom("normal")
+    });
+    s.settle();
+    let info = s.rt.info(child).unwrap();
+    assert!(info.links.is_empty() && info.monitored_by.is_empty(), "{info:?}");
+}

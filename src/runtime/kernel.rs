@@ -299,6 +299,13 @@ impl Kernel {
             self.exit_signal(b, a, Term::Atom(Atom::NOPROC), true);
             return;
         }
+        if !self.is_alive(a) {
+            // Only a tool acting for a process that has died can get here
+            // (spawning a linked child for it): no half link is made, and
+            // the live side learns of the dead one as a link to it would.
+            self.exit_signal(a, b, Term::Atom(Atom::NOPROC), true);
+            return;
+        }
         let mut new = false;
         if let Some(p) = self.proc_mut(a) {
             new = p.links.insert(b);
@@ -328,6 +335,11 @@ impl Kernel {
     /// `{:DOWN, ref, :process, pid, :noproc}`.
     pub fn monitor(&mut self, watcher: Pid, target: Pid) -> Ref {
         let mref = self.make_ref();
+        if !self.is_alive(watcher) {
+            // A dead watcher (a tool acting for it) would leave an entry on
+            // the target that nobody ever removes.
+            return mref;
+        }
         if !self.is_alive(target) {
             let down = down_msg(mref, target, Term::Atom(Atom::NOPROC));
             self.deliver(None, watcher, down);
