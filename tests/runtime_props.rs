@@ -118,6 +118,9 @@ enum Op {
     Spawn(bool),
     SpawnServer,
     SpawnLinked(usize),
+    /// A tool spawns a child for a pool member (alive or not), linked
+    /// and/or monitored by it.
+    SpawnChildFor(usize, bool, bool),
     Link(usize, usize),
     Unlink(usize, usize),
     Monitor(usize, usize),
@@ -144,6 +147,7 @@ fn op() -> impl Strategy<Value = Op> {
         2 => any::<bool>().prop_map(Op::Spawn),
         1 => Just(Op::SpawnServer),
         1 => i().prop_map(Op::SpawnLinked),
+        1 => (i(), any::<bool>(), any::<bool>()).prop_map(|(a, l, m)| Op::SpawnChildFor(a, l, m)),
         3 => (i(), i()).prop_map(|(a, b)| Op::Link(a, b)),
         1 => (i(), i()).prop_map(|(a, b)| Op::Unlink(a, b)),
         3 => (i(), i()).prop_map(|(a, b)| Op::Monitor(a, b)),
@@ -211,6 +215,12 @@ impl Harness {
                 self.servers.insert(pid);
             }
             Op::SpawnLinked(a) => self.tell(self.pick(a), ctl("$spawn_link", vec![])),
+            Op::SpawnChildFor(a, link, monitor) => {
+                let b = self.book.clone();
+                let opts = SpawnOpts { link, monitor, ..Default::default() };
+                let pid = self.rt.spawn_child(self.pick(a), opts, move |c| actor(c, b));
+                self.pool.push(pid);
+            }
             Op::Link(a, b) => self.tell(self.pick(a), ctl("$link", vec![Term::Pid(self.pick(b))])),
             Op::Unlink(a, b) => self.tell(self.pick(a), ctl("$unlink", vec![Term::Pid(self.pick(b))])),
             Op::Monitor(a, b) => self.tell(self.pick(a), ctl("$mon", vec![Term::Pid(self.pick(b))])),
