@@ -161,9 +161,8 @@ impl KindMask {
     pub const SYSTEM: KindMask = KindMask(1 << 7); // commands and logs
 
     /// The lifecycle kinds: low volume, enough to follow the process tree.
-    pub const LIFECYCLE: KindMask = KindMask(
-        Self::PROCS.0 | Self::CONTROL.0 | Self::SUPERVISION.0 | Self::PROBES.0 | Self::SYSTEM.0,
-    );
+    pub const LIFECYCLE: KindMask =
+        KindMask(Self::PROCS.0 | Self::CONTROL.0 | Self::SUPERVISION.0 | Self::PROBES.0 | Self::SYSTEM.0);
 
     pub fn union(self, o: KindMask) -> KindMask {
         KindMask(self.0 | o.0)
@@ -215,18 +214,11 @@ impl EventKind {
             | Receive { pid, .. }
             | ProbeHit { pid, .. } => [Some(*pid), None],
             Link { a, b } | Unlink { a, b } => [Some(*a), Some(*b)],
-            Monitor {
-                watcher, target, ..
-            }
-            | Demonitor {
-                watcher, target, ..
-            } => [Some(*watcher), Some(*target)],
+            Monitor { watcher, target, .. } | Demonitor { watcher, target, .. } => [Some(*watcher), Some(*target)],
             ExitSignal { from, to, .. } => [Some(*from), Some(*to)],
             Send { from, to, .. } => [*from, Some(*to)],
             Restart { sup, new, .. } => [Some(*sup), *new],
-            ChildStarted { sup, pid, .. } | ChildTerminated { sup, pid, .. } => {
-                [Some(*sup), Some(*pid)]
-            }
+            ChildStarted { sup, pid, .. } | ChildTerminated { sup, pid, .. } => [Some(*sup), Some(*pid)],
             MaxIntensity { sup, .. } => [Some(*sup), None],
             Command { .. } => [None, None],
             Log { pid, .. } => [*pid, None],
@@ -244,10 +236,7 @@ pub struct Filter {
 
 impl Filter {
     pub fn all() -> Filter {
-        Filter {
-            kinds: KindMask::ALL,
-            pids: None,
-        }
+        Filter { kinds: KindMask::ALL, pids: None }
     }
 
     pub fn kinds(kinds: KindMask) -> Filter {
@@ -255,10 +244,7 @@ impl Filter {
     }
 
     pub fn process(pid: Pid, kinds: KindMask) -> Filter {
-        Filter {
-            kinds,
-            pids: Some(vec![pid]),
-        }
+        Filter { kinds, pids: Some(vec![pid]) }
     }
 
     pub fn matches(&self, e: &EventKind) -> bool {
@@ -335,17 +321,13 @@ impl Bus {
             m = KindMask::ALL;
         }
         self.interest = m;
-        self.traced_interest = self
-            .traced
-            .values()
-            .fold(KindMask::NONE, |a, b| a.union(*b));
+        self.traced_interest = self.traced.values().fold(KindMask::NONE, |a, b| a.union(*b));
     }
 
     /// Whether an event of kind `k` about `pid` would be kept by anyone.
     #[inline]
     pub fn wants(&self, k: KindMask, pid: Pid) -> bool {
-        self.interest.has(k)
-            || (self.traced_interest.has(k) && self.traced.get(&pid).is_some_and(|m| m.has(k)))
+        self.interest.has(k) || (self.traced_interest.has(k) && self.traced.get(&pid).is_some_and(|m| m.has(k)))
     }
 
     /// Whether anyone at all wants events of kind `k`.
@@ -356,31 +338,17 @@ impl Bus {
 
     pub fn emit(&mut self, at: VTime, kind: EventKind) {
         let traced = !self.traced.is_empty()
-            && kind
-                .pids()
-                .iter()
-                .flatten()
-                .any(|p| self.traced.get(p).is_some_and(|m| m.has(kind.mask())));
-        let rec_wants = self
-            .recorder
-            .as_ref()
-            .is_some_and(|r| r.filter.matches(&kind))
-            || (traced && self.recorder.is_some());
+            && kind.pids().iter().flatten().any(|p| self.traced.get(p).is_some_and(|m| m.has(kind.mask())));
+        let rec_wants =
+            self.recorder.as_ref().is_some_and(|r| r.filter.matches(&kind)) || (traced && self.recorder.is_some());
         let any_sub = self.subs.values().any(|s| s.filter.matches(&kind));
         if !rec_wants && !any_sub && !self.hashing {
             return;
         }
-        let ev = Event {
-            seq: self.next_seq,
-            at,
-            kind,
-        };
+        let ev = Event { seq: self.next_seq, at, kind };
         self.next_seq += 1;
         if self.hashing {
-            self.hash = fnv1a(
-                self.hash,
-                format!("{}|{}|{:?}", ev.seq, ev.at.0, ev.kind).as_bytes(),
-            );
+            self.hash = fnv1a(self.hash, format!("{}|{}|{:?}", ev.seq, ev.at.0, ev.kind).as_bytes());
         }
         for s in self.subs.values_mut() {
             if s.filter.matches(&ev.kind) {
@@ -420,15 +388,7 @@ impl Bus {
     pub fn subscribe(&mut self, filter: Filter, capacity: usize) -> SubId {
         let id = SubId(self.next_sub);
         self.next_sub += 1;
-        self.subs.insert(
-            id,
-            Subscription {
-                filter,
-                queue: VecDeque::new(),
-                capacity: capacity.max(1),
-                dropped: 0,
-            },
-        );
+        self.subs.insert(id, Subscription { filter, queue: VecDeque::new(), capacity: capacity.max(1), dropped: 0 });
         self.recompute();
         id
     }
@@ -491,11 +451,7 @@ mod tests {
     use super::*;
 
     fn spawn_ev(p: u32) -> EventKind {
-        EventKind::Spawn {
-            pid: Pid(p),
-            parent: None,
-            initial_call: Rc::from("x"),
-        }
+        EventKind::Spawn { pid: Pid(p), parent: None, initial_call: Rc::from("x") }
     }
 
     #[test]
@@ -539,13 +495,7 @@ mod tests {
         b.set_trace(Pid(7), KindMask::SEND);
         assert!(b.wants(KindMask::SEND, Pid(7)));
         assert!(!b.wants(KindMask::SEND, Pid(8)));
-        let send = |to| EventKind::Send {
-            from: None,
-            to: Pid(to),
-            msg: Term::ok(),
-            token: None,
-            dropped: false,
-        };
+        let send = |to| EventKind::Send { from: None, to: Pid(to), msg: Term::ok(), token: None, dropped: false };
         b.emit(VTime(0), send(7));
         b.emit(VTime(0), send(8));
         assert_eq!(b.recorder().unwrap().events().len(), 1);

@@ -175,17 +175,11 @@ pub struct Runtime {
 
 impl Runtime {
     pub fn new(cfg: Config) -> Runtime {
-        Runtime {
-            k: Rc::new(RefCell::new(Kernel::new(cfg))),
-            log: Vec::new(),
-        }
+        Runtime { k: Rc::new(RefCell::new(Kernel::new(cfg))), log: Vec::new() }
     }
 
     pub fn with_seed(seed: u64) -> Runtime {
-        Runtime::new(Config {
-            seed,
-            ..Config::default()
-        })
+        Runtime::new(Config { seed, ..Config::default() })
     }
 
     /// Spawns a top-level process (no parent).
@@ -276,9 +270,7 @@ impl Runtime {
                 }
             }
             if k.bus.wants_kind(KindMask::SYSTEM) {
-                k.emit(EventKind::Command {
-                    text: Rc::from(format!("{cmd:?}")),
-                });
+                k.emit(EventKind::Command { text: Rc::from(format!("{cmd:?}")) });
             }
         }
         self.log.push((now, cmd));
@@ -301,11 +293,7 @@ impl Runtime {
     /// Registered names and their pids, sorted by name.
     pub fn registered(&self) -> Vec<(String, Pid)> {
         let k = self.k.borrow();
-        let mut v: Vec<(String, Pid)> = k
-            .names
-            .iter()
-            .map(|(a, p)| (a.name().to_string(), *p))
-            .collect();
+        let mut v: Vec<(String, Pid)> = k.names.iter().map(|(a, p)| (a.name().to_string(), *p)).collect();
         v.sort();
         v
     }
@@ -423,11 +411,7 @@ impl Drop for Runtime {
             };
             k.introspect.clear();
             k.hooks.clear();
-            k.procs
-                .iter_mut()
-                .flatten()
-                .filter_map(|p| p.body.take())
-                .collect()
+            k.procs.iter_mut().flatten().filter_map(|p| p.body.take()).collect()
         };
         drop(bodies);
     }
@@ -457,16 +441,8 @@ pub fn memory_words(p: &Proc) -> usize {
     }
     if let Some(e) = p.extra() {
         bytes += std::mem::size_of_val(e);
-        bytes += e
-            .dictionary
-            .iter()
-            .map(|(k, v)| (k.flat_size() + v.flat_size() + 3) * 8)
-            .sum::<usize>();
+        bytes += e.dictionary.iter().map(|(k, v)| (k.flat_size() + v.flat_size() + 3) * 8).sum::<usize>();
     }
-    bytes += p
-        .mailbox
-        .iter()
-        .map(|m| (m.term.flat_size() + 4) * 8)
-        .sum::<usize>();
+    bytes += p.mailbox.iter().map(|m| (m.term.flat_size() + 4) * 8).sum::<usize>();
     bytes.div_ceil(8)
 }

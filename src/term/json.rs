@@ -145,10 +145,7 @@ struct ReadError {
 impl ReadError {
     #[cold]
     fn new(message: String) -> ReadError {
-        ReadError {
-            path: Vec::new(),
-            message,
-        }
+        ReadError { path: Vec::new(), message }
     }
 
     /// The same error, one level further out, under `segment`.
@@ -183,11 +180,7 @@ fn not_one_tag(obj: &Map<String, Value>) -> ReadError {
         return ReadError::new(format!("empty object, expected one tag of {TAGS}"));
     }
     let keys: Vec<&str> = obj.keys().map(String::as_str).collect();
-    ReadError::new(format!(
-        "expected exactly one tag, found {}: {}",
-        keys.len(),
-        keys.join(", ")
-    ))
+    ReadError::new(format!("expected exactly one tag, found {}: {}", keys.len(), keys.join(", ")))
 }
 
 /// Reads a tag's body (anything but a tuple, list or map).
@@ -196,20 +189,16 @@ fn read_scalar(tag: &str, body: &Value) -> Result<Term, ReadError> {
     match (tag, body) {
         ("atom", Value::String(s)) => Ok(Term::Atom(Atom::new(s))),
         ("atom", _) => Err(wrong_kind("a string", body)),
-        ("int", Value::Number(n)) => n.as_i64().map(Term::Int).ok_or_else(|| {
-            ReadError::new(format!(
-                "expected an integer in the 64-bit signed range, found {n}"
-            ))
-        }),
+        ("int", Value::Number(n)) => n
+            .as_i64()
+            .map(Term::Int)
+            .ok_or_else(|| ReadError::new(format!("expected an integer in the 64-bit signed range, found {n}"))),
         ("int", _) => Err(wrong_kind("an integer", body)),
-        ("float", Value::Number(n)) => n
-            .as_f64()
-            .map(Term::Float)
-            .ok_or_else(|| ReadError::new(format!("expected a float, found {n}"))),
+        ("float", Value::Number(n)) => {
+            n.as_f64().map(Term::Float).ok_or_else(|| ReadError::new(format!("expected a float, found {n}")))
+        }
         ("float", Value::String(s)) => non_finite_value(s).map(Term::Float).ok_or_else(|| {
-            ReadError::new(format!(
-                "expected a number or one of NaN, -NaN, Infinity, -Infinity, found {s:?}"
-            ))
+            ReadError::new(format!("expected a number or one of NaN, -NaN, Infinity, -Infinity, found {s:?}"))
         }),
         ("float", _) => Err(wrong_kind("a number", body)),
         ("str", Value::String(s)) => Ok(Term::Str(Rc::from(s.as_str()))),
@@ -223,18 +212,14 @@ fn read_scalar(tag: &str, body: &Value) -> Result<Term, ReadError> {
             .map(|r| Term::Ref(Ref(r)))
             .ok_or_else(|| ReadError::new(format!("expected a non-negative integer, found {n}"))),
         ("ref", _) => Err(wrong_kind("a non-negative integer", body)),
-        _ => Err(ReadError::new(format!(
-            "unknown tag {tag:?}, expected one of {TAGS}"
-        ))),
+        _ => Err(ReadError::new(format!("unknown tag {tag:?}, expected one of {TAGS}"))),
     }
 }
 
 /// Reads `v` as a term nested `depth` terms deep.
 fn read(v: &Value, depth: usize) -> Result<Term, ReadError> {
     if depth > MAX_DEPTH {
-        return Err(ReadError::new(format!(
-            "terms nest deeper than {MAX_DEPTH} levels"
-        )));
+        return Err(ReadError::new(format!("terms nest deeper than {MAX_DEPTH} levels")));
     }
     let Value::Object(obj) = v else {
         return Err(wrong_kind("a tagged term object like {\"atom\":\"ok\"}", v));
@@ -253,16 +238,11 @@ fn read(v: &Value, depth: usize) -> Result<Term, ReadError> {
             for (i, x) in items.iter().enumerate() {
                 terms.push(read(x, depth + 1).map_err(|e| e.within(|| format!(".{tag}[{i}]")))?);
             }
-            Ok(if tag == "tuple" {
-                Term::tuple(terms)
-            } else {
-                Term::list(terms)
-            })
+            Ok(if tag == "tuple" { Term::tuple(terms) } else { Term::list(terms) })
         }
         "map" => {
             let Value::Array(items) = body else {
-                return Err(wrong_kind("an array of [key, value] pairs", body)
-                    .within(|| ".map".to_string()));
+                return Err(wrong_kind("an array of [key, value] pairs", body).within(|| ".map".to_string()));
             };
             let mut entries = Vec::with_capacity(items.len());
             for (i, item) in items.iter().enumerate() {
@@ -277,19 +257,14 @@ fn read(v: &Value, depth: usize) -> Result<Term, ReadError> {
         "atom" | "int" | "float" | "str" | "pid" | "ref" => {
             read_scalar(tag, body).map_err(|e| e.within(|| format!(".{tag}")))
         }
-        other => Err(ReadError::new(format!(
-            "unknown tag {other:?}, expected one of {TAGS}"
-        ))),
+        other => Err(ReadError::new(format!("unknown tag {other:?}, expected one of {TAGS}"))),
     }
 }
 
 /// Reads a map entry `[key, value]` whose map is `depth` terms deep.
 fn read_pair(kv: &[Value], depth: usize) -> Result<(Term, Term), ReadError> {
     let [k, v] = kv else {
-        return Err(ReadError::new(format!(
-            "expected a [key, value] pair, found {} elements",
-            kv.len()
-        )));
+        return Err(ReadError::new(format!("expected a [key, value] pair, found {} elements", kv.len())));
     };
     let k = read(k, depth + 1).map_err(|e| e.within(|| "[0]".to_string()))?;
     let v = read(v, depth + 1).map_err(|e| e.within(|| "[1]".to_string()))?;
@@ -317,20 +292,12 @@ impl Term {
                     .unwrap_or_else(|| Value::String(non_finite_name(*f).to_string())),
             ),
             Term::Str(s) => tagged("str", Value::String(s.to_string())),
-            Term::Tuple(xs) => tagged(
-                "tuple",
-                Value::Array(xs.iter().map(Term::to_json_value).collect()),
-            ),
-            Term::List(xs) => tagged(
-                "list",
-                Value::Array(xs.iter().map(Term::to_json_value).collect()),
-            ),
+            Term::Tuple(xs) => tagged("tuple", Value::Array(xs.iter().map(Term::to_json_value).collect())),
+            Term::List(xs) => tagged("list", Value::Array(xs.iter().map(Term::to_json_value).collect())),
             Term::Map(es) => tagged(
                 "map",
                 Value::Array(
-                    es.iter()
-                        .map(|(k, v)| Value::Array(vec![k.to_json_value(), v.to_json_value()]))
-                        .collect(),
+                    es.iter().map(|(k, v)| Value::Array(vec![k.to_json_value(), v.to_json_value()])).collect(),
                 ),
             ),
             Term::Pid(p) => tagged("pid", Value::String(p.short())),
@@ -361,9 +328,7 @@ impl Term {
             Term::Int(i) => Value::from(*i),
             Term::Float(f) => Number::from_f64(*f).map_or(Value::Null, Value::Number),
             Term::Str(s) => Value::String(s.to_string()),
-            Term::Tuple(xs) | Term::List(xs) => {
-                Value::Array(xs.iter().map(Term::to_plain_json).collect())
-            }
+            Term::Tuple(xs) | Term::List(xs) => Value::Array(xs.iter().map(Term::to_plain_json).collect()),
             Term::Map(es) => {
                 let mut obj = Map::new();
                 for (k, v) in es.iter() {
@@ -386,11 +351,7 @@ impl Term {
 
 /// A map's plain rendering as an array of `[key, value]` pairs.
 fn plain_pairs(es: &[(Term, Term)]) -> Value {
-    Value::Array(
-        es.iter()
-            .map(|(k, v)| Value::Array(vec![k.to_plain_json(), v.to_plain_json()]))
-            .collect(),
-    )
+    Value::Array(es.iter().map(|(k, v)| Value::Array(vec![k.to_plain_json(), v.to_plain_json()])).collect())
 }
 
 #[cfg(test)]
@@ -411,30 +372,14 @@ mod tests {
     fn check(src: &str, expected: Value) {
         let term = t(src);
         assert_eq!(term.to_json_value(), expected, "to_json_value({src})");
-        assert_eq!(
-            serde_json::to_value(&term).ok(),
-            Some(expected.clone()),
-            "Serialize({src})"
-        );
-        assert_eq!(
-            Term::from_json_value(&expected),
-            Ok(term.clone()),
-            "from_json_value({src})"
-        );
+        assert_eq!(serde_json::to_value(&term).ok(), Some(expected.clone()), "Serialize({src})");
+        assert_eq!(Term::from_json_value(&expected), Ok(term.clone()), "from_json_value({src})");
         let text = expected.to_string();
-        assert_eq!(
-            serde_json::from_str::<Term>(&text).ok(),
-            Some(term),
-            "from_str({text})"
-        );
+        assert_eq!(serde_json::from_str::<Term>(&text).ok(), Some(term), "from_str({text})");
     }
 
     fn check_err(input: Value, expected: &str) {
-        assert_eq!(
-            Term::from_json_value(&input),
-            Err(expected.to_string()),
-            "{input}"
-        );
+        assert_eq!(Term::from_json_value(&input), Err(expected.to_string()), "{input}");
         let text = input.to_string();
         match serde_json::from_str::<Term>(&text) {
             Ok(t) => panic!("{text} read as {t:?}"),
@@ -457,10 +402,7 @@ mod tests {
             }
             (Term::Map(xs), Term::Map(ys)) => {
                 xs.len() == ys.len()
-                    && xs
-                        .iter()
-                        .zip(ys.iter())
-                        .all(|((k1, v1), (k2, v2))| nearly_same(k1, k2) && nearly_same(v1, v2))
+                    && xs.iter().zip(ys.iter()).all(|((k1, v1), (k2, v2))| nearly_same(k1, k2) && nearly_same(v1, v2))
             }
             _ => a == b,
         }
@@ -483,10 +425,7 @@ mod tests {
         check("\"a\\n\"", json!({"str": "a\n"}));
         check("{:inc, 5}", json!({"tuple": [{"atom": "inc"}, {"int": 5}]}));
         check("[]", json!({"list": []}));
-        check(
-            "[1, [2]]",
-            json!({"list": [{"int": 1}, {"list": [{"int": 2}]}]}),
-        );
+        check("[1, [2]]", json!({"list": [{"int": 1}, {"list": [{"int": 2}]}]}));
         check(
             "%{\"k\" => 1, name: \"a\"}",
             json!({"map": [[{"atom": "name"}, {"str": "a"}], [{"str": "k"}, {"int": 1}]]}),
@@ -497,111 +436,67 @@ mod tests {
 
     #[test]
     fn non_finite_floats() {
-        for (f, name) in [
-            (f64::NAN, "NaN"),
-            (-f64::NAN, "-NaN"),
-            (f64::INFINITY, "Infinity"),
-            (f64::NEG_INFINITY, "-Infinity"),
-        ] {
+        for (f, name) in
+            [(f64::NAN, "NaN"), (-f64::NAN, "-NaN"), (f64::INFINITY, "Infinity"), (f64::NEG_INFINITY, "-Infinity")]
+        {
             let term = Term::Float(f);
             assert_eq!(term.to_json_value(), json!({ "float": name }));
-            assert_eq!(
-                serde_json::to_value(&term).ok(),
-                Some(json!({ "float": name }))
-            );
+            assert_eq!(serde_json::to_value(&term).ok(), Some(json!({ "float": name })));
             assert_eq!(Term::from_json_value(&json!({ "float": name })), Ok(term));
         }
     }
 
     #[test]
     fn lenient_reading() {
+        assert_eq!(Term::from_json_value(&json!({"float": 2})), Ok(Term::Float(2.0)));
         assert_eq!(
-            Term::from_json_value(&json!({"float": 2})),
-            Ok(Term::Float(2.0))
-        );
-        assert_eq!(
-            Term::from_json_value(
-                &json!({"map": [[{"atom": "a"}, {"int": 1}], [{"atom": "a"}, {"int": 2}]]})
-            ),
+            Term::from_json_value(&json!({"map": [[{"atom": "a"}, {"int": 1}], [{"atom": "a"}, {"int": 2}]]})),
             Ok(t("%{a: 2}")),
         );
-        assert_eq!(
-            Term::from_json_value(&json!({"pid": "#PID<0.3.0>"})),
-            Ok(t("#PID<0.3.0>"))
-        );
+        assert_eq!(Term::from_json_value(&json!({"pid": "#PID<0.3.0>"})), Ok(t("#PID<0.3.0>")));
     }
 
     #[test]
     fn malformed_input() {
-        check_err(
-            json!(5),
-            "$: expected a tagged term object like {\"atom\":\"ok\"}, found a number",
-        );
+        check_err(json!(5), "$: expected a tagged term object like {\"atom\":\"ok\"}, found a number");
         check_err(json!({}), "$: empty object, expected one tag of atom, int, float, str, tuple, list, map, pid, ref");
+        check_err(json!({"atom": "a", "int": 1}), "$: expected exactly one tag, found 2: atom, int");
         check_err(
-            json!({"atom": "a", "int": 1}),
-            "$: expected exactly one tag, found 2: atom, int",
+            json!({"atm": "a"}),
+            "$: unknown tag \"atm\", expected one of atom, int, float, str, tuple, list, map, pid, ref",
         );
-        check_err(json!({"atm": "a"}), "$: unknown tag \"atm\", expected one of atom, int, float, str, tuple, list, map, pid, ref");
-        check_err(
-            json!({"atom": 1}),
-            "$.atom: expected a string, found a number",
-        );
-        check_err(
-            json!({"int": 1.5}),
-            "$.int: expected an integer in the 64-bit signed range, found 1.5",
-        );
+        check_err(json!({"atom": 1}), "$.atom: expected a string, found a number");
+        check_err(json!({"int": 1.5}), "$.int: expected an integer in the 64-bit signed range, found 1.5");
         check_err(
             json!({"int": u64::MAX}),
             "$.int: expected an integer in the 64-bit signed range, found 18446744073709551615",
         );
-        check_err(
-            json!({"int": "1"}),
-            "$.int: expected an integer, found a string",
-        );
+        check_err(json!({"int": "1"}), "$.int: expected an integer, found a string");
         check_err(
             json!({"float": "nan"}),
             "$.float: expected a number or one of NaN, -NaN, Infinity, -Infinity, found \"nan\"",
         );
         check_err(json!({"str": null}), "$.str: expected a string, found null");
+        check_err(json!({"tuple": {}}), "$.tuple: expected an array, found an object");
         check_err(
-            json!({"tuple": {}}),
-            "$.tuple: expected an array, found an object",
+            json!({"tuple": [{"int": 1}, {"atm": "x"}]}),
+            "$.tuple[1]: unknown tag \"atm\", expected one of atom, int, float, str, tuple, list, map, pid, ref",
         );
-        check_err(json!({"tuple": [{"int": 1}, {"atm": "x"}]}), "$.tuple[1]: unknown tag \"atm\", expected one of atom, int, float, str, tuple, list, map, pid, ref");
         check_err(
             json!({"list": [[]]}),
             "$.list[0]: expected a tagged term object like {\"atom\":\"ok\"}, found an array",
         );
+        check_err(json!({"map": [[{"int": 1}]]}), "$.map[0]: expected a [key, value] pair, found 1 elements");
+        check_err(json!({"map": [{"int": 1}]}), "$.map[0]: expected a [key, value] pair, found an object");
         check_err(
-            json!({"map": [[{"int": 1}]]}),
-            "$.map[0]: expected a [key, value] pair, found 1 elements",
+            json!({"map": [[{"int": 1}, {"bad": 1}]]}),
+            "$.map[0][1]: unknown tag \"bad\", expected one of atom, int, float, str, tuple, list, map, pid, ref",
         );
-        check_err(
-            json!({"map": [{"int": 1}]}),
-            "$.map[0]: expected a [key, value] pair, found an object",
-        );
-        check_err(json!({"map": [[{"int": 1}, {"bad": 1}]]}), "$.map[0][1]: unknown tag \"bad\", expected one of atom, int, float, str, tuple, list, map, pid, ref");
-        check_err(
-            json!({"map": {}}),
-            "$.map: expected an array of [key, value] pairs, found an object",
-        );
-        check_err(
-            json!({"pid": "1.2.3"}),
-            "$.pid: expected a pid like \"0.42.0\", found \"1.2.3\"",
-        );
-        check_err(
-            json!({"pid": 42}),
-            "$.pid: expected a string like \"0.42.0\", found a number",
-        );
-        check_err(
-            json!({"ref": -1}),
-            "$.ref: expected a non-negative integer, found -1",
-        );
-        check_err(
-            json!({"ref": "7"}),
-            "$.ref: expected a non-negative integer, found a string",
-        );
+        check_err(json!({"map": {}}), "$.map: expected an array of [key, value] pairs, found an object");
+        check_err(json!({"pid": "1.2.3"}), "$.pid: expected a pid like \"0.42.0\", found \"1.2.3\"");
+        check_err(json!({"pid": 42}), "$.pid: expected a string like \"0.42.0\", found a number");
+        check_err(json!({"ref": -1}), "$.ref: expected a non-negative integer, found -1");
+        check_err(json!({"ref": "7"}), "$.ref: expected a non-negative integer, found a string");
     }
 
     #[test]
@@ -611,16 +506,9 @@ mod tests {
             v = json!({ "list": [v] });
         }
         let err = Term::from_json_value(&v);
-        assert!(
-            matches!(&err, Err(e) if e.ends_with("terms nest deeper than 256 levels")),
-            "{err:?}"
-        );
+        assert!(matches!(&err, Err(e) if e.ends_with("terms nest deeper than 256 levels")), "{err:?}");
         // serde_json's own recursion limit stops deep text before we do.
-        let text = format!(
-            "{}{{\"int\":1}}{}",
-            "{\"list\":[".repeat(200),
-            "]}".repeat(200)
-        );
+        let text = format!("{}{{\"int\":1}}{}", "{\"list\":[".repeat(200), "]}".repeat(200));
         assert!(serde_json::from_str::<Term>(&text).is_err());
     }
 
@@ -628,10 +516,7 @@ mod tests {
     fn term_json_wrapper() {
         let term = t("{:ok, %{a: [1.5]}}");
         let wrapped = TermJson(term.clone());
-        assert_eq!(
-            serde_json::to_value(&wrapped).ok(),
-            Some(term.to_json_value())
-        );
+        assert_eq!(serde_json::to_value(&wrapped).ok(), Some(term.to_json_value()));
         let back: Option<TermJson> = serde_json::from_value(term.to_json_value()).ok();
         assert_eq!(back.map(Term::from), Some(term.clone()));
         assert_eq!(Term::from(TermJson::from(term.clone())), term);
@@ -641,15 +526,9 @@ mod tests {
             to: TermJson,
             body: Term,
         }
-        let m = Message {
-            to: TermJson(t("#PID<0.1.0>")),
-            body: t("{:inc, 5}"),
-        };
+        let m = Message { to: TermJson(t("#PID<0.1.0>")), body: t("{:inc, 5}") };
         let text = serde_json::to_string(&m).unwrap_or_default();
-        assert_eq!(
-            text,
-            r#"{"to":{"pid":"0.1.0"},"body":{"tuple":[{"atom":"inc"},{"int":5}]}}"#
-        );
+        assert_eq!(text, r#"{"to":{"pid":"0.1.0"},"body":{"tuple":[{"atom":"inc"},{"int":5}]}}"#);
         assert_eq!(serde_json::from_str::<Message>(&text).ok(), Some(m));
     }
 

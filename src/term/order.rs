@@ -95,11 +95,7 @@ fn cmp_int_float(i: i64, f: f64) -> Ordering {
     // 2^63, exactly representable as an f64.
     const TWO_63: f64 = 9_223_372_036_854_775_808.0;
     if f.is_nan() {
-        return if f.is_sign_negative() {
-            Ordering::Greater
-        } else {
-            Ordering::Less
-        };
+        return if f.is_sign_negative() { Ordering::Greater } else { Ordering::Less };
     }
     if f >= TWO_63 {
         return Ordering::Less;
@@ -238,15 +234,11 @@ impl PartialEq for Term {
             (Pid(x), Pid(y)) => x == y,
             (Str(x), Str(y)) => x == y,
             (Tuple(x), Tuple(y)) | (List(x), List(y)) => {
-                Rc::ptr_eq(x, y)
-                    || (x.len() == y.len() && x.iter().zip(y.iter()).all(|(a, b)| a == b))
+                Rc::ptr_eq(x, y) || (x.len() == y.len() && x.iter().zip(y.iter()).all(|(a, b)| a == b))
             }
             (Map(x), Map(y)) => {
                 Rc::ptr_eq(x, y)
-                    || (x.len() == y.len()
-                        && x.iter()
-                            .zip(y.iter())
-                            .all(|((ka, va), (kb, vb))| ka == kb && va == vb))
+                    || (x.len() == y.len() && x.iter().zip(y.iter()).all(|((ka, va), (kb, vb))| ka == kb && va == vb))
             }
             _ => false,
         }
@@ -404,26 +396,10 @@ mod tests {
         check_loose(float(-0.0), float(0.0), Equal);
         check_loose(int(0), float(-0.0), Equal);
         check_loose(int(1), float(1.5), Less);
-        check_loose(
-            Term::tuple(vec![int(1), atom("a")]),
-            Term::tuple(vec![float(1.0), atom("a")]),
-            Equal,
-        );
-        check_loose(
-            Term::list(vec![int(1), int(3)]),
-            Term::list(vec![float(1.0), int(2)]),
-            Greater,
-        );
-        check_loose(
-            Term::map(vec![(atom("a"), int(1))]),
-            Term::map(vec![(atom("a"), float(1.0))]),
-            Equal,
-        );
-        check_loose(
-            Term::map(vec![(int(1), atom("a"))]),
-            Term::map(vec![(float(1.0), atom("a"))]),
-            Less,
-        );
+        check_loose(Term::tuple(vec![int(1), atom("a")]), Term::tuple(vec![float(1.0), atom("a")]), Equal);
+        check_loose(Term::list(vec![int(1), int(3)]), Term::list(vec![float(1.0), int(2)]), Greater);
+        check_loose(Term::map(vec![(atom("a"), int(1))]), Term::map(vec![(atom("a"), float(1.0))]), Equal);
+        check_loose(Term::map(vec![(int(1), atom("a"))]), Term::map(vec![(float(1.0), atom("a"))]), Less);
         assert!(int(1).loose_eq(&float(1.0)));
         assert!(!int(1).loose_eq(&atom("a")));
     }
@@ -446,11 +422,7 @@ mod tests {
         let t = |xs: Vec<Term>| Term::tuple(xs);
         check(t(vec![int(9)]), t(vec![int(1), int(1)]), Less);
         check(t(vec![int(1), int(2)]), t(vec![int(1), int(3)]), Less);
-        check(
-            t(vec![int(1), atom("a")]),
-            t(vec![int(1), atom("a")]),
-            Equal,
-        );
+        check(t(vec![int(1), atom("a")]), t(vec![int(1), atom("a")]), Equal);
         check(t(vec![]), t(vec![]), Equal);
     }
 
@@ -468,16 +440,8 @@ mod tests {
     fn maps_compare_by_size_then_keys_then_values() {
         use Ordering::*;
         let m = |xs: Vec<(Term, Term)>| Term::map(xs);
-        check(
-            m(vec![(atom("z"), int(9))]),
-            m(vec![(atom("a"), int(1)), (atom("b"), int(1))]),
-            Less,
-        );
-        check(
-            m(vec![(atom("a"), int(9))]),
-            m(vec![(atom("b"), int(1))]),
-            Less,
-        );
+        check(m(vec![(atom("z"), int(9))]), m(vec![(atom("a"), int(1)), (atom("b"), int(1))]), Less);
+        check(m(vec![(atom("a"), int(9))]), m(vec![(atom("b"), int(1))]), Less);
         check(
             m(vec![(atom("a"), int(1)), (atom("b"), int(9))]),
             m(vec![(atom("a"), int(2)), (atom("b"), int(0))]),
@@ -502,18 +466,8 @@ mod tests {
 
     #[test]
     fn map_constructor_sorts_keys_in_term_order() {
-        let m = Term::map(vec![
-            (Term::str("s"), int(1)),
-            (atom("b"), int(2)),
-            (int(3), int(3)),
-            (atom("a"), int(4)),
-        ]);
-        let keys: Vec<Term> = m
-            .as_map()
-            .unwrap_or(&[])
-            .iter()
-            .map(|(k, _)| k.clone())
-            .collect();
+        let m = Term::map(vec![(Term::str("s"), int(1)), (atom("b"), int(2)), (int(3), int(3)), (atom("a"), int(4))]);
+        let keys: Vec<Term> = m.as_map().unwrap_or(&[]).iter().map(|(k, _)| k.clone()).collect();
         assert_eq!(keys, vec![int(3), atom("a"), atom("b"), Term::str("s")]);
     }
 
