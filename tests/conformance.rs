@@ -40,7 +40,8 @@ fn check_one(scen_path: &Path, expected_path: &Path) -> Option<String> {
         let w = want.get(i).copied();
         if g != w {
             let ctx_from = i.saturating_sub(3);
-            let context: Vec<String> = want[ctx_from.min(want.len())..i.min(want.len())].iter().map(|l| format!("      {l}")).collect();
+            let context: Vec<String> =
+                want[ctx_from.min(want.len())..i.min(want.len())].iter().map(|l| format!("      {l}")).collect();
             return Some(format!(
                 "{name}: first difference at line {}\n    context (both agree):\n{}\n    expected (real OTP): {}\n    got (otpsim):        {}",
                 i + 1,
@@ -56,16 +57,21 @@ fn check_one(scen_path: &Path, expected_path: &Path) -> Option<String> {
 /// Runs every scenario in `dir/scenarios` against `dir/expected`; returns
 /// how many ran and the failure reports.
 fn check_set(dir: &Path) -> (usize, Vec<String>) {
-    let only: Option<Vec<String>> = std::env::var("CONFORM_ONLY").ok().map(|s| s.split(',').map(|x| x.trim().to_string()).collect());
+    let only: Option<Vec<String>> =
+        std::env::var("CONFORM_ONLY").ok().map(|s| s.split(',').map(|x| x.trim().to_string()).collect());
     let mut files: Vec<PathBuf> = match fs::read_dir(dir.join("scenarios")) {
-        Ok(rd) => rd.filter_map(|e| e.ok().map(|e| e.path())).filter(|p| p.extension().is_some_and(|x| x == "json")).collect(),
+        Ok(rd) => {
+            rd.filter_map(|e| e.ok().map(|e| e.path())).filter(|p| p.extension().is_some_and(|x| x == "json")).collect()
+        }
         Err(e) => return (0, vec![format!("cannot list {}: {e}", dir.join("scenarios").display())]),
     };
     files.sort();
     let mut ran = 0;
     let mut failures = Vec::new();
     for f in files {
-        let Some(stem) = f.file_stem().map(|s| s.to_string_lossy().into_owned()) else { continue };
+        let Some(stem) = f.file_stem().map(|s| s.to_string_lossy().into_owned()) else {
+            continue;
+        };
         if only.as_ref().is_some_and(|o| !o.contains(&stem)) {
             continue;
         }
