@@ -79,6 +79,9 @@ pub struct Kernel {
     pub introspect: BTreeMap<Pid, Rc<dyn Introspect>>,
     /// Message hooks (probes) by process.
     pub hooks: BTreeMap<Pid, Rc<dyn MessageHook>>,
+    /// `persistent_term`: global terms for the whole run (OTP's logger
+    /// caches each module's log level here; see `Ctx::persistent_term_put`).
+    pub persistent_terms: BTreeMap<Term, Term>,
 }
 
 impl Kernel {
@@ -104,6 +107,7 @@ impl Kernel {
             total_exited: 0,
             introspect: BTreeMap::new(),
             hooks: BTreeMap::new(),
+            persistent_terms: BTreeMap::new(),
         }
     }
 
