@@ -368,12 +368,19 @@ impl Supervisor {
 /// What `do_start_child` returned, as OTP's `{ok, Pid}` / `{ok, undefined}`
 /// / `{error, Reason}`.
 async fn do_start_child(ctx: &Ctx, spec: &ChildSpec, args: Vec<Term>) -> Result<Option<Pid>, Term> {
-    match ctx.catch((spec.start)(ctx.clone(), args)).await {
+    let r = match ctx.catch((spec.start)(ctx.clone(), args)).await {
         Ok(StartResult::Ok(p)) => Ok(Some(p)),
         Ok(StartResult::Ignore) => Ok(None),
         Ok(StartResult::Error(e)) => Err(e),
         Err(reason) => Err(Term::tuple(vec![Term::Atom(Atom::EXIT), reason])),
+    };
+    // OTP logs a progress report for a started child and an error report
+    // for a failed start; either asks the logger first, and the first ask
+    // of a run pauses the supervisor (see `gen_server::logger_allow`).
+    if !matches!(r, Ok(None)) {
+        gen_server::logger_allow(ctx, "supervisor").await;
     }
+    r
 }
 
 fn failed_to_start(id: &Term, reason: Term) -> Term {

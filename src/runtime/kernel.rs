@@ -79,6 +79,9 @@ pub struct Kernel {
     pub introspect: BTreeMap<Pid, Rc<dyn Introspect>>,
     /// Message hooks (probes) by process.
     pub hooks: BTreeMap<Pid, Rc<dyn MessageHook>>,
+    /// `persistent_term`: global terms for the whole run (OTP's logger
+    /// caches each module's log level here; see `Ctx::persistent_term_put`).
+    pub persistent_terms: BTreeMap<Term, Term>,
 }
 
 impl Kernel {
@@ -104,6 +107,7 @@ impl Kernel {
             total_exited: 0,
             introspect: BTreeMap::new(),
             hooks: BTreeMap::new(),
+            persistent_terms: BTreeMap::new(),
         }
     }
 
@@ -258,9 +262,11 @@ impl Kernel {
         let mut new = false;
         if let Some(p) = self.proc_mut(a) {
             new = p.links.insert(b);
+            link_tree_insert(p, b);
         }
         if let Some(p) = self.proc_mut(b) {
             p.links.insert(a);
+            link_tree_insert(p, a);
         }
         if new && self.bus.wants(KindMask::PROCS, a) {
             self.emit(EventKind::Link { a, b });
@@ -271,9 +277,11 @@ impl Kernel {
         let mut had = false;
         if let Some(p) = self.proc_mut(a) {
             had = p.links.remove(&b);
+            link_tree_remove(p, b);
         }
         if let Some(p) = self.proc_mut(b) {
             p.links.remove(&a);
+            link_tree_remove(p, a);
         }
         if had && self.bus.wants(KindMask::PROCS, a) {
             self.emit(EventKind::Unlink { a, b });
@@ -388,9 +396,20 @@ impl Kernel {
                 t.monitored_by.retain(|x| x.mref != m.mref);
             }
         }
-        for other in std::mem::take(&mut p.links) {
+        // ERTS signals the links while destroying its link tree, in
+        // post-order; the receivers are scheduled in that order, so it is
+        // observable (which child of a killed supervisor dies first, whether
+        // the parent restarts it before its children are gone). The set and
+        // the tree always hold the same pids; the set is the authority,
+        // should they ever differ.
+        let mut links = std::mem::take(&mut p.links);
+        let mut order = p.link_tree.take().map(|t| t.destroy_order()).unwrap_or_default();
+        order.retain(|o| links.remove(o));
+        order.extend(links);
+        for other in order {
             if let Some(o) = self.proc_mut(other) {
                 o.links.remove(&pid);
+                link_tree_remove(o, pid);
             }
             self.exit_signal(pid, other, reason.clone(), true);
         }
@@ -538,6 +557,19 @@ impl Kernel {
 impl Atom {
     fn is_atom_undefined(&self) -> bool {
         *self == Atom::UNDEFINED
+    }
+}
+
+fn link_tree_insert(p: &mut Proc, other: Pid) {
+    p.link_tree.get_or_insert_with(Default::default).insert(other);
+}
+
+fn link_tree_remove(p: &mut Proc, other: Pid) {
+    if let Some(t) = p.link_tree.as_mut() {
+        t.remove(other);
+        if t.is_empty() {
+            p.link_tree = None;
+        }
     }
 }
 

@@ -10,6 +10,7 @@
 mod ctx;
 pub mod event;
 mod kernel;
+pub(crate) mod linktree;
 mod process;
 mod sched;
 mod time;

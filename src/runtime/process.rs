@@ -53,6 +53,10 @@ pub struct Proc {
     pub trap_exit: bool,
     pub mailbox: VecDeque<Msg>,
     pub links: BTreeSet<Pid>,
+    /// The same links shaped as ERTS's link tree, which decides the order
+    /// in which a dying process signals them (see `linktree.rs`). Boxed and
+    /// absent while the process has no links, to keep idle processes small.
+    pub(crate) link_tree: Option<Box<crate::runtime::linktree::LinkTree>>,
     /// Monitors this process holds (it is the watcher).
     pub monitors: Vec<MonitorEntry>,
     /// Monitors others hold on this process.
@@ -103,6 +107,7 @@ impl Proc {
             trap_exit: false,
             mailbox: VecDeque::new(),
             links: BTreeSet::new(),
+            link_tree: None,
             monitors: Vec::new(),
             monitored_by: Vec::new(),
             pending_exit: None,
