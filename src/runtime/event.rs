@@ -416,6 +416,13 @@ impl Bus {
         self.recompute();
     }
 
+    /// Drops the trace flags of a process that has exited.
+    pub(crate) fn forget(&mut self, pid: Pid) {
+        if !self.traced.is_empty() && self.traced.remove(&pid).is_some() {
+            self.recompute();
+        }
+    }
+
     pub fn trace_flags(&self, pid: Pid) -> KindMask {
         self.traced.get(&pid).copied().unwrap_or_default()
     }

@@ -200,7 +200,7 @@ impl Kernel {
                     anc.extend(e.ancestors.iter().copied().take(15));
                 }
                 extra.ancestors = anc;
-                extra.token = pp.extra().and_then(|e| e.token);
+                p.token = pp.token;
             }
         }
         p.extra = Some(Box::new(extra));
@@ -220,30 +220,70 @@ impl Kernel {
     /// Puts `msg` in `to`'s mailbox. A message to a dead process is dropped,
     /// as in Erlang. `from` is `None` for messages from outside.
     pub fn deliver(&mut self, from: Option<Pid>, to: Pid, msg: Term) {
-        let token = from.and_then(|f| self.proc(f)).and_then(|p| p.extra()).and_then(|e| e.token);
-        self.deliver_with_token(from, to, msg, token)
+        let token = from.and_then(|f| self.proc(f)).map_or(0, |p| p.token);
+        self.deliver_with_token(from, to, msg, (token != 0).then_some(token))
     }
 
     pub fn deliver_with_token(&mut self, from: Option<Pid>, to: Pid, msg: Term, token: Option<u64>) {
         self.total_messages += 1;
         if let Some(f) = from {
-            if let Some(p) = self.procs.get_mut(f.0 as usize).and_then(|p| p.as_deref_mut()) {
+            if let Some(Some(p)) = self.procs.get_mut(f.0 as usize) {
                 p.msgs_out += 1;
             }
         }
-        let alive = self.is_alive(to);
+        self.push_message(from, to, msg, token.unwrap_or(0));
+    }
+
+    /// `Pid ! Msg` from the running process `from`: the hot path of every
+    /// hop, so the sender's record is visited once for the reduction, the
+    /// counter and its flow token.
+    #[inline]
+    pub(crate) fn send_from(&mut self, from: Pid, to: Pid, msg: Term) {
+        self.slice_reds += 1;
+        self.total_reductions += 1;
+        self.now = self.now + VTime(self.cfg.ns_per_reduction);
+        self.total_messages += 1;
+        let mut token = 0;
+        if let Some(Some(p)) = self.procs.get_mut(from.0 as usize) {
+            p.reductions += 1;
+            p.msgs_out += 1;
+            token = p.token;
+        }
+        self.push_message(Some(from), to, msg, token);
+    }
+
+    /// The mailbox half of a send: trace, enqueue, wake.
+    #[inline]
+    fn push_message(&mut self, from: Option<Pid>, to: Pid, msg: Term, token: u64) {
         let traced = self.bus.wants(KindMask::SEND, to) || from.is_some_and(|f| self.bus.wants(KindMask::SEND, f));
-        if traced || token.is_some() {
-            self.emit(EventKind::Send { from, to, msg: msg.clone(), token, dropped: !alive });
-        }
-        if !alive {
+        let slot = self.procs.get_mut(to.0 as usize).and_then(|p| p.as_deref_mut()).filter(|p| p.is_alive());
+        let Some(p) = slot else {
+            if traced || token != 0 {
+                let token = (token != 0).then_some(token);
+                self.emit(EventKind::Send { from, to, msg, token, dropped: true });
+            }
             return;
+        };
+        let event_msg = (traced || token != 0).then(|| msg.clone());
+        p.mailbox.push_back(Msg { term: msg, token });
+        p.msgs_in += 1;
+        // Wake a waiting receiver (a suspended one stays out of the queue
+        // until resumed).
+        let mut queue = false;
+        if p.status == Status::Waiting {
+            p.status = Status::Runnable;
+            if p.suspended == 0 && !p.queued {
+                p.queued = true;
+                queue = true;
+            }
         }
-        if let Some(p) = self.proc_mut(to) {
-            p.mailbox.push_back(Msg { term: msg, token: token.unwrap_or(0) });
-            p.msgs_in += 1;
+        if queue {
+            self.run_queue.push_back(to);
         }
-        self.wake(to);
+        if let Some(msg) = event_msg {
+            let token = (token != 0).then_some(token);
+            self.emit(EventKind::Send { from, to, msg, token, dropped: false });
+        }
     }
 
     // ------------------------------------------------------------------
@@ -314,16 +354,14 @@ impl Kernel {
     pub fn demonitor(&mut self, watcher: Pid, mref: Ref, flush: bool) -> bool {
         let mut target = None;
         if let Some(p) = self.proc_mut(watcher) {
-            if let Some(i) = p.monitors.iter().position(|m| m.mref == mref) {
-                target = Some(p.monitors.remove(i).other);
-            }
+            target = p.monitors.remove(mref).map(|m| m.other);
             if flush {
                 p.mailbox.retain(|m| !is_down_for(&m.term, mref));
             }
         }
         if let Some(t) = target {
             if let Some(p) = self.proc_mut(t) {
-                p.monitored_by.retain(|m| m.mref != mref);
+                p.monitored_by.remove(mref);
             }
             if self.bus.wants(KindMask::PROCS, watcher) {
                 self.emit(EventKind::Demonitor { watcher, target: t, mref });
@@ -393,7 +431,7 @@ impl Kernel {
         }
         for m in &p.monitors {
             if let Some(t) = self.proc_mut(m.other) {
-                t.monitored_by.retain(|x| x.mref != m.mref);
+                t.monitored_by.remove(m.mref);
             }
         }
         // ERTS signals the links while destroying its link tree, in
@@ -415,10 +453,13 @@ impl Kernel {
         }
         for m in std::mem::take(&mut p.monitored_by) {
             if let Some(w) = self.proc_mut(m.other) {
-                w.monitors.retain(|x| x.mref != m.mref);
+                w.monitors.remove(m.mref);
             }
             self.deliver(None, m.other, down_msg(m.mref, pid, reason.clone()));
         }
+        // Trace flags die with the process, as `erlang:trace` flags do;
+        // left behind they would keep a dead pid in the bus forever.
+        self.bus.forget(pid);
         // The slot stays empty: the pid is never reused.
         drop(p.mailbox);
     }
@@ -452,8 +493,14 @@ impl Kernel {
             };
             match action {
                 TimerAction::Wake { pid, token } => {
+                    // The token says whether the same wait is still in
+                    // progress. Its status may be Runnable rather than
+                    // Waiting: a message that the receive does not match
+                    // woke it, and it has not been polled yet (it is queued,
+                    // or suspended). The timeout must still count, or the
+                    // receive would go back to waiting with no timer left.
                     if let Some(p) = self.proc_mut(pid) {
-                        if p.status == Status::Waiting && p.wait_token == token {
+                        if p.wait_token == token {
                             p.timed_out = true;
                             self.wake(pid);
                         }

@@ -18,7 +18,7 @@ mod time;
 pub use ctx::{Catch, Ctx, Exit, Recv, SpawnOpts};
 pub use event::{Event, EventKind, Filter, KindMask, SubId};
 pub use kernel::{down_msg, Config, Kernel, TimerKey, WORLD};
-pub use process::{Proc, Status};
+pub use process::{MonitorEntry, MonitorList, Proc, Status};
 pub use sched::Step;
 pub use time::{Rng, VTime};
 
