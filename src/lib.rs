@@ -8,3 +8,4 @@ pub mod term;
 pub mod runtime;
 pub mod otp;
 pub mod scenario;
+pub mod sandbox;
