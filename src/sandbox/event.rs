@@ -10,7 +10,8 @@
 //! `{:subscribe, topic, pid}`, `{:unsubscribe, topic}`, `{:unsubscribe,
 //! topic, pid}`, `{:publish, topic, payload}`, `{:publish_priority, topic,
 //! payload}`, `:dead_letters`, `:clear_dead_letters`, `:subscriptions`,
-//! `:stats`, `:state`, `{:work, payload}` (publish to the work topic).
+//! `:stats`, `:state`, `{:work, payload}` (publish to the work topic),
+//! `:crash`, `{:crash, reason}`.
 //! Subscribers receive `{:event, topic, payload}`.
 
 use super::params::Params;
@@ -238,33 +239,34 @@ impl EventWorker {
         }
     }
 
+    /// Delivers one event to every matching live subscriber. The event is
+    /// dead-lettered once for each subscriber it could not reach (a dead
+    /// pid, an unregistered name), and once if nothing matched its topic.
     fn deliver(&mut self, ctx: &Ctx, ev: Event) {
-        let msg = Term::tuple(vec![
-            Term::atom("event"),
-            Term::Str(ev.topic.clone()),
-            ev.payload.clone(),
-        ]);
+        let msg = Term::tuple(vec![Term::atom("event"), Term::Str(ev.topic.clone()), ev.payload.clone()]);
         let mut targets: Vec<Pid> = Vec::new();
-        let mut dead_subscriber = false;
+        let mut failures: Vec<Term> = Vec::new();
+        let mut matched = false;
         for (pattern, pid) in &self.subs {
             if topic_matches(pattern, &ev.topic) && !targets.contains(pid) {
+                matched = true;
                 if ctx.is_alive(*pid) {
                     targets.push(*pid);
                 } else {
-                    dead_subscriber = true;
+                    failures.push(Term::tuple(vec![Term::atom("dead_subscriber"), Term::Pid(*pid)]));
                 }
             }
         }
-        let mut missing: Option<String> = None;
         for (pattern, names) in &self.cfg.named {
             if !topic_matches(pattern, &ev.topic) {
                 continue;
             }
+            matched = true;
             for n in names {
                 match ctx.whereis(Atom::new(n)) {
                     Some(pid) if !targets.contains(&pid) => targets.push(pid),
                     Some(_) => {}
-                    None => missing = Some(n.clone()),
+                    None => failures.push(Term::tuple(vec![Term::Atom(Atom::NOPROC), Term::atom(n)])),
                 }
             }
         }
@@ -272,15 +274,11 @@ impl EventWorker {
             ctx.send(*pid, msg.clone());
             self.stats.delivered += 1;
         }
-        if targets.is_empty() {
-            let reason = if let Some(n) = missing {
-                Term::tuple(vec![Term::Atom(Atom::NOPROC), Term::atom(&n)])
-            } else if dead_subscriber {
-                Term::atom("dead_subscriber")
-            } else {
-                Term::atom("no_subscribers")
-            };
-            self.dead_letter(ctx, ev, reason);
+        if !matched {
+            failures.push(Term::atom("no_subscribers"));
+        }
+        for reason in failures {
+            self.dead_letter(ctx, ev.clone(), reason);
         }
     }
 
@@ -347,26 +345,27 @@ impl EventWorker {
         ])
     }
 
-    fn handle(&mut self, ctx: &Ctx, msg: &Term, from: Option<From>) -> Term {
+    /// Handles one request: `Ok` is the reply, `Err` a crash reason.
+    fn handle(&mut self, ctx: &Ctx, msg: &Term, from: Option<From>) -> Result<Term, Term> {
         if is_drain_tick(msg) {
             self.drain(ctx);
-            return Term::ok();
+            return Ok(Term::ok());
         }
         let Some((tag, args)) = op(msg) else {
             self.ignored += 1;
-            return bad_request(format!("unknown request {msg}"));
+            return Ok(bad_request(format!("unknown request {msg}")));
         };
         let topic = |t: &Term| {
             text_of(t)
                 .filter(|s| !s.is_empty() && s.len() <= 255)
                 .map(|s| Rc::<str>::from(s.as_str()))
         };
-        match (&*tag, args) {
+        Ok(match (&*tag, args) {
             ("subscribe", [t]) | ("subscribe", [t, _]) => {
                 let pid = match (args, from) {
                     ([_, Term::Pid(p)], _) => *p,
                     ([_], Some(f)) => f.pid,
-                    _ => return self.bad(msg),
+                    _ => return Ok(self.bad(msg)),
                 };
                 match topic(t) {
                     Some(t) => self.subscribe(ctx, t, pid),
@@ -377,7 +376,7 @@ impl EventWorker {
                 let pid = match (args, from) {
                     ([_, Term::Pid(p)], _) => *p,
                     ([_], Some(f)) => f.pid,
-                    _ => return self.bad(msg),
+                    _ => return Ok(self.bad(msg)),
                 };
                 match topic(t) {
                     Some(t) => self.unsubscribe(ctx, &t, pid),
@@ -401,6 +400,8 @@ impl EventWorker {
             ("subscriptions", []) => self.subscriptions_term(),
             ("stats", []) => self.stats_term(),
             ("state", []) => self.state(),
+            ("crash", []) => return Err(Term::atom("simulated_crash")),
+            ("crash", [reason]) => return Err(reason.clone()),
             ("DOWN", [Term::Ref(mref), _, Term::Pid(pid), _]) => {
                 if let Some(i) = self
                     .monitors
@@ -413,7 +414,7 @@ impl EventWorker {
                 Term::ok()
             }
             _ => self.bad(msg),
-        }
+        })
     }
 
     fn bad(&mut self, msg: &Term) -> Term {
@@ -441,17 +442,21 @@ impl GenServer for EventWorker {
     }
 
     async fn handle_call(&mut self, ctx: &Ctx, req: Term, from: From) -> CallReply {
-        CallReply::Reply(self.handle(ctx, &req, Some(from)))
+        match self.handle(ctx, &req, Some(from)) {
+            Ok(r) => CallReply::Reply(r),
+            Err(reason) => CallReply::Stop(reason, None),
+        }
     }
 
     async fn handle_cast(&mut self, ctx: &Ctx, msg: Term) -> NoReply {
-        self.handle(ctx, &msg, None);
-        NoReply::Continue
+        match self.handle(ctx, &msg, None) {
+            Ok(_) => NoReply::Continue,
+            Err(reason) => NoReply::Stop(reason),
+        }
     }
 
     async fn handle_info(&mut self, ctx: &Ctx, msg: Term) -> NoReply {
-        self.handle(ctx, &msg, None);
-        NoReply::Continue
+        self.handle_cast(ctx, msg).await
     }
 
     fn state(&self) -> Term {

@@ -4,7 +4,7 @@
 //! optional bursts; it keeps a demo system busy.
 //!
 //! Requests: `:pause`, `:resume`, `{:interval, ms}`, `{:target, name}`,
-//! `:stats`, `:state`.
+//! `:stats`, `:state`, `:crash`, `{:crash, reason}`.
 
 use super::params::Params;
 use super::{amap, bad_request, int, op, text_of, SandboxError};
@@ -201,12 +201,15 @@ impl LoadGenerator {
         }
     }
 
-    fn handle(&mut self, ctx: &Ctx, msg: &Term) -> Term {
+    /// Handles one request: `Ok` is the reply, `Err` a crash reason.
+    fn handle(&mut self, ctx: &Ctx, msg: &Term) -> Result<Term, Term> {
         let Some((tag, args)) = op(msg) else {
             self.ignored += 1;
-            return bad_request(format!("unknown request {msg}"));
+            return Ok(bad_request(format!("unknown request {msg}")));
         };
-        match (&*tag, args) {
+        Ok(match (&*tag, args) {
+            ("crash", []) => return Err(Term::atom("simulated_crash")),
+            ("crash", [reason]) => return Err(reason.clone()),
             ("pause", []) => {
                 self.paused = true;
                 Term::ok()
@@ -234,7 +237,7 @@ impl LoadGenerator {
                 self.ignored += 1;
                 bad_request(format!("unknown request {msg}"))
             }
-        }
+        })
     }
 }
 
@@ -250,12 +253,17 @@ impl GenServer for LoadGenerator {
     }
 
     async fn handle_call(&mut self, ctx: &Ctx, req: Term, _from: From) -> CallReply {
-        CallReply::Reply(self.handle(ctx, &req))
+        match self.handle(ctx, &req) {
+            Ok(r) => CallReply::Reply(r),
+            Err(reason) => CallReply::Stop(reason, None),
+        }
     }
 
     async fn handle_cast(&mut self, ctx: &Ctx, msg: Term) -> NoReply {
-        self.handle(ctx, &msg);
-        NoReply::Continue
+        match self.handle(ctx, &msg) {
+            Ok(_) => NoReply::Continue,
+            Err(reason) => NoReply::Stop(reason),
+        }
     }
 
     async fn handle_info(&mut self, ctx: &Ctx, msg: Term) -> NoReply {
@@ -267,8 +275,7 @@ impl GenServer for LoadGenerator {
         if matches!(msg.as_tuple(), Some([Term::Ref(_), _])) {
             return NoReply::Continue;
         }
-        self.handle(ctx, &msg);
-        NoReply::Continue
+        self.handle_cast(ctx, msg).await
     }
 
     fn state(&self) -> Term {

@@ -7,7 +7,8 @@
 //! Requests: `{:checkout, timeout_ms}` and `:checkout` (calls), `{:checkin,
 //! res}` (cast, call or message), `{:work, _}` (take and return a resource
 //! at once, failing with `{:error, :exhausted}` when none is free),
-//! `:stats`, `:state`, `:repair` (return leaked resources to the pool).
+//! `:stats`, `:state`, `:repair` (return leaked resources to the pool),
+//! `:crash`, `{:crash, reason}`.
 
 use super::params::Params;
 use super::{amap, bad_request, int, op, SandboxError};
@@ -85,6 +86,8 @@ pub struct ResourceWorker {
 enum Out {
     Reply(Term),
     NoReply,
+    /// Crash with this reason (`{:crash, reason}`).
+    Stop(Term),
 }
 
 impl ResourceWorker {
@@ -184,9 +187,16 @@ impl ResourceWorker {
             ("checkin", [res], _) => Out::Reply(self.checkin(ctx, res)),
             ("work", [_], _) => match self.free.pop_front() {
                 Some(res) => {
+                    // A checkout and an immediate checkin, except that the
+                    // leak applies here too: a leaked resource is kept.
                     self.stats.checkouts += 1;
-                    self.stats.checkins += 1;
-                    self.free.push_back(res.clone());
+                    if self.cfg.leak_every > 0 && self.stats.checkouts % self.cfg.leak_every == 0 {
+                        self.stats.leaked += 1;
+                        self.leaked.push(res.clone());
+                    } else {
+                        self.stats.checkins += 1;
+                        self.free.push_back(res.clone());
+                    }
                     Out::Reply(Term::ok_tuple(res))
                 }
                 None => {
@@ -195,6 +205,8 @@ impl ResourceWorker {
                 }
             },
             ("stats", [], _) => Out::Reply(self.stats_term()),
+            ("crash", [], _) => Out::Stop(Term::atom("simulated_crash")),
+            ("crash", [reason], _) => Out::Stop(reason.clone()),
             ("state", [], _) => Out::Reply(self.state()),
             ("repair", [], _) => {
                 let leaked = std::mem::take(&mut self.leaked);
@@ -258,17 +270,19 @@ impl GenServer for ResourceWorker {
         match self.handle(ctx, &req, Some(from)) {
             Out::Reply(r) => CallReply::Reply(r),
             Out::NoReply => CallReply::NoReply,
+            Out::Stop(reason) => CallReply::Stop(reason, None),
         }
     }
 
     async fn handle_cast(&mut self, ctx: &Ctx, msg: Term) -> NoReply {
-        self.handle(ctx, &msg, None);
-        NoReply::Continue
+        match self.handle(ctx, &msg, None) {
+            Out::Stop(reason) => NoReply::Stop(reason),
+            _ => NoReply::Continue,
+        }
     }
 
     async fn handle_info(&mut self, ctx: &Ctx, msg: Term) -> NoReply {
-        self.handle(ctx, &msg, None);
-        NoReply::Continue
+        self.handle_cast(ctx, msg).await
     }
 
     fn state(&self) -> Term {
