@@ -923,3 +923,110 @@ fn every_scenario_file_parses_and_its_workers_are_accepted() {
     let workers = count_workers(&demo.tree);
     assert!((25..=60).contains(&workers), "demo has {workers} workers");
 }
+
+// --- running the ready scenarios -------------------------------------------
+
+/// A start function for a scenario node: the sandbox worker, or a
+/// supervisor over its children (a test-only stand-in for the live system).
+fn node_start(n: &Node) -> StartFn {
+    if n.kind == NodeKind::Worker {
+        let kind = n.worker.clone().unwrap_or_else(|| "stateful".into());
+        let params = n.params.clone().unwrap_or(Value::Null);
+        return start_fn(&kind, &params, n.name.as_deref()).unwrap_or_else(|e| panic!("{}: {e}", n.id));
+    }
+    let strategy = n.strategy.as_deref().and_then(Strategy::parse).unwrap_or(Strategy::OneForOne);
+    let flags = Flags { strategy, intensity: n.intensity.unwrap_or(1), period_s: n.period_s.unwrap_or(5) };
+    let specs: Vec<ChildSpec> = if strategy == Strategy::SimpleOneForOne {
+        n.template.iter().map(|t| node_spec(t)).collect()
+    } else {
+        n.children.iter().map(node_spec).collect()
+    };
+    Rc::new(move |ctx, _args| {
+        let specs = specs.clone();
+        Box::pin(async move {
+            let init: InitFn = Box::new(move |_ctx| Box::pin(async move { SupInit::Ok(flags, specs) }));
+            supervisor::start_link(&ctx, None, "scenario_sup", init).await
+        })
+    })
+}
+
+fn node_spec(n: &Node) -> ChildSpec {
+    let worker = n.kind == NodeKind::Worker;
+    ChildSpec {
+        id: Term::atom(&n.id),
+        start: node_start(n),
+        args: vec![],
+        restart: n.restart.as_deref().and_then(RestartType::parse).unwrap_or(RestartType::Permanent),
+        shutdown: if worker { Shutdown::Timeout(5000) } else { Shutdown::Infinity },
+        child_type: if worker { ChildType::Worker } else { ChildType::Supervisor },
+        modules: vec![],
+    }
+}
+
+fn stat(v: &Term, path: &[&str]) -> i64 {
+    field(v, path).as_int().unwrap_or(-1)
+}
+
+#[test]
+fn the_demo_stays_alive_and_lively_under_its_own_failures() {
+    let demo = Rc::new(Scenario::from_json(builtin("demo").unwrap_or("")).unwrap());
+    let rt = Runtime::with_seed(42);
+    let log: Log = Rc::default();
+    let l2 = log.clone();
+    let d2 = demo.clone();
+    rt.spawn(SpawnOpts { trap_exit: true, ..Default::default() }, move |ctx| async move {
+        let root = match node_start(&d2.tree)(ctx.clone(), vec![]).await {
+            StartResult::Ok(p) => p,
+            other => panic!("{other:?}"),
+        };
+        rec(&l2, &ctx, "root", Term::Pid(root));
+        if let Ok(children) = supervisor::which_children(&ctx, root).await {
+            let sessions = children.as_list().unwrap_or(&[]).iter().find_map(|c| match c.as_tuple() {
+                Some([id, Term::Pid(p), ..]) if *id == Term::atom("sessions") => Some(*p),
+                _ => None,
+            });
+            if let Some(s) = sessions {
+                for _ in 0..4 {
+                    supervisor::start_dynamic_child(&ctx, s, vec![]).await.ok();
+                }
+            }
+        }
+        ctx.sleep(5_000).await;
+        if let Some(p) = ctx.whereis(Atom::new("ledger")) {
+            ctx.exit_signal(p, Term::Atom(Atom::KILL));
+        }
+        ctx.sleep(3_000).await;
+        if let Some(p) = ctx.whereis(Atom::new("db")) {
+            gen_server::cast(&ctx, p, t("{:crash, :disk_full}"));
+        }
+        ctx.sleep(7_000).await;
+        if let Some(p) = ctx.whereis(Atom::new("bus")) {
+            gen_server::cast(&ctx, p, t("{:crash, :boom}"));
+        }
+        ctx.sleep(5_000).await;
+        rec(&l2, &ctx, "root_alive", Term::bool(ctx.is_alive(root)));
+        for n in ["db", "pool", "bus", "frontend", "audit_log", "load_db", "reports"] {
+            rec(&l2, &ctx, n, call_name(&ctx, n, ":state").await);
+        }
+        ctx.sleep(1_000_000).await;
+        Term::atom("normal")
+    });
+    rt.run_for(VTime::from_ms(20_500));
+    let out = Out(log.borrow().clone());
+    out.is("root_alive", "true");
+    if std::env::var("SANDBOX_DEBUG").is_ok() {
+        for (l, at, v) in &out.0 {
+            eprintln!("{at} {l}: {v}");
+        }
+    }
+    let procs = rt.counters().processes;
+    assert!((30..=70).contains(&procs), "{procs} processes");
+    assert!(field(&out.get("db"), &["persistence", "restored"]) == Term::bool(true), "db came back from storage");
+    assert!(stat(&out.get("db"), &["value"]) > 50);
+    assert!(stat(&out.get("pool"), &["stats", "leaked"]) > 0);
+    assert!(stat(&out.get("bus"), &["stats", "delivered"]) > 0);
+    assert!(stat(&out.get("audit_log"), &["memory", "payload_items"]) > 0);
+    assert!(stat(&out.get("frontend"), &["stats", "requests"]) > 10);
+    assert!(stat(&out.get("reports"), &["stats", "requests"]) > 0);
+    assert!(stat(&out.get("load_db"), &["sent"]) > 10);
+}
