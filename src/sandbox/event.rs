@@ -243,7 +243,11 @@ impl EventWorker {
     /// dead-lettered once for each subscriber it could not reach (a dead
     /// pid, an unregistered name), and once if nothing matched its topic.
     fn deliver(&mut self, ctx: &Ctx, ev: Event) {
-        let msg = Term::tuple(vec![Term::atom("event"), Term::Str(ev.topic.clone()), ev.payload.clone()]);
+        let msg = Term::tuple(vec![
+            Term::atom("event"),
+            Term::Str(ev.topic.clone()),
+            ev.payload.clone(),
+        ]);
         let mut targets: Vec<Pid> = Vec::new();
         let mut failures: Vec<Term> = Vec::new();
         let mut matched = false;
@@ -253,7 +257,10 @@ impl EventWorker {
                 if ctx.is_alive(*pid) {
                     targets.push(*pid);
                 } else {
-                    failures.push(Term::tuple(vec![Term::atom("dead_subscriber"), Term::Pid(*pid)]));
+                    failures.push(Term::tuple(vec![
+                        Term::atom("dead_subscriber"),
+                        Term::Pid(*pid),
+                    ]));
                 }
             }
         }
@@ -266,7 +273,9 @@ impl EventWorker {
                 match ctx.whereis(Atom::new(n)) {
                     Some(pid) if !targets.contains(&pid) => targets.push(pid),
                     Some(_) => {}
-                    None => failures.push(Term::tuple(vec![Term::Atom(Atom::NOPROC), Term::atom(n)])),
+                    None => {
+                        failures.push(Term::tuple(vec![Term::Atom(Atom::NOPROC), Term::atom(n)]))
+                    }
                 }
             }
         }

@@ -163,6 +163,9 @@ impl LoadGenerator {
             return;
         }
         self.ticks += 1;
+        // The next tick is scheduled first, so that slow calls do not slow
+        // the rate; at most one tick is ever outstanding.
+        self.schedule(ctx);
         let burst = self.cfg.burst_every > 0 && self.ticks % self.cfg.burst_every == 0;
         let count = if burst {
             self.bursts += 1;
@@ -175,9 +178,6 @@ impl LoadGenerator {
                 break;
             }
             self.send_one(ctx).await;
-        }
-        if !self.done() {
-            self.schedule(ctx);
         }
     }
 
