@@ -50,24 +50,13 @@ pub struct Config {
     pub work_topic: String,
 }
 
-const KNOWN: &[&str] = &[
-    "queue_size",
-    "overflow",
-    "drain_rate",
-    "tick_ms",
-    "dead_letter_size",
-    "subscriptions",
-    "work_topic",
-];
+const KNOWN: &[&str] =
+    &["queue_size", "overflow", "drain_rate", "tick_ms", "dead_letter_size", "subscriptions", "work_topic"];
 
 impl Config {
     pub fn parse(params: &serde_json::Value) -> Result<Config, SandboxError> {
         let p = Params::new("event", params, KNOWN)?;
-        let overflow = match p.choice(
-            "overflow",
-            "drop_oldest",
-            &["drop_oldest", "drop_newest", "block"],
-        )? {
+        let overflow = match p.choice("overflow", "drop_oldest", &["drop_oldest", "drop_newest", "block"])? {
             "drop_newest" => Overflow::DropNewest,
             "block" => Overflow::Block,
             _ => Overflow::DropOldest,
@@ -178,11 +167,7 @@ impl EventWorker {
     }
 
     fn publish(&mut self, ctx: &Ctx, topic: Rc<str>, payload: Term, priority: bool) -> Term {
-        let event = Event {
-            topic,
-            payload,
-            at: ctx.now(),
-        };
+        let event = Event { topic, payload, at: ctx.now() };
         if self.queue.len() + self.priority.len() >= self.cfg.queue_size {
             match self.cfg.overflow {
                 Overflow::Block => {
@@ -196,12 +181,7 @@ impl EventWorker {
                 Overflow::DropOldest => {
                     // The oldest normal event goes first; priority events
                     // are dropped only when nothing else is queued.
-                    if self
-                        .queue
-                        .pop_front()
-                        .or_else(|| self.priority.pop_front())
-                        .is_some()
-                    {
+                    if self.queue.pop_front().or_else(|| self.priority.pop_front()).is_some() {
                         self.stats.dropped += 1;
                     }
                 }
@@ -243,11 +223,7 @@ impl EventWorker {
     /// dead-lettered once for each subscriber it could not reach (a dead
     /// pid, an unregistered name), and once if nothing matched its topic.
     fn deliver(&mut self, ctx: &Ctx, ev: Event) {
-        let msg = Term::tuple(vec![
-            Term::atom("event"),
-            Term::Str(ev.topic.clone()),
-            ev.payload.clone(),
-        ]);
+        let msg = Term::tuple(vec![Term::atom("event"), Term::Str(ev.topic.clone()), ev.payload.clone()]);
         let mut targets: Vec<Pid> = Vec::new();
         let mut failures: Vec<Term> = Vec::new();
         let mut matched = false;
@@ -257,10 +233,7 @@ impl EventWorker {
                 if ctx.is_alive(*pid) {
                     targets.push(*pid);
                 } else {
-                    failures.push(Term::tuple(vec![
-                        Term::atom("dead_subscriber"),
-                        Term::Pid(*pid),
-                    ]));
+                    failures.push(Term::tuple(vec![Term::atom("dead_subscriber"), Term::Pid(*pid)]));
                 }
             }
         }
@@ -273,9 +246,7 @@ impl EventWorker {
                 match ctx.whereis(Atom::new(n)) {
                     Some(pid) if !targets.contains(&pid) => targets.push(pid),
                     Some(_) => {}
-                    None => {
-                        failures.push(Term::tuple(vec![Term::Atom(Atom::NOPROC), Term::atom(n)]))
-                    }
+                    None => failures.push(Term::tuple(vec![Term::Atom(Atom::NOPROC), Term::atom(n)])),
                 }
             }
         }
@@ -293,11 +264,7 @@ impl EventWorker {
 
     fn dead_letter(&mut self, ctx: &Ctx, event: Event, reason: Term) {
         self.stats.dead_lettered += 1;
-        self.dead.push_back(DeadLetter {
-            event,
-            reason,
-            at: ctx.now(),
-        });
+        self.dead.push_back(DeadLetter { event, reason, at: ctx.now() });
         while self.dead.len() > self.cfg.dead_letter_size {
             self.dead.pop_front();
         }
@@ -335,11 +302,7 @@ impl EventWorker {
                 None => by_topic.push((Rc::from(t.as_str()), names.collect())),
             }
         }
-        Term::map(
-            by_topic
-                .into_iter()
-                .map(|(t, ps)| (Term::Str(t), Term::list(ps))),
-        )
+        Term::map(by_topic.into_iter().map(|(t, ps)| (Term::Str(t), Term::list(ps))))
     }
 
     fn stats_term(&self) -> Term {
@@ -364,11 +327,8 @@ impl EventWorker {
             self.ignored += 1;
             return Ok(bad_request(format!("unknown request {msg}")));
         };
-        let topic = |t: &Term| {
-            text_of(t)
-                .filter(|s| !s.is_empty() && s.len() <= 255)
-                .map(|s| Rc::<str>::from(s.as_str()))
-        };
+        let topic =
+            |t: &Term| text_of(t).filter(|s| !s.is_empty() && s.len() <= 255).map(|s| Rc::<str>::from(s.as_str()));
         Ok(match (&*tag, args) {
             ("subscribe", [t]) | ("subscribe", [t, _]) => {
                 let pid = match (args, from) {
@@ -412,11 +372,7 @@ impl EventWorker {
             ("crash", []) => return Err(Term::atom("simulated_crash")),
             ("crash", [reason]) => return Err(reason.clone()),
             ("DOWN", [Term::Ref(mref), _, Term::Pid(pid), _]) => {
-                if let Some(i) = self
-                    .monitors
-                    .iter()
-                    .position(|(p, r)| p == pid && r == mref)
-                {
+                if let Some(i) = self.monitors.iter().position(|(p, r)| p == pid && r == mref) {
                     self.monitors.remove(i);
                     self.subs.retain(|(_, p)| p != pid);
                 }

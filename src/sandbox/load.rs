@@ -139,11 +139,7 @@ impl LoadGenerator {
             self.next = (i + 1) % n;
             i
         };
-        self.cfg
-            .messages
-            .get(i)
-            .cloned()
-            .unwrap_or_else(|| Term::atom("inc"))
+        self.cfg.messages.get(i).cloned().unwrap_or_else(|| Term::atom("inc"))
     }
 
     fn done(&self) -> bool {

@@ -110,9 +110,7 @@ impl Config {
             crash_on_value: p.term("crash_on_value")?,
             crash_every: p.u64("crash_every", 0, 0, 1_000_000_000)?,
             crash_on_message: p.term("crash_on_message")?,
-            crash_reason: p
-                .term("crash_reason")?
-                .unwrap_or_else(|| Term::atom("simulated_crash")),
+            crash_reason: p.term("crash_reason")?.unwrap_or_else(|| Term::atom("simulated_crash")),
             work_ms: p.u64("work_ms", 0, 0, 60_000)?,
         })
     }
@@ -193,11 +191,7 @@ impl StatefulWorker {
     }
 
     fn push_history(&mut self) {
-        self.history.push_back(Version {
-            version: self.version,
-            at: self.updated_at,
-            value: self.value.clone(),
-        });
+        self.history.push_back(Version { version: self.version, at: self.updated_at, value: self.value.clone() });
         while self.history.len() > self.cfg.history {
             self.history.pop_front();
         }
@@ -231,17 +225,10 @@ impl StatefulWorker {
             return;
         };
         self.value = v.clone();
-        self.version = rec
-            .map_get(&Term::atom("version"))
-            .and_then(Term::as_int)
-            .unwrap_or(0)
-            .max(0) as u64;
+        self.version = rec.map_get(&Term::atom("version")).and_then(Term::as_int).unwrap_or(0).max(0) as u64;
         self.persisted_version = Some(self.version);
         self.restored = true;
-        if let Some(list) = rec
-            .map_get(&Term::atom("snapshots"))
-            .and_then(Term::as_list)
-        {
+        if let Some(list) = rec.map_get(&Term::atom("snapshots")).and_then(Term::as_list) {
             for s in list.iter().take(MAX_SNAPSHOTS) {
                 if let Some([n, ver, v]) = s.as_tuple() {
                     let ver = ver.as_int().unwrap_or(0).max(0) as u64;
@@ -286,11 +273,7 @@ impl StatefulWorker {
             self.history
                 .iter()
                 .map(|h| {
-                    amap(vec![
-                        ("version", int(h.version)),
-                        ("at_ms", int(h.at.as_ms())),
-                        ("value", h.value.clone()),
-                    ])
+                    amap(vec![("version", int(h.version)), ("at_ms", int(h.at.as_ms())), ("value", h.value.clone())])
                 })
                 .collect::<Vec<_>>(),
         )
@@ -340,9 +323,9 @@ impl StatefulWorker {
             ("inc", []) => self.add(1),
             ("inc", [Term::Int(n)]) => self.add(*n),
             ("dec", []) => self.add(-1),
-            ("dec", [Term::Int(n)]) => n
-                .checked_neg()
-                .map_or_else(|| bad_request("amount out of range"), |n| self.add(n)),
+            ("dec", [Term::Int(n)]) => {
+                n.checked_neg().map_or_else(|| bad_request("amount out of range"), |n| self.add(n))
+            }
             ("set", [v]) => {
                 self.set_value(v.clone());
                 Term::ok_tuple(v.clone())
@@ -351,20 +334,13 @@ impl StatefulWorker {
             ("state", []) => self.state(),
             ("history", []) => self.history_term(),
             ("rollback", [Term::Int(k)]) => {
-                let found = self
-                    .history
-                    .iter()
-                    .find(|h| h.version as i64 == *k)
-                    .map(|h| h.value.clone());
+                let found = self.history.iter().find(|h| h.version as i64 == *k).map(|h| h.value.clone());
                 match found {
                     Some(v) => {
                         self.set_value(v.clone());
                         Term::ok_tuple(v)
                     }
-                    None => Term::error_tuple(Term::tuple(vec![
-                        Term::atom("unknown_version"),
-                        Term::Int(*k),
-                    ])),
+                    None => Term::error_tuple(Term::tuple(vec![Term::atom("unknown_version"), Term::Int(*k)])),
                 }
             }
             ("snapshot", [name]) => {
@@ -374,35 +350,21 @@ impl StatefulWorker {
                 } else if self.snapshots.len() >= MAX_SNAPSHOTS {
                     return Ok(Term::error_tuple(Term::atom("too_many_snapshots")));
                 } else {
-                    self.snapshots
-                        .push((name.clone(), self.version, self.value.clone()));
+                    self.snapshots.push((name.clone(), self.version, self.value.clone()));
                 }
                 if self.cfg.persist == Persist::OnChange {
                     self.save();
                 }
                 Term::ok_tuple(int(self.version))
             }
-            ("restore", [name]) => match self
-                .snapshots
-                .iter()
-                .find(|(n, _, _)| n == name)
-                .map(|s| s.2.clone())
-            {
+            ("restore", [name]) => match self.snapshots.iter().find(|(n, _, _)| n == name).map(|s| s.2.clone()) {
                 Some(v) => {
                     self.set_value(v.clone());
                     Term::ok_tuple(v)
                 }
-                None => Term::error_tuple(Term::tuple(vec![
-                    Term::atom("unknown_snapshot"),
-                    name.clone(),
-                ])),
+                None => Term::error_tuple(Term::tuple(vec![Term::atom("unknown_snapshot"), name.clone()])),
             },
-            ("snapshots", []) => Term::list(
-                self.snapshots
-                    .iter()
-                    .map(|(n, _, _)| n.clone())
-                    .collect::<Vec<_>>(),
-            ),
+            ("snapshots", []) => Term::list(self.snapshots.iter().map(|(n, _, _)| n.clone()).collect::<Vec<_>>()),
             ("persist", []) => {
                 if self.save() {
                     Term::ok_tuple(int(self.version))
@@ -427,11 +389,7 @@ impl StatefulWorker {
             ("crash", []) => return Err(self.crash_reason.clone()),
             ("crash", [reason]) => return Err(reason.clone()),
             ("crash_on_value", [v]) => {
-                self.crash_on_value = if v.is_atom(crate::term::Atom::NIL) {
-                    None
-                } else {
-                    Some(v.clone())
-                };
+                self.crash_on_value = if v.is_atom(crate::term::Atom::NIL) { None } else { Some(v.clone()) };
                 Term::ok()
             }
             ("crash_every", [Term::Int(n)]) if *n >= 0 => {
@@ -439,20 +397,14 @@ impl StatefulWorker {
                 Term::ok()
             }
             ("crash_on_message", [p]) => {
-                self.crash_on_message = if p.is_atom(crate::term::Atom::NIL) {
-                    None
-                } else {
-                    Some(p.clone())
-                };
+                self.crash_on_message = if p.is_atom(crate::term::Atom::NIL) { None } else { Some(p.clone()) };
                 Term::ok()
             }
             ("crash_reason", [r]) => {
                 self.crash_reason = r.clone();
                 Term::ok()
             }
-            ("work", [inner]) | ("event", [_, inner]) if depth < 8 => {
-                return self.apply(ctx, inner, depth + 1)
-            }
+            ("work", [inner]) | ("event", [_, inner]) if depth < 8 => return self.apply(ctx, inner, depth + 1),
             _ => {
                 self.ignored += 1;
                 bad_request(format!("unknown request {msg}"))
@@ -474,10 +426,7 @@ impl StatefulWorker {
 }
 
 fn blob() -> Term {
-    Term::tuple(vec![
-        Term::atom("blob"),
-        Term::str("0123456789abcdef0123456789abcdef"),
-    ])
+    Term::tuple(vec![Term::atom("blob"), Term::str("0123456789abcdef0123456789abcdef")])
 }
 
 fn memory_tick() -> Term {
@@ -556,12 +505,7 @@ impl GenServer for StatefulWorker {
     }
 
     fn state(&self) -> Term {
-        let snaps = Term::list(
-            self.snapshots
-                .iter()
-                .map(|(n, _, _)| n.clone())
-                .collect::<Vec<_>>(),
-        );
+        let snaps = Term::list(self.snapshots.iter().map(|(n, _, _)| n.clone()).collect::<Vec<_>>());
         amap(vec![
             ("value", self.value.clone()),
             ("version", int(self.version)),
@@ -571,12 +515,7 @@ impl GenServer for StatefulWorker {
                 amap(vec![
                     ("size", int(self.history.len())),
                     ("capacity", int(self.cfg.history)),
-                    (
-                        "oldest_version",
-                        self.history
-                            .front()
-                            .map_or_else(Term::nil, |h| int(h.version)),
-                    ),
+                    ("oldest_version", self.history.front().map_or_else(Term::nil, |h| int(h.version))),
                 ]),
             ),
             ("snapshots", snaps),
@@ -585,10 +524,7 @@ impl GenServer for StatefulWorker {
                 amap(vec![
                     ("mode", Term::atom(mode_name(self.cfg.persist))),
                     ("key", Term::str(&self.key)),
-                    (
-                        "persisted_version",
-                        self.persisted_version.map_or_else(Term::nil, int),
-                    ),
+                    ("persisted_version", self.persisted_version.map_or_else(Term::nil, int)),
                     ("restored", Term::bool(self.restored)),
                 ]),
             ),
