@@ -1187,3 +1187,71 @@ fn memory_storage_keeps_records_across_workers() {
     assert!(!s.save("one_more", Term::Int(0)), "the store is bounded");
     assert!(s.save("k0", Term::Int(5)), "overwriting is always allowed");
 }
+
+/// Runs a ready scenario's tree (without its steps) for `ms` of virtual
+/// time and returns whether the root is alive and each named worker's state.
+fn run_tree(name: &str, ms: u64) -> (bool, Vec<(String, Term)>) {
+    let scen = Rc::new(Scenario::from_json(builtin(name).unwrap_or("")).unwrap());
+    let rt = Runtime::with_seed(scen.seed.unwrap_or(0));
+    let log: Log = Rc::default();
+    let l2 = log.clone();
+    let s2 = scen.clone();
+    rt.spawn(SpawnOpts { trap_exit: true, ..Default::default() }, move |ctx| async move {
+        let root = match node_start(&s2.tree)(ctx.clone(), vec![]).await {
+            StartResult::Ok(p) => p,
+            other => panic!("{other:?}"),
+        };
+        ctx.sleep(ms).await;
+        rec(&l2, &ctx, "root_alive", Term::bool(ctx.is_alive(root)));
+        let root_state = gen_server::system_call(&ctx, root, Term::Atom(Atom::GET_STATE), Some(1000)).await;
+        rec(&l2, &ctx, "$root", root_state.unwrap_or(Term::nil()));
+        let names: Vec<String> = ctx.peek(|k| {
+            let mut v: Vec<String> = k.names.keys().map(|a| a.name().to_string()).collect();
+            v.sort();
+            v
+        });
+        for n in names {
+            let st = call_name(&ctx, &n, ":state").await;
+            rec(&l2, &ctx, &n, st);
+        }
+        ctx.sleep(1_000_000).await;
+        Term::atom("normal")
+    });
+    rt.run_for(VTime::from_ms(ms + 100));
+    let out = log.borrow().clone();
+    let alive = out.iter().any(|(l, _, v)| l == "root_alive" && *v == Term::bool(true));
+    (alive, out.into_iter().filter(|(l, _, _)| l != "root_alive").map(|(l, _, v)| (l, v)).collect())
+}
+
+#[test]
+fn the_teaching_scenarios_run_and_their_generators_drive_them() {
+    for name in builtin_names() {
+        let (alive, states) = run_tree(name, 10_000);
+        assert!(alive, "{name}: the root died");
+        let generators: Vec<&(String, Term)> =
+            states.iter().filter(|(_, s)| s.map_get(&Term::atom("sent")).is_some()).collect();
+        assert!(!generators.is_empty(), "{name}: no load generator");
+        for (n, s) in generators {
+            if field(s, &["target"]) == Term::atom("pool") && stat(s, &["sent"]) <= 4 {
+                // A hoarder with max_messages: a few checkouts, then done.
+                continue;
+            }
+            assert!(stat(s, &["sent"]) >= 10, "{name}/{n}: {s}");
+        }
+    }
+}
+
+#[test]
+fn restart_storm_escalates_and_only_the_persisted_sibling_keeps_its_count() {
+    let (alive, states) = run_tree("restart_storm", 10_000);
+    assert!(alive);
+    let get = |n: &str| states.iter().find(|(l, _)| l == n).map(|(_, s)| s.clone()).unwrap_or(Term::nil());
+    // durable has been counting for the whole run; forgetful only since the
+    // last one_for_all restart (at most 600 ms of flaky's cycle).
+    assert!(stat(&get("durable"), &["value"]) >= 30, "{}", get("durable"));
+    assert!(stat(&get("forgetful"), &["value"]) < 10, "{}", get("forgetful"));
+    // The storm supervisor gave up (3 restarts in 5 s) and the root
+    // restarted it, more than once in 10 s.
+    let root_restarts = field(&get("$root"), &["restarts"]).as_list().map_or(0, |l| l.len());
+    assert!(root_restarts >= 2, "{}", get("$root"));
+}
