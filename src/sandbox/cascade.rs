@@ -58,7 +58,7 @@ pub struct Config {
     pub fail_rate: u64,
 }
 
-const KNOWN: &[&str] = &[
+pub(crate) const KNOWN: &[&str] = &[
     "deps",
     "mode",
     "call_timeout_ms",

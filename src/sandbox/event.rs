@@ -50,7 +50,7 @@ pub struct Config {
     pub work_topic: String,
 }
 
-const KNOWN: &[&str] =
+pub(crate) const KNOWN: &[&str] =
     &["queue_size", "overflow", "drain_rate", "tick_ms", "dead_letter_size", "subscriptions", "work_topic"];
 
 impl Config {

@@ -41,7 +41,7 @@ pub struct Config {
     pub max_messages: u64,
 }
 
-const KNOWN: &[&str] = &[
+pub(crate) const KNOWN: &[&str] = &[
     "target",
     "interval_ms",
     "messages",

@@ -11,6 +11,7 @@
 //! counted and ignored otherwise.
 
 pub mod cascade;
+pub mod catalog;
 pub mod event;
 pub mod load;
 pub mod params;
@@ -28,6 +29,7 @@ use std::fmt;
 use std::rc::Rc;
 
 pub use cascade::CascadeWorker;
+pub use catalog::{catalog, describe, KindInfo, ParamInfo, RequestInfo};
 pub use event::EventWorker;
 pub use load::LoadGenerator;
 pub use resource::ResourceWorker;

@@ -30,7 +30,7 @@ pub struct Config {
     pub default_timeout_ms: u64,
 }
 
-const KNOWN: &[&str] = &["size", "max_waiting", "leak_every", "default_timeout_ms"];
+pub(crate) const KNOWN: &[&str] = &["size", "max_waiting", "leak_every", "default_timeout_ms"];
 
 impl Config {
     pub fn parse(params: &serde_json::Value) -> Result<Config, SandboxError> {

@@ -67,7 +67,7 @@ pub struct Config {
     pub work_ms: u64,
 }
 
-const KNOWN: &[&str] = &[
+pub(crate) const KNOWN: &[&str] = &[
     "initial",
     "history",
     "persist",

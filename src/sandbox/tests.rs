@@ -1255,3 +1255,44 @@ fn restart_storm_escalates_and_only_the_persisted_sibling_keeps_its_count() {
     let root_restarts = field(&get("$root"), &["restarts"]).as_list().map_or(0, |l| l.len());
     assert!(root_restarts >= 2, "{}", get("$root"));
 }
+
+#[test]
+fn the_catalog_matches_what_the_workers_accept() {
+    let known: [(&str, &[&str]); 5] = [
+        ("stateful", stateful::KNOWN),
+        ("resource", resource::KNOWN),
+        ("event", event::KNOWN),
+        ("cascade", cascade::KNOWN),
+        ("load", load::KNOWN),
+    ];
+    assert_eq!(catalog().iter().map(|k| k.kind).collect::<Vec<_>>(), kinds());
+    for (kind, params) in known {
+        let info = describe(kind).unwrap_or_else(|| panic!("{kind} is not described"));
+        let mut a: Vec<&str> = info.params.iter().map(|p| p.name).collect();
+        let mut b: Vec<&str> = params.to_vec();
+        a.sort();
+        b.sort();
+        assert_eq!(a, b, "{kind}: the catalog's parameters");
+    }
+    assert!(describe("gadget").is_none());
+    // Every example request parses and is understood by a running worker.
+    let out = harness(1, 5_000, |ctx, log| async move {
+        for info in catalog() {
+            let params = if info.kind == "load" { json!({"target": "nobody"}) } else { Value::Null };
+            let pid = start(&ctx, info.kind, params, None).await;
+            for req in info.requests {
+                if req.example.starts_with("{:crash") {
+                    continue;
+                }
+                let r = call(&ctx, pid, req.example).await;
+                rec(&log, &ctx, &format!("{} {}", info.kind, req.example), r);
+            }
+        }
+    });
+    assert!(out.0.len() > 30);
+    for (label, _, r) in &out.0 {
+        let bad = r.as_tuple().is_some_and(|t| t.len() == 2 && t[1].tagged(Atom::new("bad_request")).is_some());
+        assert!(!bad, "{label}: {r}");
+        assert!(r.tagged(Atom::new("call_failed")).is_none(), "{label}: {r}");
+    }
+}
