@@ -11,7 +11,7 @@
 //! `{:reset_breaker, name}`, `:crash`, `{:crash, reason}`.
 
 use super::params::Params;
-use super::{amap, bad_request, int, op, text_of, SandboxError};
+use super::{amap, bad_request, int, op, text_of, SandboxError, TickMsg, Ticker};
 use crate::otp::gen_server::{self, CallReply, From, GenServer, Init, NoReply};
 use crate::runtime::{Ctx, VTime};
 use crate::term::{Atom, Pid, Ref, Term};
@@ -162,7 +162,7 @@ pub struct CascadeWorker {
     cfg: Rc<Config>,
     deps: Vec<Dep>,
     stats: Stats,
-    recheck_pending: bool,
+    recheck: Ticker,
     ignored: u64,
 }
 
@@ -177,7 +177,7 @@ impl CascadeWorker {
             .iter()
             .map(|n| Dep { name: Atom::new(n), breaker: Breaker::new(), tied: None, down: 0, calls: 0, failures: 0 })
             .collect();
-        CascadeWorker { cfg, deps, stats: Stats::default(), recheck_pending: false, ignored: 0 }
+        CascadeWorker { cfg, deps, stats: Stats::default(), recheck: Ticker::new("recheck"), ignored: 0 }
     }
 
     /// Links to or monitors every dependency that is running and not yet
@@ -212,10 +212,7 @@ impl CascadeWorker {
     }
 
     fn schedule_recheck(&mut self, ctx: &Ctx) {
-        if !self.recheck_pending {
-            self.recheck_pending = true;
-            ctx.send_after(RECHECK_MS, ctx.pid(), Term::tuple(vec![Term::atom("tick"), Term::atom("recheck")]));
-        }
+        self.recheck.schedule(ctx, RECHECK_MS);
     }
 
     fn open(&mut self, ctx: &Ctx, i: usize) {
@@ -378,6 +375,16 @@ impl CascadeWorker {
 
     /// Requests other than work: `Err` is a crash with that reason.
     fn handle_other(&mut self, ctx: &Ctx, msg: &Term) -> Result<Term, Term> {
+        match self.recheck.take(msg) {
+            TickMsg::Ours => {
+                if !self.tie(ctx) {
+                    self.schedule_recheck(ctx);
+                }
+                return Ok(Term::ok());
+            }
+            TickMsg::Stale => return Ok(Term::ok()),
+            TickMsg::Other => {}
+        }
         let Some((tag, args)) = op(msg) else {
             self.ignored += 1;
             return Ok(bad_request(format!("unknown request {msg}")));
@@ -402,13 +409,6 @@ impl CascadeWorker {
                     {
                         d.breaker.state = BreakerState::HalfOpen;
                     }
-                }
-                Term::ok()
-            }
-            ("tick", [t]) if t.as_atom().is_some_and(|a| a.with_name(|n| n == "recheck")) => {
-                self.recheck_pending = false;
-                if !self.tie(ctx) {
-                    self.schedule_recheck(ctx);
                 }
                 Term::ok()
             }

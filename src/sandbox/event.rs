@@ -15,7 +15,7 @@
 //! Subscribers receive `{:event, topic, payload}`.
 
 use super::params::Params;
-use super::{amap, bad_request, int, op, text_of, SandboxError};
+use super::{amap, bad_request, int, op, text_of, SandboxError, TickMsg, Ticker};
 use crate::otp::gen_server::{CallReply, From, GenServer, Init, NoReply};
 use crate::runtime::{Ctx, VTime};
 use crate::term::{Atom, Pid, Ref, Term};
@@ -108,7 +108,7 @@ pub struct EventWorker {
     queue: VecDeque<Event>,
     priority: VecDeque<Event>,
     dead: VecDeque<DeadLetter>,
-    tick_pending: bool,
+    ticker: Ticker,
     stats: Stats,
     ignored: u64,
 }
@@ -134,7 +134,7 @@ impl EventWorker {
             queue: VecDeque::new(),
             priority: VecDeque::new(),
             dead: VecDeque::new(),
-            tick_pending: false,
+            ticker: Ticker::new("drain"),
             stats: Stats::default(),
             ignored: 0,
         }
@@ -199,15 +199,11 @@ impl EventWorker {
     }
 
     fn schedule_tick(&mut self, ctx: &Ctx) {
-        if !self.tick_pending {
-            self.tick_pending = true;
-            ctx.send_after(self.cfg.tick_ms, ctx.pid(), drain_tick());
-        }
+        self.ticker.schedule(ctx, self.cfg.tick_ms);
     }
 
     /// Delivers up to `drain_rate` events, priority ones first.
     fn drain(&mut self, ctx: &Ctx) {
-        self.tick_pending = false;
         for _ in 0..self.cfg.drain_rate {
             let Some(ev) = self.priority.pop_front().or_else(|| self.queue.pop_front()) else {
                 break;
@@ -319,9 +315,13 @@ impl EventWorker {
 
     /// Handles one request: `Ok` is the reply, `Err` a crash reason.
     fn handle(&mut self, ctx: &Ctx, msg: &Term, from: Option<From>) -> Result<Term, Term> {
-        if is_drain_tick(msg) {
-            self.drain(ctx);
-            return Ok(Term::ok());
+        match self.ticker.take(msg) {
+            TickMsg::Ours => {
+                self.drain(ctx);
+                return Ok(Term::ok());
+            }
+            TickMsg::Stale => return Ok(Term::ok()),
+            TickMsg::Other => {}
         }
         let Some((tag, args)) = op(msg) else {
             self.ignored += 1;
@@ -386,14 +386,6 @@ impl EventWorker {
         self.ignored += 1;
         bad_request(format!("unknown request {msg}"))
     }
-}
-
-fn drain_tick() -> Term {
-    Term::tuple(vec![Term::atom("tick"), Term::atom("drain")])
-}
-
-fn is_drain_tick(t: &Term) -> bool {
-    matches!(t.as_tuple(), Some([a, b]) if a.as_atom().is_some_and(|x| x.with_name(|n| n == "tick")) && b.as_atom().is_some_and(|x| x.with_name(|n| n == "drain")))
 }
 
 #[async_trait(?Send)]

@@ -215,3 +215,55 @@ pub(crate) fn matches_pattern(pattern: &Term, msg: &Term) -> bool {
         _ => pattern == msg,
     }
 }
+
+/// A worker's timer chain that only its own ticks drive. Each tick message
+/// `{:tick, kind, ref}` carries a fresh reference, so a tick sent by anyone
+/// else (or a stale one) is told apart and cannot start a second chain:
+/// at most one tick is ever outstanding.
+pub(crate) struct Ticker {
+    kind: &'static str,
+    pending: Option<crate::term::Ref>,
+}
+
+/// What a message is to a [`Ticker`].
+#[derive(Debug, PartialEq, Eq)]
+pub(crate) enum TickMsg {
+    /// The outstanding tick: act on it.
+    Ours,
+    /// A tick of this kind that is not the outstanding one: ignore it.
+    Stale,
+    /// Not a tick of this kind.
+    Other,
+}
+
+impl Ticker {
+    pub(crate) fn new(kind: &'static str) -> Ticker {
+        Ticker { kind, pending: None }
+    }
+
+    /// Schedules a tick in `ms` unless one is outstanding.
+    pub(crate) fn schedule(&mut self, ctx: &crate::runtime::Ctx, ms: u64) {
+        if self.pending.is_none() {
+            let r = ctx.make_ref();
+            self.pending = Some(r);
+            ctx.send_after(ms, ctx.pid(), Term::tuple(vec![Term::atom("tick"), Term::atom(self.kind), Term::Ref(r)]));
+        }
+    }
+
+    /// Classifies `msg`; the outstanding tick is consumed.
+    pub(crate) fn take(&mut self, msg: &Term) -> TickMsg {
+        let Some([tag, kind, rest @ ..]) = msg.as_tuple() else { return TickMsg::Other };
+        if !tag.as_atom().is_some_and(|a| a.with_name(|n| n == "tick"))
+            || !kind.as_atom().is_some_and(|a| a.with_name(|n| n == self.kind))
+        {
+            return TickMsg::Other;
+        }
+        match rest {
+            [Term::Ref(r)] if self.pending == Some(*r) => {
+                self.pending = None;
+                TickMsg::Ours
+            }
+            _ => TickMsg::Stale,
+        }
+    }
+}

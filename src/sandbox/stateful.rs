@@ -13,7 +13,7 @@
 
 use super::params::Params;
 use super::storage::Storage;
-use super::{amap, bad_request, int, matches_pattern, op, SandboxError};
+use super::{amap, bad_request, int, matches_pattern, op, SandboxError, TickMsg, Ticker};
 use crate::otp::gen_server::{CallReply, From, GenServer, Init, NoReply};
 use crate::runtime::{Ctx, VTime};
 use crate::term::Term;
@@ -147,6 +147,7 @@ pub struct StatefulWorker {
     crash_every: u64,
     crash_on_message: Option<Term>,
     crash_reason: Term,
+    ticker: Ticker,
 }
 
 /// The process-dictionary key the memory payload lives under, so that the
@@ -176,6 +177,7 @@ impl StatefulWorker {
             payload: Vec::new(),
             payload_peak: 0,
             collections: 0,
+            ticker: Ticker::new("memory"),
         }
     }
 
@@ -283,12 +285,14 @@ impl StatefulWorker {
     /// call); `Err` is a crash with that reason.
     async fn handle(&mut self, ctx: &Ctx, msg: Term) -> Result<Term, Term> {
         self.now = ctx.now();
-        if is_memory_tick(&msg) {
-            self.grow(ctx);
-            if self.cfg.memory_tick_ms > 0 {
-                ctx.send_after(self.cfg.memory_tick_ms, ctx.pid(), memory_tick());
+        match self.ticker.take(&msg) {
+            TickMsg::Ours => {
+                self.grow(ctx);
+                self.ticker.schedule(ctx, self.cfg.memory_tick_ms);
+                return Ok(Term::ok());
             }
-            return Ok(Term::ok());
+            TickMsg::Stale => return Ok(Term::ok()),
+            TickMsg::Other => {}
         }
         self.messages += 1;
         if let Some(p) = &self.crash_on_message {
@@ -429,14 +433,6 @@ fn blob() -> Term {
     Term::tuple(vec![Term::atom("blob"), Term::str("0123456789abcdef0123456789abcdef")])
 }
 
-fn memory_tick() -> Term {
-    Term::tuple(vec![Term::atom("tick"), Term::atom("memory")])
-}
-
-fn is_memory_tick(t: &Term) -> bool {
-    matches!(t.as_tuple(), Some([a, b]) if a.as_atom().is_some_and(|x| x.with_name(|n| n == "tick")) && b.as_atom().is_some_and(|x| x.with_name(|n| n == "memory")))
-}
-
 fn mode_name(p: Persist) -> &'static str {
     match p {
         Persist::Never => "never",
@@ -478,7 +474,7 @@ impl GenServer for StatefulWorker {
             self.sync_payload(ctx);
         }
         if self.cfg.memory != Memory::Steady && self.cfg.memory_tick_ms > 0 {
-            ctx.send_after(self.cfg.memory_tick_ms, ctx.pid(), memory_tick());
+            self.ticker.schedule(ctx, self.cfg.memory_tick_ms);
         }
         Init::Ok
     }

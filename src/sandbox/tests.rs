@@ -1296,3 +1296,23 @@ fn the_catalog_matches_what_the_workers_accept() {
         assert!(r.tagged(Atom::new("call_failed")).is_none(), "{label}: {r}");
     }
 }
+
+#[test]
+fn forged_ticks_cannot_start_a_second_timer_chain() {
+    let out = harness(1, 1_050, |ctx, log| async move {
+        named_collector(&ctx, &log, "sink", "got");
+        let g = start(&ctx, "load", json!({"target": "sink", "interval_ms": 100, "mode": "send"}), None).await;
+        let w = start(&ctx, "stateful", json!({"memory": "leak", "memory_tick_ms": 100, "memory_step": 1}), None).await;
+        for _ in 0..5 {
+            let r = Term::Ref(ctx.make_ref());
+            ctx.send(g, Term::tuple(vec![Term::atom("tick"), Term::atom("load"), r.clone()]));
+            ctx.send(g, t("{:tick, :load}"));
+            ctx.send(w, Term::tuple(vec![Term::atom("tick"), Term::atom("memory"), r]));
+        }
+        ctx.sleep(1_020).await;
+        rec(&log, &ctx, "w", call(&ctx, w, ":state").await);
+    });
+    assert_eq!(out.all("got").len(), 10);
+    // Ten ticks of one item each (with a tick, requests do not grow it).
+    assert_eq!(stat(&out.get("w"), &["memory", "payload_items"]), 10);
+}
