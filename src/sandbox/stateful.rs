@@ -44,6 +44,9 @@ pub enum Memory {
     Sawtooth,
 }
 
+/// How many recent versions the state shows (`:history` has them all).
+const RECENT: usize = 5;
+
 /// The most snapshots a worker keeps.
 pub const MAX_SNAPSHOTS: usize = 32;
 
@@ -271,9 +274,15 @@ impl StatefulWorker {
     }
 
     fn history_term(&self) -> Term {
+        self.recent_term(self.history.len())
+    }
+
+    /// The last `n` versions, oldest first.
+    fn recent_term(&self, n: usize) -> Term {
         Term::list(
             self.history
                 .iter()
+                .skip(self.history.len().saturating_sub(n))
                 .map(|h| {
                     amap(vec![("version", int(h.version)), ("at_ms", int(h.at.as_ms())), ("value", h.value.clone())])
                 })
@@ -512,6 +521,7 @@ impl GenServer for StatefulWorker {
                     ("size", int(self.history.len())),
                     ("capacity", int(self.cfg.history)),
                     ("oldest_version", self.history.front().map_or_else(Term::nil, |h| int(h.version))),
+                    ("recent", self.recent_term(RECENT)),
                 ]),
             ),
             ("snapshots", snaps),

@@ -953,7 +953,12 @@ fn count_workers(n: &Node) -> usize {
 #[test]
 fn every_scenario_file_parses_and_its_workers_are_accepted() {
     let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios");
-    let mut files: Vec<_> = std::fs::read_dir(&dir).unwrap().filter_map(|e| e.ok()).map(|e| e.path()).collect();
+    let mut files: Vec<_> = std::fs::read_dir(&dir)
+        .unwrap()
+        .filter_map(|e| e.ok())
+        .map(|e| e.path())
+        .filter(|p| p.extension().is_some_and(|x| x == "json"))
+        .collect();
     files.sort();
     assert!(files.len() >= 5, "{files:?}");
     let storage = Rc::new(MemoryStorage::new());
