@@ -4,8 +4,9 @@
 //! half-open; a failure threshold and a reset time in virtual ms) and
 //! recovers from failures by retrying with exponential backoff, by a
 //! fallback value, or by failing fast. In `link` mode it links to its
-//! dependencies, so their crashes take it down too; in `monitor` mode it
-//! watches them and opens their breakers when they go down.
+//! dependencies, so their crashes take it down too (and, links being
+//! mutual, its crash takes them down); in `monitor` mode it watches them
+//! and opens their breakers when they go down.
 //!
 //! Requests: `{:work, x}` (call), `:status`, `:state`, `:stats`,
 //! `{:reset_breaker, name}`, `:crash`, `{:crash, reason}`.
