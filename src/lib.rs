@@ -2,11 +2,13 @@
 //!
 //! Layers, bottom up: [`term`] (the dynamic value), [`runtime`] (processes,
 //! signals, scheduler, events), [`otp`] (GenServer and Supervisor),
-//! [`scenario`] (scenario files and the conformance runner), and [`bench`]
-//! (the benchmark workloads measured against the BEAM).
+//! [`scenario`] (scenario files and the conformance runner), [`sandbox`]
+//! (the demo workers and ready scenarios), and [`bench`] (the benchmark
+//! workloads measured against the BEAM).
 
-pub mod term;
-pub mod runtime;
-pub mod otp;
-pub mod scenario;
 pub mod bench;
+pub mod otp;
+pub mod runtime;
+pub mod sandbox;
+pub mod scenario;
+pub mod term;

@@ -263,6 +263,29 @@ impl Ctx {
         self.with(|k| k.rng.unit())
     }
 
+    // --- persistent_term -------------------------------------------------
+
+    /// `persistent_term:get(Key, undefined)`, as an option.
+    pub fn persistent_term_get(&self, key: &Term) -> Option<Term> {
+        self.k.borrow().persistent_terms.get(key).cloned()
+    }
+
+    /// `persistent_term:put(Key, Value)`. Storing a new key or a new value
+    /// makes ERTS publish a new table and wait for thread progress before
+    /// the call returns; the caller is scheduled out meanwhile. Here it
+    /// gives up its slice twice (twice to the back of the run queue): the
+    /// count that reproduces, on every recorded trace, where real OTP 25
+    /// (`erl +S 1`) lets the caller continue. That pause is observable:
+    /// OTP's logger caches a module's level here the first time the module
+    /// logs, so the first abnormal stop of a gen_server in a run is late.
+    pub async fn persistent_term_put(&self, key: Term, val: Term) {
+        let changed = self.with(|k| k.persistent_terms.insert(key, val.clone()).is_none_or(|old| old != val));
+        if changed {
+            self.yield_now().await;
+            self.yield_now().await;
+        }
+    }
+
     // --- process dictionary and info --------------------------------------
 
     pub fn put(&self, key: Term, val: Term) -> Option<Term> {

@@ -82,6 +82,9 @@ pub struct Kernel {
     /// The `initial_call` of processes spawned without one, shared so that
     /// a spawn does not allocate the same text again.
     pub(crate) default_initial_call: Rc<str>,
+    /// `persistent_term`: global terms for the whole run (OTP's logger
+    /// caches each module's log level here; see `Ctx::persistent_term_put`).
+    pub persistent_terms: BTreeMap<Term, Term>,
 }
 
 impl Kernel {
@@ -108,6 +111,7 @@ impl Kernel {
             introspect: BTreeMap::new(),
             hooks: BTreeMap::new(),
             default_initial_call: Rc::from("erlang:apply/2"),
+            persistent_terms: BTreeMap::new(),
         }
     }
 
@@ -309,9 +313,11 @@ impl Kernel {
         let mut new = false;
         if let Some(p) = self.proc_mut(a) {
             new = p.links.insert(b);
+            link_tree_insert(p, b);
         }
         if let Some(p) = self.proc_mut(b) {
             p.links.insert(a);
+            link_tree_insert(p, a);
         }
         if new && self.bus.wants(KindMask::PROCS, a) {
             self.emit(EventKind::Link { a, b });
@@ -322,9 +328,11 @@ impl Kernel {
         let mut had = false;
         if let Some(p) = self.proc_mut(a) {
             had = p.links.remove(&b);
+            link_tree_remove(p, b);
         }
         if let Some(p) = self.proc_mut(b) {
             p.links.remove(&a);
+            link_tree_remove(p, a);
         }
         if had && self.bus.wants(KindMask::PROCS, a) {
             self.emit(EventKind::Unlink { a, b });
@@ -415,7 +423,9 @@ impl Kernel {
     /// The process is dead: tell its links and monitors, free its name and
     /// its slot. Links are handled before monitors, as ERTS does.
     pub fn terminate(&mut self, pid: Pid, reason: Term) {
-        let Some(slot) = self.procs.get_mut(pid.0 as usize) else { return };
+        let Some(slot) = self.procs.get_mut(pid.0 as usize) else {
+            return;
+        };
         let Some(mut p) = slot.take() else { return };
         if !p.is_alive() {
             *slot = Some(p);
@@ -440,9 +450,20 @@ impl Kernel {
                 t.monitored_by.remove(m.mref);
             }
         }
-        for other in std::mem::take(&mut p.links) {
+        // ERTS signals the links while destroying its link tree, in
+        // post-order; the receivers are scheduled in that order, so it is
+        // observable (which child of a killed supervisor dies first, whether
+        // the parent restarts it before its children are gone). The set and
+        // the tree always hold the same pids; the set is the authority,
+        // should they ever differ.
+        let mut links = std::mem::take(&mut p.links);
+        let mut order = p.link_tree.take().map(|t| t.destroy_order()).unwrap_or_default();
+        order.retain(|o| links.remove(o));
+        order.extend(links);
+        for other in order {
             if let Some(o) = self.proc_mut(other) {
                 o.links.remove(&pid);
+                link_tree_remove(o, pid);
             }
             self.exit_signal(pid, other, reason.clone(), true);
         }
@@ -483,7 +504,9 @@ impl Kernel {
             if key.0 > self.now {
                 break;
             }
-            let Some(action) = self.timers.remove(&key) else { break };
+            let Some(action) = self.timers.remove(&key) else {
+                break;
+            };
             match action {
                 TimerAction::Wake { pid, token } => {
                     // The token says whether the same wait is still in
@@ -516,7 +539,9 @@ impl Kernel {
         if self.names.contains_key(&name) {
             return Err(Term::Atom(Atom::BADARG));
         }
-        let Some(p) = self.proc_mut(pid) else { return Err(Term::Atom(Atom::BADARG)) };
+        let Some(p) = self.proc_mut(pid) else {
+            return Err(Term::Atom(Atom::BADARG));
+        };
         if p.name().is_some() {
             return Err(Term::Atom(Atom::BADARG));
         }
@@ -529,7 +554,9 @@ impl Kernel {
     }
 
     pub fn unregister(&mut self, name: Atom) -> bool {
-        let Some(pid) = self.names.remove(&name) else { return false };
+        let Some(pid) = self.names.remove(&name) else {
+            return false;
+        };
         if let Some(p) = self.proc_mut(pid) {
             p.extra_mut().name = None;
         }
@@ -548,7 +575,9 @@ impl Kernel {
 
     /// `erlang:suspend_process/1`. Returns false for a dead process.
     pub fn suspend(&mut self, pid: Pid) -> bool {
-        let Some(p) = self.proc_mut(pid) else { return false };
+        let Some(p) = self.proc_mut(pid) else {
+            return false;
+        };
         p.suspended += 1;
         if p.suspended == 1 && self.bus.wants(KindMask::CONTROL, pid) {
             self.emit(EventKind::Suspend { pid });
@@ -558,7 +587,9 @@ impl Kernel {
 
     /// `erlang:resume_process/1`. Returns false when dead or not suspended.
     pub fn resume(&mut self, pid: Pid) -> bool {
-        let Some(p) = self.proc_mut(pid) else { return false };
+        let Some(p) = self.proc_mut(pid) else {
+            return false;
+        };
         if p.suspended == 0 {
             return false;
         }
@@ -574,7 +605,9 @@ impl Kernel {
     }
 
     pub fn set_trap_exit(&mut self, pid: Pid, on: bool) -> bool {
-        let Some(p) = self.proc_mut(pid) else { return false };
+        let Some(p) = self.proc_mut(pid) else {
+            return false;
+        };
         let old = p.trap_exit;
         p.trap_exit = on;
         if old != on && self.bus.wants(KindMask::CONTROL, pid) {
@@ -587,6 +620,19 @@ impl Kernel {
 impl Atom {
     fn is_atom_undefined(&self) -> bool {
         *self == Atom::UNDEFINED
+    }
+}
+
+fn link_tree_insert(p: &mut Proc, other: Pid) {
+    p.link_tree.get_or_insert_with(Default::default).insert(other);
+}
+
+fn link_tree_remove(p: &mut Proc, other: Pid) {
+    if let Some(t) = p.link_tree.as_mut() {
+        t.remove(other);
+        if t.is_empty() {
+            p.link_tree = None;
+        }
     }
 }
 

@@ -205,6 +205,10 @@ pub struct Proc {
     pub trap_exit: bool,
     pub mailbox: VecDeque<Msg>,
     pub links: BTreeSet<Pid>,
+    /// The same links shaped as ERTS's link tree, which decides the order
+    /// in which a dying process signals them (see `linktree.rs`). Boxed and
+    /// absent while the process has no links, to keep idle processes small.
+    pub(crate) link_tree: Option<Box<crate::runtime::linktree::LinkTree>>,
     /// Monitors this process holds (it is the watcher).
     pub monitors: MonitorList,
     /// Monitors others hold on this process.
@@ -258,6 +262,7 @@ impl Proc {
             trap_exit: false,
             mailbox: VecDeque::new(),
             links: BTreeSet::new(),
+            link_tree: None,
             monitors: MonitorList::default(),
             monitored_by: MonitorList::default(),
             pending_exit: None,
