@@ -237,14 +237,15 @@ pub async fn start(ctx: &Ctx, server: Box<dyn GenServer>, opts: StartOpts) -> St
 
 async fn start_impl(ctx: &Ctx, server: Box<dyn GenServer>, opts: StartOpts, link: bool) -> StartResult {
     let starter = ctx.pid();
+    let names = Names::of(server.module());
     let spawn_opts = SpawnOpts {
         link,
-        initial_call: Some(Names::of(server.module()).init.clone()),
+        initial_call: Some(names.init.clone()),
         trap_exit: opts.trap_exit,
         monitor: false,
     };
     let name = opts.name;
-    let pid = ctx.spawn(spawn_opts, move |c| init_it(c, starter, name, server));
+    let pid = ctx.spawn(spawn_opts, move |c| init_it(c, starter, name, server, names));
     // proc_lib:sync_start_link: the ack, or the EXIT of a child that died
     // before acking (seen only when the starter traps exits).
     let is_ack = move |m: &Term| match m.as_tuple() {
@@ -279,7 +280,7 @@ fn ack(ctx: &Ctx, starter: Pid, ret: Term) {
     ctx.send(starter, Term::tuple(vec![Term::Atom(Atom::ACK), Term::Pid(ctx.pid()), ret]));
 }
 
-async fn init_it(ctx: Ctx, starter: Pid, name: Option<Atom>, mut server: Box<dyn GenServer>) -> Term {
+async fn init_it(ctx: Ctx, starter: Pid, name: Option<Atom>, mut server: Box<dyn GenServer>, names: Rc<Names>) -> Term {
     if let Some(n) = name {
         if ctx.register(n).is_err() {
             let existing = ctx.whereis(n).map(Term::Pid).unwrap_or(Term::Atom(Atom::UNDEFINED));
@@ -289,7 +290,7 @@ async fn init_it(ctx: Ctx, starter: Pid, name: Option<Atom>, mut server: Box<dyn
         }
     }
     ctx.set_module(server.module());
-    let init_fn: Rc<str> = Names::of(server.module()).init.clone();
+    let init_fn: Rc<str> = names.init.clone();
     ctx.set_current_function(&init_fn);
     let res = ctx.catch_unpin(server.init(&ctx)).await;
     let timeout = match res {
@@ -314,7 +315,7 @@ async fn init_it(ctx: Ctx, starter: Pid, name: Option<Atom>, mut server: Box<dyn
         }
     };
     ack(&ctx, starter, Term::ok_tuple(Term::Pid(ctx.pid())));
-    run_loop(ctx, starter, server, timeout).await
+    run_loop(ctx, starter, server, timeout, names).await
 }
 
 fn unregister(ctx: &Ctx, name: Option<Atom>) {
@@ -327,11 +328,17 @@ fn unregister(ctx: &Ctx, name: Option<Atom>) {
 /// (`gen_server:enter_loop`).
 pub async fn enter_loop(ctx: Ctx, parent: Pid, server: Box<dyn GenServer>) -> Term {
     ctx.set_module(server.module());
-    run_loop(ctx, parent, server, None).await
+    let names = Names::of(server.module());
+    run_loop(ctx, parent, server, None, names).await
 }
 
-async fn run_loop(ctx: Ctx, parent: Pid, server: Box<dyn GenServer>, mut timeout: Option<u64>) -> Term {
-    let names = Names::of(server.module());
+async fn run_loop(
+    ctx: Ctx,
+    parent: Pid,
+    server: Box<dyn GenServer>,
+    mut timeout: Option<u64>,
+    names: Rc<Names>,
+) -> Term {
     let shared = Rc::new(Shared { server: RefCell::new(server), sys_suspended: RefCell::new(false) });
     ctx.with(|k| {
         if let Some(p) = k.proc_mut(ctx.pid()) {
@@ -522,7 +529,20 @@ async fn crash_report_check(ctx: &Ctx, reason: &Term) {
 /// at once. Logging itself is off in the conformance runs, so nothing else
 /// of the logger matters.
 pub(crate) async fn logger_allow(ctx: &Ctx, module: &str) {
-    let key = Term::tuple(vec![Term::atom("logger_config"), Term::atom(module)]);
+    thread_local! {
+        // The keys by module: a supervisor asks on every child start, and
+        // interning two atoms each time cost more than the check itself.
+        static KEYS: RefCell<Vec<(Rc<str>, Term)>> = const { RefCell::new(Vec::new()) };
+    }
+    let cached = KEYS.with(|k| k.borrow().iter().find(|(m, _)| &**m == module).map(|(_, t)| t.clone()));
+    let key = match cached {
+        Some(t) => t,
+        None => {
+            let t = Term::tuple(vec![Term::atom("logger_config"), Term::atom(module)]);
+            KEYS.with(|k| k.borrow_mut().push((Rc::from(module), t.clone())));
+            t
+        }
+    };
     if ctx.persistent_term_get(&key).is_none() {
         ctx.persistent_term_put(key, Term::Int(-1)).await;
     }
