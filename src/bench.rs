@@ -427,11 +427,12 @@ fn idle(rt: &Runtime, n: u64, clock: Clock) -> Result<Outcome, BenchError> {
     let pids2 = pids.clone();
     rt.spawn(SpawnOpts::default(), move |ctx| async move {
         st.t0.set(clock());
-        let stop = Term::atom("stop");
+        // `receive stop -> ok end`: the pattern is an atom, so the body
+        // keeps an atom (a word), as the BEAM's code refers to one.
+        let stop = Atom::new("stop");
         for _ in 0..n {
-            let stop = stop.clone();
             let pid = ctx.spawn(SpawnOpts::default(), move |c| async move {
-                c.receive_match(move |m| *m == stop, None).await;
+                c.receive_match(move |m| m.is_atom(stop), None).await;
                 Term::Atom(Atom::NORMAL)
             });
             pids2.borrow_mut().push(pid);

@@ -604,7 +604,7 @@ impl<F: Future + Unpin> Future for Catch<'_, F> {
         if !self.entered {
             self.entered = true;
             if let Some(p) = self.ctx.k.borrow_mut().proc_mut(pid) {
-                p.catch_depth += 1;
+                p.catch_depth = p.catch_depth.saturating_add(1);
             }
         }
         let r = Pin::new(&mut self.inner).poll(cx);

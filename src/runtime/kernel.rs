@@ -578,7 +578,7 @@ impl Kernel {
         let Some(p) = self.proc_mut(pid) else {
             return false;
         };
-        p.suspended += 1;
+        p.suspended = p.suspended.saturating_add(1);
         if p.suspended == 1 && self.bus.wants(KindMask::CONTROL, pid) {
             self.emit(EventKind::Suspend { pid });
         }

@@ -201,7 +201,11 @@ pub struct Proc {
     /// In the run queue already (so it is never queued twice).
     pub queued: bool,
     /// `erlang:suspend_process` count: not polled while above zero.
-    pub suspended: u32,
+    ///
+    /// Sixteen bits (saturating at 65,535 nested suspensions) so that the
+    /// small fields pack into one word with the flags: the record of an
+    /// idle process is what 100,000 of them cost.
+    pub suspended: u16,
     pub trap_exit: bool,
     pub mailbox: VecDeque<Msg>,
     pub links: BTreeSet<Pid>,
@@ -219,7 +223,7 @@ pub struct Proc {
     pub pending_exit: Option<Box<Term>>,
     /// An exit caught by an enclosing `Ctx::catch`.
     pub caught_exit: Option<Box<Term>>,
-    pub catch_depth: u32,
+    pub catch_depth: u16,
     /// Bumped whenever a wait ends, so stale timer wake-ups are ignored.
     pub wait_token: u32,
     pub timed_out: bool,
