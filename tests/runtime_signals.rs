@@ -69,7 +69,9 @@ const EXIT_RULES: &[Case] = &[
     case(true, ExitFromSelf, ":kill", Dies(":killed")),
     case(true, ExitFromWorld, ":kill", Dies(":killed")),
     // Any other reason kills a non-trapping process and is a message to a
-    // trapping one.
+    // trapping one; `killed` sent with exit/2 is such an ordinary reason.
+    case(true, ExitFromOther, ":killed", Msg(":killed")),
+    case(false, ExitFromOther, ":killed", Dies(":killed")),
     case(false, ExitFromOther, ":shutdown", Dies(":shutdown")),
     case(true, ExitFromOther, ":shutdown", Msg(":shutdown")),
     case(false, ExitFromOther, "{:custom, 1}", Dies("{:custom, 1}")),
