@@ -610,3 +610,27 @@ fn spawning_for_a_dead_parent_leaves_no_half_link_or_monitor() {
     let info = s.rt.info(child).unwrap();
     assert!(info.links.is_empty() && info.monitored_by.is_empty(), "{info:?}");
 }
+
+#[test]
+fn demonitor_and_unlink_before_death_stop_the_signal() {
+    // A removed monitor delivers no DOWN; a removed link carries no exit.
+    let mut s = Sys::new(21);
+    let target = s.exits_on_message(atom("boom"));
+    let inbox = s.inbox.clone();
+    let watcher = s.rt.spawn(SpawnOpts { trap_exit: true, ..Default::default() }, move |ctx| async move {
+        let r = ctx.monitor(target);
+        ctx.link(target);
+        ctx.demonitor(r, false);
+        ctx.unlink(target);
+        common::actor_loop(ctx, inbox).await
+    });
+    let bystander = s.actor(false);
+    s.send(bystander, ctl("$link", vec![Term::Pid(target)]));
+    s.send(bystander, ctl("$unlink", vec![Term::Pid(target)]));
+    s.settle();
+    s.send(target, atom("go"));
+    s.settle();
+    assert_eq!(s.exit_reason(target), Some(atom("boom")));
+    assert_eq!(s.received(watcher), vec![]);
+    assert!(s.rt.is_alive(bystander), "an unlinked process is not taken down");
+}
