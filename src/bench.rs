@@ -133,7 +133,8 @@ fn compact(x: f64, decimals: usize) -> String {
 /// Why a run could not complete.
 #[derive(Clone, Debug, PartialEq)]
 pub enum BenchError {
-    /// An option was zero (every count must be positive, as in `bench.erl`).
+    /// An option was out of range: zero (every count must be positive, as
+    /// in `bench.erl`) or above [`MAX_COUNT`] (`--procs`: [`MAX_PROCS`]).
     BadOption(&'static str),
     /// The workload did not finish: a bug in the runtime, reported rather
     /// than hung on.
@@ -143,7 +144,10 @@ pub enum BenchError {
 impl fmt::Display for BenchError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            BenchError::BadOption(o) => write!(f, "--{o} must be positive"),
+            BenchError::BadOption(o) => {
+                let max = if *o == "procs" { MAX_PROCS } else { MAX_COUNT };
+                write!(f, "--{o} must be between 1 and {max}")
+            }
             BenchError::Stalled(w) => write!(f, "the {w} workload did not finish"),
         }
     }
@@ -151,9 +155,18 @@ impl fmt::Display for BenchError {
 
 impl std::error::Error for BenchError {}
 
+/// The most processes a workload may ask for. Like the BEAM's process
+/// limit, it turns a mistyped count into an error instead of exhausting
+/// memory (each process costs a few hundred bytes).
+pub const MAX_PROCS: u64 = 1 << 24;
+
+/// The most rounds, calls or restarts; also bounds a ring's hop count.
+pub const MAX_COUNT: u64 = 1 << 40;
+
 fn positive(v: Option<u64>, default: u64, name: &'static str) -> Result<u64, BenchError> {
+    let max = if name == "procs" { MAX_PROCS } else { MAX_COUNT };
     match v.unwrap_or(default) {
-        0 => Err(BenchError::BadOption(name)),
+        n if n == 0 || n > max => Err(BenchError::BadOption(name)),
         n => Ok(n),
     }
 }
@@ -165,7 +178,13 @@ pub fn run(w: Workload, o: &Options, clock: Clock) -> Result<Outcome, BenchError
         rt.bus(|b| b.set_recorder(Some((Filter::all(), TRACE_CAPACITY))));
     }
     match w {
-        Workload::Ring => ring(&mut rt, positive(o.procs, 1000, "procs")?, positive(o.rounds, 1000, "rounds")?, clock),
+        Workload::Ring => {
+            let (procs, rounds) = (positive(o.procs, 1000, "procs")?, positive(o.rounds, 1000, "rounds")?);
+            if procs.saturating_mul(rounds) > MAX_COUNT {
+                return Err(BenchError::BadOption("rounds"));
+            }
+            ring(&mut rt, procs, rounds, clock)
+        }
         Workload::Spawn => spawn(&rt, positive(o.procs, 100_000, "procs")?, clock),
         Workload::Call => call(&rt, positive(o.calls, 200_000, "calls")?, clock),
         Workload::Restart => restart(&rt, positive(o.restarts, 2000, "restarts")?, clock),
@@ -484,9 +503,14 @@ mod tests {
             }
         }
         assert_eq!(
-            run(Workload::Ring, &Options { rounds: Some(0), ..o }, fake_clock),
+            run(Workload::Ring, &Options { rounds: Some(0), ..o.clone() }, fake_clock),
             Err(BenchError::BadOption("rounds"))
         );
+        // Counts that would exhaust memory or overflow are refused up front.
+        let huge = Options { procs: Some(MAX_PROCS + 1), ..o.clone() };
+        assert_eq!(run(Workload::Idle, &huge, fake_clock), Err(BenchError::BadOption("procs")));
+        let long = Options { procs: Some(MAX_PROCS), rounds: Some(MAX_COUNT), ..o };
+        assert_eq!(run(Workload::Ring, &long, fake_clock), Err(BenchError::BadOption("rounds")));
     }
 
     #[test]
