@@ -4,7 +4,9 @@
 //! signals, scheduler, events), [`otp`] (GenServer and Supervisor),
 //! [`scenario`] (scenario files and the conformance runner).
 
-pub mod term;
-pub mod runtime;
+pub mod control;
 pub mod otp;
+pub mod runtime;
 pub mod scenario;
+pub mod system;
+pub mod term;
