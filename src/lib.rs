@@ -2,11 +2,12 @@
 //!
 //! Layers, bottom up: [`term`] (the dynamic value), [`runtime`] (processes,
 //! signals, scheduler, events), [`otp`] (GenServer and Supervisor),
-//! [`scenario`] (scenario files and the conformance runner).
+//! [`scenario`] (scenario files and the conformance runner), [`system`] (a
+//! live simulation built from a scenario), [`control`] (the Control API).
 
-pub mod control;
-pub mod otp;
+pub mod term;
 pub mod runtime;
+pub mod otp;
 pub mod scenario;
 pub mod system;
-pub mod term;
+pub mod control;

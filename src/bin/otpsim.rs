@@ -6,11 +6,7 @@ use clap::{Parser, Subcommand};
 use otpsim::scenario::{conform, Scenario};
 
 #[derive(Parser)]
-#[command(
-    name = "otpsim",
-    version,
-    about = "Erlang/OTP's process model as a deterministic simulator"
-)]
+#[command(name = "otpsim", version, about = "Erlang/OTP's process model as a deterministic simulator")]
 struct Cli {
     #[command(subcommand)]
     cmd: Cmd,
@@ -23,8 +19,7 @@ enum Cmd {
 }
 
 fn read_scenario(path: &std::path::Path) -> anyhow::Result<Scenario> {
-    let text =
-        std::fs::read_to_string(path).with_context(|| format!("cannot read {}", path.display()))?;
+    let text = std::fs::read_to_string(path).with_context(|| format!("cannot read {}", path.display()))?;
     Scenario::from_json(&text).with_context(|| format!("in {}", path.display()))
 }
 

@@ -59,32 +59,14 @@ pub fn build_relationship_graph(sys: &System) -> RelationshipGraph {
         });
         for l in &p.links {
             if p.pid < *l {
-                edges.push(GraphEdge {
-                    from: Some(p.pid),
-                    to: *l,
-                    kind: "link",
-                    count: None,
-                    shapes: None,
-                });
+                edges.push(GraphEdge { from: Some(p.pid), to: *l, kind: "link", count: None, shapes: None });
             }
         }
         for m in &p.monitors {
-            edges.push(GraphEdge {
-                from: Some(p.pid),
-                to: m.other,
-                kind: "monitor",
-                count: None,
-                shapes: None,
-            });
+            edges.push(GraphEdge { from: Some(p.pid), to: m.other, kind: "monitor", count: None, shapes: None });
         }
         if let Some(par) = p.parent() {
-            edges.push(GraphEdge {
-                from: Some(par),
-                to: p.pid,
-                kind: "parent",
-                count: None,
-                shapes: None,
-            });
+            edges.push(GraphEdge { from: Some(par), to: p.pid, kind: "parent", count: None, shapes: None });
         }
     });
     let live: BTreeSet<Pid> = nodes.iter().map(|n| n.pid).collect();
@@ -100,11 +82,7 @@ pub fn build_relationship_graph(sys: &System) -> RelationshipGraph {
             });
         }
     }
-    RelationshipGraph {
-        nodes,
-        edges,
-        observing_flows: sys.observing_flows(),
-    }
+    RelationshipGraph { nodes, edges, observing_flows: sys.observing_flows() }
 }
 
 /// One process's fate in a failure impact analysis, with the rule used.
@@ -166,21 +144,13 @@ struct SupView {
 ///   restart makes more than `intensity` restarts within `period_s`: then
 ///   it terminates its children and exits with `:shutdown` (or, within a
 ///   strategy change's rollback window, rolls the change back instead).
-pub fn trace_failure_impact(
-    sys: &System,
-    pid: Pid,
-    reason: Option<Term>,
-) -> Result<FailureImpact, ControlError> {
+pub fn trace_failure_impact(sys: &System, pid: Pid, reason: Option<Term>) -> Result<FailureImpact, ControlError> {
     if !sys.runtime().is_alive(pid) {
         return Err(ControlError::NoProc { pid: pid.short() });
     }
     let reason = reason.unwrap_or(Term::Atom(Atom::KILLED));
     // `kill` from outside arrives as `killed`.
-    let reason = if reason.is_atom(Atom::KILL) {
-        Term::Atom(Atom::KILLED)
-    } else {
-        reason
-    };
+    let reason = if reason.is_atom(Atom::KILL) { Term::Atom(Atom::KILLED) } else { reason };
     let paths = path_map(sys);
     let mut sups: BTreeMap<Pid, SupView> = BTreeMap::new();
     let mut parent_sup: BTreeMap<Pid, (Pid, String)> = BTreeMap::new();
@@ -209,10 +179,7 @@ pub fn trace_failure_impact(
             }
         }
     }
-    let mut used: BTreeMap<Pid, usize> = sups
-        .keys()
-        .map(|s| (*s, restarts_in_period(sys, *s).unwrap_or(0)))
-        .collect();
+    let mut used: BTreeMap<Pid, usize> = sups.keys().map(|s| (*s, restarts_in_period(sys, *s).unwrap_or(0))).collect();
     let info = |p: Pid| {
         sys.runtime().with_proc(p, |x| {
             (
@@ -249,12 +216,7 @@ pub fn trace_failure_impact(
             continue;
         };
         dead.insert(p);
-        out.dies.push(ImpactEntry {
-            pid: p,
-            path: path(p),
-            reason: r.to_string(),
-            rule,
-        });
+        out.dies.push(ImpactEntry { pid: p, path: path(p), reason: r.to_string(), rule });
         // A supervisor that dies shuts its children down first.
         if let Some(sv) = sups.get(&p) {
             terminating.insert(p);
@@ -263,10 +225,7 @@ pub fn trace_failure_impact(
                     queue.push_back((
                         *cp,
                         Term::Atom(Atom::SHUTDOWN),
-                        format!(
-                            "its supervisor {} exits and shuts its children down (child {id})",
-                            p.short()
-                        ),
+                        format!("its supervisor {} exits and shuts its children down (child {id})", p.short()),
                         true,
                     ));
                 }
@@ -274,9 +233,7 @@ pub fn trace_failure_impact(
         }
         for l in links {
             if dead.contains(&l)
-                || sys.is_system_pid(l)
-                    && !sups.contains_key(&l)
-                    && parent_sup.get(&p).map(|x| x.0) != Some(l)
+                || sys.is_system_pid(l) && !sups.contains_key(&l) && parent_sup.get(&p).map(|x| x.0) != Some(l)
             {
                 if sys.is_system_pid(l) && !notified.contains(&l) {
                     notified.insert(l);
@@ -284,7 +241,8 @@ pub fn trace_failure_impact(
                         pid: l,
                         path: None,
                         reason: r.to_string(),
-                        rule: "the application master traps exits: it gets {:EXIT, ..} and records the root's exit".into(),
+                        rule: "the application master traps exits: it gets {:EXIT, ..} and records the root's exit"
+                            .into(),
                     });
                 }
                 continue;
@@ -299,10 +257,7 @@ pub fn trace_failure_impact(
                 queue.push_back((
                     l,
                     r.clone(),
-                    format!(
-                        "a GenServer whose parent {} exits, exits with the same reason",
-                        p.short()
-                    ),
+                    format!("a GenServer whose parent {} exits, exits with the same reason", p.short()),
                     by_sup,
                 ));
             } else if l_trap {
@@ -320,10 +275,7 @@ pub fn trace_failure_impact(
                 queue.push_back((
                     l,
                     r.clone(),
-                    format!(
-                        "linked to {} and not trapping exits: dies with the same reason",
-                        p.short()
-                    ),
+                    format!("linked to {} and not trapping exits: dies with the same reason", p.short()),
                     false,
                 ));
             }
@@ -334,12 +286,7 @@ pub fn trace_failure_impact(
                     pid: w,
                     path: path(w),
                     reason: r.to_string(),
-                    rule: format!(
-                        "monitors {}: gets {{:DOWN, ref, :process, {}, {}}}",
-                        p.short(),
-                        p,
-                        r
-                    ),
+                    rule: format!("monitors {}: gets {{:DOWN, ref, :process, {}, {}}}", p.short(), p, r),
                 });
             }
         }
@@ -368,10 +315,7 @@ pub fn trace_failure_impact(
                 pid: p,
                 path: path(p),
                 reason: r.to_string(),
-                rule: format!(
-                    "supervision of {} is paused: the exit waits until it resumes",
-                    sup.short()
-                ),
+                rule: format!("supervision of {} is paused: the exit waits until it resumes", sup.short()),
             });
             continue;
         }
@@ -381,11 +325,7 @@ pub fn trace_failure_impact(
                 pid: sup,
                 path: path(sup),
                 reason: r.to_string(),
-                rule: format!(
-                    "{} child {id}: not restarted ({} exit), only removed/marked",
-                    restart.name(),
-                    r
-                ),
+                rule: format!("{} child {id}: not restarted ({} exit), only removed/marked", restart.name(), r),
             });
             notified.insert(sup);
             continue;
@@ -450,7 +390,13 @@ pub fn trace_failure_impact(
                 child: cid.clone(),
                 old: *cp,
                 rule: if j == ci {
-                    format!("{} child of a {} supervisor: restarted ({} of {} restarts allowed in the period)", restart.name(), sv.strategy.name(), *used.get(&sup).unwrap_or(&0), sv.intensity)
+                    format!(
+                        "{} child of a {} supervisor: restarted ({} of {} restarts allowed in the period)",
+                        restart.name(),
+                        sv.strategy.name(),
+                        *used.get(&sup).unwrap_or(&0),
+                        sv.intensity
+                    )
                 } else {
                     format!("{}: restarted along with {id}", sv.strategy.name())
                 },
@@ -517,22 +463,14 @@ pub fn find_process_dependencies(sys: &System, pid: Pid) -> Result<Dependencies,
         return Err(ControlError::NoProc { pid: pid.short() });
     };
     let name = |p: Option<Pid>| {
-        p.and_then(|p| {
-            sys.runtime()
-                .with_proc(p, |x| x.name().map(|a| a.name().to_string()))
-                .flatten()
-        })
+        p.and_then(|p| sys.runtime().with_proc(p, |x| x.name().map(|a| a.name().to_string())).flatten())
     };
     let mut calls = Vec::new();
     let mut sends_to = Vec::new();
     let mut called_by = Vec::new();
     for ((from, to), e) in sys.flows() {
-        let call_shapes: BTreeMap<String, u64> = e
-            .shapes
-            .iter()
-            .filter(|(s, _)| s.starts_with("call "))
-            .map(|(k, v)| (k.clone(), *v))
-            .collect();
+        let call_shapes: BTreeMap<String, u64> =
+            e.shapes.iter().filter(|(s, _)| s.starts_with("call ")).map(|(k, v)| (k.clone(), *v)).collect();
         let other_shapes: BTreeMap<String, u64> = e
             .shapes
             .iter()
@@ -558,22 +496,13 @@ pub fn find_process_dependencies(sys: &System, pid: Pid) -> Result<Dependencies,
                 });
             }
         } else if *to == pid && e.calls > 0 {
-            called_by.push(DependencyEdge {
-                pid: *from,
-                name: name(*from),
-                count: e.calls,
-                shapes: call_shapes,
-            });
+            called_by.push(DependencyEdge { pid: *from, name: name(*from), count: e.calls, shapes: call_shapes });
         }
     }
     let mut supervisors = Vec::new();
     let mut cur = pid;
     let tree = sys.tree();
-    while let Some(par) = tree
-        .iter()
-        .find(|e| e.pid == Some(cur))
-        .and_then(|e| e.parent)
-    {
+    while let Some(par) = tree.iter().find(|e| e.pid == Some(cur)).and_then(|e| e.parent) {
         supervisors.push(par);
         cur = par;
         if supervisors.len() > 64 {
@@ -635,7 +564,8 @@ pub const HIGH_MEMORY_WORDS: usize = 50_000;
 pub const HIGH_QUEUE: usize = 100;
 
 /// The health score formula, as documented to users.
-pub const HEALTH_FORMULA: &str = "score = 100 - 0.3 x (100 - supervised %) - min(20, 5 x orphans) - min(15, 3 x high-memory processes) \
+pub const HEALTH_FORMULA: &str =
+    "score = 100 - 0.3 x (100 - supervised %) - min(20, 5 x orphans) - min(15, 3 x high-memory processes) \
 - min(20, 5 x high-queue processes) - min(20, 5 x anti-patterns), clamped to 0..100 and rounded. \
 High memory: over 50000 words; high queue: 100 messages or more. The shell and application master are not counted.";
 
@@ -700,37 +630,18 @@ pub fn analyze_system_health(sys: &System) -> SystemHealth {
         }
     });
     let anti = anti_patterns(sys);
-    let pct = if count == 0 {
-        100.0
-    } else {
-        supervised as f64 * 100.0 / count as f64
-    };
+    let pct = if count == 0 { 100.0 } else { supervised as f64 * 100.0 / count as f64 };
     let mut penalties = Vec::new();
     let mut add = |reason: String, points: f64| {
         if points > 0.0 {
             penalties.push(Penalty { reason, points });
         }
     };
-    add(
-        format!("{:.1}% of processes unsupervised", 100.0 - pct),
-        0.3 * (100.0 - pct),
-    );
-    add(
-        format!("{} orphan processes", orphans.len()),
-        (5.0 * orphans.len() as f64).min(20.0),
-    );
-    add(
-        format!("{} high-memory processes", hi_mem.len()),
-        (3.0 * hi_mem.len() as f64).min(15.0),
-    );
-    add(
-        format!("{} high message queues", hi_q.len()),
-        (5.0 * hi_q.len() as f64).min(20.0),
-    );
-    add(
-        format!("{} supervision anti-patterns", anti.len()),
-        (5.0 * anti.len() as f64).min(20.0),
-    );
+    add(format!("{:.1}% of processes unsupervised", 100.0 - pct), 0.3 * (100.0 - pct));
+    add(format!("{} orphan processes", orphans.len()), (5.0 * orphans.len() as f64).min(20.0));
+    add(format!("{} high-memory processes", hi_mem.len()), (3.0 * hi_mem.len() as f64).min(15.0));
+    add(format!("{} high message queues", hi_q.len()), (5.0 * hi_q.len() as f64).min(20.0));
+    add(format!("{} supervision anti-patterns", anti.len()), (5.0 * anti.len() as f64).min(20.0));
     let total: f64 = penalties.iter().map(|p| p.points).sum();
     SystemHealth {
         score: (100.0 - total).clamp(0.0, 100.0).round() as u32,
@@ -761,23 +672,15 @@ fn anti_patterns(sys: &System) -> Vec<Finding> {
             explanation,
             suggestion: suggestion.into(),
         };
-        let permanent = snap
-            .children
-            .iter()
-            .any(|c| c.restart == RestartType::Permanent);
+        let permanent = snap.children.iter().any(|c| c.restart == RestartType::Permanent);
         if snap.flags.intensity == 0 && permanent {
             out.push(f(
                 "zero_intensity",
-                format!(
-                    "{} allows 0 restarts: the first crash of any child takes the supervisor down",
-                    s.pid.short()
-                ),
+                format!("{} allows 0 restarts: the first crash of any child takes the supervisor down", s.pid.short()),
                 "allow a few restarts (intensity 3, period 5 is common)",
             ));
         }
-        if snap.flags.period_s > 0
-            && snap.flags.intensity as f64 / snap.flags.period_s as f64 > 10.0
-        {
+        if snap.flags.period_s > 0 && snap.flags.intensity as f64 / snap.flags.period_s as f64 > 10.0 {
             out.push(f(
                 "unbounded_restarts",
                 format!(
@@ -792,11 +695,7 @@ fn anti_patterns(sys: &System) -> Vec<Finding> {
         if snap.flags.strategy == Strategy::OneForAll && snap.children.len() > 10 {
             out.push(f(
                 "wide_one_for_all",
-                format!(
-                    "{} restarts all {} children when any one fails",
-                    s.pid.short(),
-                    snap.children.len()
-                ),
+                format!("{} restarts all {} children when any one fails", s.pid.short(), snap.children.len()),
                 "group the children that really depend on each other under their own supervisor",
             ));
         }
@@ -810,11 +709,7 @@ fn anti_patterns(sys: &System) -> Vec<Finding> {
         if snap.paused {
             out.push(f(
                 "supervision_paused",
-                format!(
-                    "supervision of {} is paused ({} exits held)",
-                    s.pid.short(),
-                    snap.held_exits
-                ),
+                format!("supervision of {} is paused ({} exits held)", s.pid.short(), snap.held_exits),
                 "resume supervision when the maintenance is done",
             ));
         }
@@ -875,11 +770,7 @@ pub const GROWTH_THRESHOLD_PER_S: f64 = 1.0;
 pub fn detect_bottlenecks(sys: &System, window_ms: u64) -> Bottlenecks {
     let now = sys.now_ms();
     let paths = path_map(sys);
-    let name = |p: Pid| {
-        sys.runtime()
-            .with_proc(p, |x| x.name().map(|a| a.name().to_string()))
-            .flatten()
-    };
+    let name = |p: Pid| sys.runtime().with_proc(p, |x| x.name().map(|a| a.name().to_string())).flatten();
     let mut growing = Vec::new();
     for (pid, series) in &sys.metrics.procs {
         let pts: Vec<(f64, f64)> = series
@@ -899,10 +790,7 @@ pub fn detect_bottlenecks(sys: &System, window_ms: u64) -> Bottlenecks {
                 name: name(*pid),
                 path: paths.get(pid).cloned(),
                 slope_per_s: (slope * 100.0).round() / 100.0,
-                queue_len: sys
-                    .runtime()
-                    .with_proc(*pid, |p| p.mailbox.len())
-                    .unwrap_or(0),
+                queue_len: sys.runtime().with_proc(*pid, |p| p.mailbox.len()).unwrap_or(0),
                 samples: pts.len(),
             });
         }
@@ -928,12 +816,7 @@ pub fn detect_bottlenecks(sys: &System, window_ms: u64) -> Bottlenecks {
                 let cyc: Vec<Pid> = seen[i..].to_vec();
                 if cyc.iter().all(|p| !in_cycle.contains(p)) {
                     let mut rot = cyc.clone();
-                    let minpos = rot
-                        .iter()
-                        .enumerate()
-                        .min_by_key(|(_, p)| **p)
-                        .map(|(i, _)| i)
-                        .unwrap_or(0);
+                    let minpos = rot.iter().enumerate().min_by_key(|(_, p)| **p).map(|(i, _)| i).unwrap_or(0);
                     rot.rotate_left(minpos);
                     in_cycle.extend(rot.iter().copied());
                     let text: Vec<String> = rot.iter().map(|p| p.short()).collect();
@@ -982,10 +865,7 @@ pub fn detect_bottlenecks(sys: &System, window_ms: u64) -> Bottlenecks {
             Some(e) => {
                 let f = sys
                     .runtime()
-                    .with_proc(e, |p| {
-                        p.extra()
-                            .and_then(|x| x.current_function.as_ref().map(|s| s.to_string()))
-                    })
+                    .with_proc(e, |p| p.extra().and_then(|x| x.current_function.as_ref().map(|s| s.to_string())))
                     .flatten();
                 format!(" ({} is in {})", e.short(), f.unwrap_or_else(|| "?".into()))
             }
@@ -993,19 +873,11 @@ pub fn detect_bottlenecks(sys: &System, window_ms: u64) -> Bottlenecks {
         };
         chains.push(CallChain {
             names: chain.iter().map(|p| name(*p)).collect(),
-            explanation: format!(
-                "synchronous call chain {}: each waits for the next{tail}",
-                text.join(" -> ")
-            ),
+            explanation: format!("synchronous call chain {}: each waits for the next{tail}", text.join(" -> ")),
             pids: chain,
         });
     }
-    Bottlenecks {
-        window_ms,
-        growing_queues: growing,
-        call_chains: chains,
-        deadlocks,
-    }
+    Bottlenecks { window_ms, growing_queues: growing, call_chains: chains, deadlocks }
 }
 
 /// The answer of [`generate_system_report`].
@@ -1029,17 +901,7 @@ pub struct SystemReport {
 /// serde; Markdown via [`SystemReport::to_markdown`]).
 pub fn generate_system_report(sys: &System) -> SystemReport {
     use crate::control::{list_all_processes, ListOpts, SortKey};
-    let top = |sort| {
-        list_all_processes(
-            sys,
-            &ListOpts {
-                sort,
-                limit: Some(5),
-                ..Default::default()
-            },
-        )
-        .processes
-    };
+    let top = |sort| list_all_processes(sys, &ListOpts { sort, limit: Some(5), ..Default::default() }).processes;
     SystemReport {
         scenario: sys.scenario().name.clone(),
         seed: sys.seed(),
@@ -1051,13 +913,7 @@ pub fn generate_system_report(sys: &System) -> SystemReport {
         top_memory: top(SortKey::Memory),
         top_queues: top(SortKey::Queue),
         top_reductions: top(SortKey::Reductions),
-        recent_supervision_events: sys
-            .sup_events
-            .iter()
-            .rev()
-            .take(20)
-            .map(event_json)
-            .collect(),
+        recent_supervision_events: sys.sup_events.iter().rev().take(20).map(event_json).collect(),
         latest_metrics: sys.metrics.system.last().copied(),
     }
 }
@@ -1065,11 +921,7 @@ pub fn generate_system_report(sys: &System) -> SystemReport {
 impl SystemReport {
     pub fn to_markdown(&self) -> String {
         let mut s = String::new();
-        let name = if self.scenario.is_empty() {
-            "(unnamed)"
-        } else {
-            &self.scenario
-        };
+        let name = if self.scenario.is_empty() { "(unnamed)" } else { &self.scenario };
         s.push_str(&format!("# System report: {name}\n\n"));
         s.push_str(&format!(
             "Seed {}, at {:.3} ms of virtual time, {} processes.\n\n",
@@ -1097,10 +949,7 @@ impl SystemReport {
             s.push_str("None.\n");
         }
         for f in findings {
-            s.push_str(&format!(
-                "- **{}**: {}. *Suggestion:* {}.\n",
-                f.kind, f.explanation, f.suggestion
-            ));
+            s.push_str(&format!("- **{}**: {}. *Suggestion:* {}.\n", f.kind, f.explanation, f.suggestion));
         }
         s.push_str("\n## Bottlenecks\n\n");
         let b = &self.bottlenecks;
@@ -1134,15 +983,14 @@ impl SystemReport {
             ));
         }
         let table = |s: &mut String, title: &str, rows: &[crate::control::ProcessSummary]| {
-            s.push_str(&format!("\n## {title}\n\n| pid | name/path | memory (words) | queue | reductions |\n|---|---|---|---|---|\n"));
+            s.push_str(&format!(
+                "\n## {title}\n\n| pid | name/path | memory (words) | queue | reductions |\n|---|---|---|---|---|\n"
+            ));
             for r in rows {
                 s.push_str(&format!(
                     "| {} | {} | {} | {} | {} |\n",
                     r.pid.short(),
-                    r.name
-                        .clone()
-                        .or(r.path.clone())
-                        .unwrap_or_else(|| "-".into()),
+                    r.name.clone().or(r.path.clone()).unwrap_or_else(|| "-".into()),
                     r.memory_words,
                     r.message_queue_len,
                     r.reductions

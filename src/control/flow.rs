@@ -40,71 +40,31 @@ pub struct Profile {
 /// `profile_process/2`: lets `duration_ms` of virtual time pass with the
 /// process's callback tracing on, and measures reductions, messages in and
 /// out, memory and time per callback, all in virtual time.
-pub fn profile_process(
-    sys: &mut System,
-    pid: Pid,
-    duration_ms: u64,
-) -> Result<Profile, ControlError> {
+pub fn profile_process(sys: &mut System, pid: Pid, duration_ms: u64) -> Result<Profile, ControlError> {
     if duration_ms == 0 || duration_ms > 3_600_000 {
-        return Err(ControlError::BadRequest {
-            message: "duration_ms must be between 1 and 3600000".into(),
-        });
+        return Err(ControlError::BadRequest { message: "duration_ms must be between 1 and 3600000".into() });
     }
-    let Some((r0, i0, o0, m0)) = sys.runtime().with_proc(pid, |p| {
-        (
-            p.reductions,
-            p.msgs_in,
-            p.msgs_out,
-            crate::runtime::memory_words(p),
-        )
-    }) else {
+    let Some((r0, i0, o0, m0)) =
+        sys.runtime().with_proc(pid, |p| (p.reductions, p.msgs_in, p.msgs_out, crate::runtime::memory_words(p)))
+    else {
         return Err(ControlError::NoProc { pid: pid.short() });
     };
     let old_flags = sys.runtime().kernel_ref().bus.trace_flags(pid);
-    let sub = sys
-        .runtime()
-        .bus(|b| b.subscribe(Filter::process(pid, KindMask::CALLS), 1 << 16));
+    let sub = sys.runtime().bus(|b| b.subscribe(Filter::process(pid, KindMask::CALLS), 1 << 16));
     let flags = old_flags.union(KindMask::CALLS);
-    sys.apply(Input::Command {
-        command: Command::Trace {
-            pid,
-            kinds: flags.0,
-        },
-    })?;
+    sys.apply(Input::Command { command: Command::Trace { pid, kinds: flags.0 } })?;
     sys.apply(Input::Tick { ms: duration_ms })?;
-    let evs = sys
-        .runtime()
-        .bus(|b| b.drain(sub))
-        .map(|x| x.0)
-        .unwrap_or_default();
+    let evs = sys.runtime().bus(|b| b.drain(sub)).map(|x| x.0).unwrap_or_default();
     sys.runtime().bus(|b| b.unsubscribe(sub));
-    let after = sys.runtime().with_proc(pid, |p| {
-        (
-            p.reductions,
-            p.msgs_in,
-            p.msgs_out,
-            crate::runtime::memory_words(p),
-        )
-    });
+    let after =
+        sys.runtime().with_proc(pid, |p| (p.reductions, p.msgs_in, p.msgs_out, crate::runtime::memory_words(p)));
     if after.is_some() {
-        sys.apply(Input::Command {
-            command: Command::Trace {
-                pid,
-                kinds: old_flags.0,
-            },
-        })?;
+        sys.apply(Input::Command { command: Command::Trace { pid, kinds: old_flags.0 } })?;
     }
     let mut cbs: BTreeMap<String, CallbackProfile> = BTreeMap::new();
     let mut cb_reds = 0;
     for e in evs {
-        if let EventKind::Callback {
-            pid: p,
-            callback,
-            reductions,
-            took,
-            ..
-        } = e.kind
-        {
+        if let EventKind::Callback { pid: p, callback, reductions, took, .. } = e.kind {
             if p != pid {
                 continue;
             }
@@ -180,30 +140,18 @@ pub fn trace_message_flow(
         return Err(ControlError::NoProc { pid: to.short() });
     }
     if duration_ms == 0 || duration_ms > 600_000 {
-        return Err(ControlError::BadRequest {
-            message: "duration_ms must be between 1 and 600000".into(),
-        });
+        return Err(ControlError::BadRequest { message: "duration_ms must be between 1 and 600000".into() });
     }
     let token = sys.new_token();
-    let sub = sys.runtime().bus(|b| {
-        b.subscribe(
-            Filter::kinds(KindMask(KindMask::SEND.0 | KindMask::RECEIVE.0)),
-            1 << 18,
-        )
-    });
-    let r = sys.apply(Input::Command {
-        command: Command::SendTraced { to, msg, token },
-    });
+    let sub =
+        sys.runtime().bus(|b| b.subscribe(Filter::kinds(KindMask(KindMask::SEND.0 | KindMask::RECEIVE.0)), 1 << 18));
+    let r = sys.apply(Input::Command { command: Command::SendTraced { to, msg, token } });
     if let Err(e) = r {
         sys.runtime().bus(|b| b.unsubscribe(sub));
         return Err(e);
     }
     sys.apply(Input::Tick { ms: duration_ms })?;
-    let evs = sys
-        .runtime()
-        .bus(|b| b.drain(sub))
-        .map(|x| x.0)
-        .unwrap_or_default();
+    let evs = sys.runtime().bus(|b| b.drain(sub)).map(|x| x.0).unwrap_or_default();
     sys.runtime().bus(|b| b.unsubscribe(sub));
     // Flat nodes, then parent links.
     struct Flat {
@@ -221,13 +169,7 @@ pub fn trace_message_flow(
     let mut current: BTreeMap<Pid, usize> = BTreeMap::new();
     for e in &evs {
         match &e.kind {
-            EventKind::Send {
-                from,
-                to,
-                msg,
-                token: Some(t),
-                dropped,
-            } if *t == token => {
+            EventKind::Send { from, to, msg, token: Some(t), dropped } if *t == token => {
                 let parent = from.and_then(|f| current.get(&f).copied());
                 flat.push(Flat {
                     seq: e.seq,
@@ -240,15 +182,8 @@ pub fn trace_message_flow(
                     parent,
                 });
             }
-            EventKind::Receive {
-                pid,
-                msg,
-                token: Some(t),
-            } if *t == token => {
-                if let Some(i) = flat
-                    .iter()
-                    .position(|f| f.to == *pid && !f.received && f.msg == *msg)
-                {
+            EventKind::Receive { pid, msg, token: Some(t) } if *t == token => {
+                if let Some(i) = flat.iter().position(|f| f.to == *pid && !f.received && f.msg == *msg) {
                     flat[i].received = true;
                     current.insert(*pid, i);
                 }
@@ -257,16 +192,9 @@ pub fn trace_message_flow(
         }
     }
     if flat.is_empty() {
-        return Err(ControlError::NotFound {
-            what: "no traced message was observed".into(),
-        });
+        return Err(ControlError::NotFound { what: "no traced message was observed".into() });
     }
-    fn build(
-        i: usize,
-        flat: &[Flat],
-        kids: &BTreeMap<usize, Vec<usize>>,
-        depth: usize,
-    ) -> FlowNode {
+    fn build(i: usize, flat: &[Flat], kids: &BTreeMap<usize, Vec<usize>>, depth: usize) -> FlowNode {
         let f = &flat[i];
         FlowNode {
             seq: f.seq,
@@ -276,9 +204,7 @@ pub fn trace_message_flow(
             message: f.msg.to_string(),
             dropped: f.dropped,
             caused: if depth < 256 {
-                kids.get(&i)
-                    .map(|v| v.iter().map(|c| build(*c, flat, kids, depth + 1)).collect())
-                    .unwrap_or_default()
+                kids.get(&i).map(|v| v.iter().map(|c| build(*c, flat, kids, depth + 1)).collect()).unwrap_or_default()
             } else {
                 vec![]
             },
@@ -290,20 +216,10 @@ pub fn trace_message_flow(
             kids.entry(p).or_default().push(i);
         }
     }
-    let mut procs: Vec<Pid> = flat
-        .iter()
-        .flat_map(|f| [f.from, Some(f.to)])
-        .flatten()
-        .collect();
+    let mut procs: Vec<Pid> = flat.iter().flat_map(|f| [f.from, Some(f.to)]).flatten().collect();
     procs.sort();
     procs.dedup();
-    Ok(MessageFlow {
-        token,
-        root: build(0, &flat, &kids, 0),
-        messages: flat.len(),
-        processes: procs,
-        duration_ms,
-    })
+    Ok(MessageFlow { token, root: build(0, &flat, &kids, 0), messages: flat.len(), processes: procs, duration_ms })
 }
 
 /// One sender→receiver pattern.
@@ -346,11 +262,7 @@ pub fn analyze_message_patterns(sys: &System) -> MessagePatterns {
     let interval_s = sys.sample_ms() as f64 / 1000.0;
     let recent_n = ((1.0 / interval_s).round() as usize).max(1);
     let name = |p: Option<Pid>| {
-        p.and_then(|p| {
-            sys.runtime()
-                .with_proc(p, |x| x.name().map(|a| a.name().to_string()))
-                .flatten()
-        })
+        p.and_then(|p| sys.runtime().with_proc(p, |x| x.name().map(|a| a.name().to_string())).flatten())
     };
     let mut shapes: BTreeMap<String, u64> = BTreeMap::new();
     let mut patterns = Vec::new();
@@ -361,40 +273,21 @@ pub fn analyze_message_patterns(sys: &System) -> MessagePatterns {
             *shapes.entry(s.clone()).or_insert(0) += n;
         }
         let b: Vec<f64> = e.buckets.iter().map(|x| *x as f64 / interval_s).collect();
-        let (before, recent) = if b.len() > recent_n {
-            b.split_at(b.len() - recent_n)
-        } else {
-            (&[][..], &b[..])
-        };
-        let cur = if recent.is_empty() {
-            0.0
-        } else {
-            recent.iter().sum::<f64>() / recent.len() as f64
-        };
-        let base = if before.is_empty() {
-            0.0
-        } else {
-            before.iter().sum::<f64>() / before.len() as f64
-        };
+        let (before, recent) = if b.len() > recent_n { b.split_at(b.len() - recent_n) } else { (&[][..], &b[..]) };
+        let cur = if recent.is_empty() { 0.0 } else { recent.iter().sum::<f64>() / recent.len() as f64 };
+        let base = if before.is_empty() { 0.0 } else { before.iter().sum::<f64>() / before.len() as f64 };
         let sd = if before.len() < 2 {
             0.0
         } else {
-            (before.iter().map(|x| (x - base) * (x - base)).sum::<f64>()
-                / (before.len() - 1) as f64)
-                .sqrt()
+            (before.iter().map(|x| (x - base) * (x - base)).sum::<f64>() / (before.len() - 1) as f64).sqrt()
         };
-        let unusual =
-            if before.len() >= 3 * recent_n && cur > base + 3.0 * sd && cur > 2.0 * base + 1.0 {
-                Some(format!(
-                    "spike: {cur:.1} msg/s against a baseline of {base:.1} ± {sd:.1}"
-                ))
-            } else if before.len() >= 3 * recent_n && base >= 1.0 && cur == 0.0 {
-                Some(format!(
-                    "silence: this flow carried {base:.1} msg/s and stopped"
-                ))
-            } else {
-                None
-            };
+        let unusual = if before.len() >= 3 * recent_n && cur > base + 3.0 * sd && cur > 2.0 * base + 1.0 {
+            Some(format!("spike: {cur:.1} msg/s against a baseline of {base:.1} ± {sd:.1}"))
+        } else if before.len() >= 3 * recent_n && base >= 1.0 && cur == 0.0 {
+            Some(format!("silence: this flow carried {base:.1} msg/s and stopped"))
+        } else {
+            None
+        };
         let mut top: Vec<(String, u64)> = e.shapes.iter().map(|(k, v)| (k.clone(), *v)).collect();
         top.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
         top.truncate(5);
@@ -411,17 +304,8 @@ pub fn analyze_message_patterns(sys: &System) -> MessagePatterns {
             unusual,
         });
     }
-    patterns.sort_by(|a, b| {
-        b.count
-            .cmp(&a.count)
-            .then(a.from.cmp(&b.from))
-            .then(a.to.cmp(&b.to))
-    });
-    let unusual = patterns
-        .iter()
-        .filter(|p| p.unusual.is_some())
-        .cloned()
-        .collect();
+    patterns.sort_by(|a, b| b.count.cmp(&a.count).then(a.from.cmp(&b.from)).then(a.to.cmp(&b.to)));
+    let unusual = patterns.iter().filter(|p| p.unusual.is_some()).cloned().collect();
     let mut top_shapes: Vec<(String, u64)> = shapes.into_iter().collect();
     top_shapes.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
     top_shapes.truncate(20);

@@ -93,9 +93,7 @@ impl ControlError {
     pub fn status(&self) -> u16 {
         match self {
             ControlError::NoProc { .. } | ControlError::NotFound { .. } => 404,
-            ControlError::BadTerm { .. }
-            | ControlError::BadRequest { .. }
-            | ControlError::BadScenario { .. } => 400,
+            ControlError::BadTerm { .. } | ControlError::BadRequest { .. } | ControlError::BadScenario { .. } => 400,
             ControlError::Refused { .. } | ControlError::TracingOff { .. } => 409,
             ControlError::NotGenServer { .. } | ControlError::NotSupervisor { .. } => 422,
             ControlError::Timeout { .. } => 504,
@@ -115,7 +113,10 @@ impl fmt::Display for ControlError {
             ControlError::BadScenario { message } => write!(f, "{message}"),
             ControlError::Refused { reason } => write!(f, "refused: {reason}"),
             ControlError::TracingOff { pid } => {
-                write!(f, "tracing is off for {pid}: turn it on (POST /api/v1/processes/{pid}/trace) to record its history")
+                write!(
+                    f,
+                    "tracing is off for {pid}: turn it on (POST /api/v1/processes/{pid}/trace) to record its history"
+                )
             }
             ControlError::Timeout { what } => write!(f, "timeout: {what}"),
             ControlError::NotFound { what } => write!(f, "not found: {what}"),
@@ -131,9 +132,9 @@ impl From<RuntimeError> for ControlError {
         match e {
             RuntimeError::NoProc(p) => ControlError::NoProc { pid: p.short() },
             RuntimeError::NotRegistered(n) => ControlError::NoProc { pid: n },
-            RuntimeError::NotSuspended(p) => ControlError::Refused {
-                reason: format!("process {} is not suspended", p.short()),
-            },
+            RuntimeError::NotSuspended(p) => {
+                ControlError::Refused { reason: format!("process {} is not suspended", p.short()) }
+            }
             RuntimeError::BadArg(m) => ControlError::BadRequest { message: m },
         }
     }
@@ -141,11 +142,7 @@ impl From<RuntimeError> for ControlError {
 
 impl From<crate::term::ParseError> for ControlError {
     fn from(e: crate::term::ParseError) -> ControlError {
-        ControlError::BadTerm {
-            line: e.line,
-            col: e.col,
-            message: e.message,
-        }
+        ControlError::BadTerm { line: e.line, col: e.col, message: e.message }
     }
 }
 
@@ -266,8 +263,7 @@ fn name_matches(pat: &str, s: &str) -> bool {
 fn module_matches(want: &str, have: Option<&str>, initial: Option<&str>) -> bool {
     let norm = |s: &str| s.strip_prefix("Elixir.").unwrap_or(s).to_string();
     let w = norm(want);
-    have.is_some_and(|m| norm(m) == w)
-        || initial.is_some_and(|i| norm(i.split(':').next().unwrap_or("")) == w)
+    have.is_some_and(|m| norm(m) == w) || initial.is_some_and(|i| norm(i.split(':').next().unwrap_or("")) == w)
 }
 
 fn status_of(p: &crate::runtime::Proc) -> &'static str {
@@ -304,10 +300,7 @@ fn summary(p: &crate::runtime::Proc, path: Option<String>) -> ProcessSummary {
 
 /// Every pid's tree path.
 pub fn path_map(sys: &System) -> BTreeMap<Pid, String> {
-    sys.tree()
-        .into_iter()
-        .filter_map(|e| e.pid.map(|p| (p, e.path)))
-        .collect()
+    sys.tree().into_iter().filter_map(|e| e.pid.map(|p| (p, e.path))).collect()
 }
 
 /// `list_all_processes/1`: every live process with key metrics, filtered,
@@ -328,11 +321,7 @@ pub fn list_all_processes(sys: &System, opts: &ListOpts) -> ProcessList {
         }
         if let Some(m) = &opts.module {
             let e = p.extra();
-            if !module_matches(
-                m,
-                e.and_then(|e| e.module.as_deref()),
-                e.and_then(|e| e.initial_call.as_deref()),
-            ) {
+            if !module_matches(m, e.and_then(|e| e.module.as_deref()), e.and_then(|e| e.initial_call.as_deref())) {
                 return;
             }
         }
@@ -352,18 +341,15 @@ pub fn list_all_processes(sys: &System, opts: &ListOpts) -> ProcessList {
         }
         rows.push(summary(p, path));
     });
-    let desc = opts.descending.unwrap_or(matches!(
-        opts.sort,
-        SortKey::Memory | SortKey::Queue | SortKey::Reductions
-    ));
+    let desc = opts.descending.unwrap_or(matches!(opts.sort, SortKey::Memory | SortKey::Queue | SortKey::Reductions));
     match opts.sort {
         SortKey::Pid => rows.sort_by_key(|r| r.pid),
         SortKey::Memory => rows.sort_by_key(|r| (r.memory_words, std::cmp::Reverse(r.pid))),
         SortKey::Queue => rows.sort_by_key(|r| (r.message_queue_len, std::cmp::Reverse(r.pid))),
         SortKey::Reductions => rows.sort_by_key(|r| (r.reductions, std::cmp::Reverse(r.pid))),
-        SortKey::Name => rows.sort_by(|a, b| {
-            (a.name.is_none(), &a.name, a.pid).cmp(&(b.name.is_none(), &b.name, b.pid))
-        }),
+        SortKey::Name => {
+            rows.sort_by(|a, b| (a.name.is_none(), &a.name, a.pid).cmp(&(b.name.is_none(), &b.name, b.pid)))
+        }
     }
     if desc {
         rows.reverse();
@@ -371,24 +357,12 @@ pub fn list_all_processes(sys: &System, opts: &ListOpts) -> ProcessList {
     let matched = rows.len();
     let limit = opts.limit.unwrap_or(usize::MAX);
     let processes: Vec<ProcessSummary> = rows.into_iter().skip(opts.offset).take(limit).collect();
-    ProcessList {
-        total,
-        matched,
-        offset: opts.offset,
-        processes,
-    }
+    ProcessList { total, matched, offset: opts.offset, processes }
 }
 
 /// `find_processes_by_module/1`: processes running this module's code.
 pub fn find_processes_by_module(sys: &System, module: &str) -> Vec<ProcessSummary> {
-    list_all_processes(
-        sys,
-        &ListOpts {
-            module: Some(module.to_string()),
-            ..Default::default()
-        },
-    )
-    .processes
+    list_all_processes(sys, &ListOpts { module: Some(module.to_string()), ..Default::default() }).processes
 }
 
 /// A node of the process hierarchy.
@@ -460,11 +434,7 @@ pub fn get_process_hierarchy(sys: &System) -> Hierarchy {
         };
         let children = if depth < 256 {
             kids.get(&Some(pid))
-                .map(|v| {
-                    v.iter()
-                        .filter_map(|c| build(sys, *c, rows, kids, parent_of, unsup, depth + 1))
-                        .collect()
-                })
+                .map(|v| v.iter().filter_map(|c| build(sys, *c, rows, kids, parent_of, unsup, depth + 1)).collect())
                 .unwrap_or_default()
         } else {
             Vec::new()
@@ -483,18 +453,10 @@ pub fn get_process_hierarchy(sys: &System) -> Hierarchy {
     }
     let roots: Vec<HierarchyNode> = kids
         .get(&None)
-        .map(|v| {
-            v.iter()
-                .filter_map(|p| build(sys, *p, &rows, &kids, &parent_of, &mut unsupervised, 0))
-                .collect()
-        })
+        .map(|v| v.iter().filter_map(|p| build(sys, *p, &rows, &kids, &parent_of, &mut unsupervised, 0)).collect())
         .unwrap_or_default();
     unsupervised.sort();
-    Hierarchy {
-        roots,
-        process_count: rows.len(),
-        unsupervised,
-    }
+    Hierarchy { roots, process_count: rows.len(), unsupervised }
 }
 
 // === Deep process introspection ===============================================
@@ -544,10 +506,7 @@ pub fn get_process_details(
                     Some(d) => v.push(*d),
                     None => {
                         return Err(ControlError::BadRequest {
-                            message: format!(
-                                "unknown field {f:?}; fields are {}",
-                                DETAIL_FIELDS.join(", ")
-                            ),
+                            message: format!("unknown field {f:?}; fields are {}", DETAIL_FIELDS.join(", ")),
                         })
                     }
                 }
@@ -555,70 +514,55 @@ pub fn get_process_details(
             v
         }
     };
-    let path = if wanted.contains(&"path") {
-        sys.pid_path(pid)
-    } else {
-        None
-    };
+    let path = if wanted.contains(&"path") { sys.pid_path(pid) } else { None };
     let tracing = sys.runtime().kernel_ref().bus.trace_flags(pid).0 != 0;
-    let out =
-        sys.runtime().with_proc(pid, |p| {
-            let e = p.extra();
-            let mut m = serde_json::Map::new();
-            let pids =
-                |v: Vec<Pid>| serde_json::json!(v.iter().map(|p| p.short()).collect::<Vec<_>>());
-            for f in &wanted {
-                let v = match *f {
-                    "pid" => serde_json::json!(pid.short()),
-                    "registered_name" => serde_json::json!(p.name().map(|a| a.name().to_string())),
-                    "path" => serde_json::json!(path),
-                    "status" => serde_json::json!(status_of(p)),
-                    "message_queue_len" => serde_json::json!(p.mailbox.len()),
-                    "messages" => serde_json::json!(p
-                        .mailbox
-                        .iter()
-                        .take(1000)
-                        .map(|m| m.term.to_string())
-                        .collect::<Vec<_>>()),
-                    "links" => pids(p.links.iter().copied().collect()),
-                    "monitors" => pids(p.monitors.iter().map(|m| m.other).collect()),
-                    "monitored_by" => pids(p.monitored_by.iter().map(|m| m.other).collect()),
-                    "trap_exit" => serde_json::json!(p.trap_exit),
-                    "dictionary" => serde_json::json!(e
-                        .map(|e| e
-                            .dictionary
-                            .iter()
-                            .map(|(k, v)| [k.to_string(), v.to_string()])
-                            .collect::<Vec<_>>())
-                        .unwrap_or_default()),
-                    "current_function" => serde_json::json!(
-                        e.and_then(|e| e.current_function.as_ref().map(|s| s.to_string()))
-                    ),
-                    "initial_call" => serde_json::json!(
-                        e.and_then(|e| e.initial_call.as_ref().map(|s| s.to_string()))
-                    ),
-                    "module" => {
-                        serde_json::json!(e.and_then(|e| e.module.as_ref().map(|s| s.to_string())))
-                    }
-                    "parent" => serde_json::json!(p.parent().map(|p| p.short())),
-                    "ancestors" => pids(e.map(|e| e.ancestors.clone()).unwrap_or_default()),
-                    "reductions" => serde_json::json!(p.reductions),
-                    "memory" => {
-                        let w = crate::runtime::memory_words(p);
-                        serde_json::json!({"words": w, "bytes": w * 8})
-                    }
-                    "messages_in" => serde_json::json!(p.msgs_in),
-                    "messages_out" => serde_json::json!(p.msgs_out),
-                    "spawned_at_ms" => serde_json::json!(e.map(|e| e.spawned_at.as_ms_f64())),
-                    "gen_server" => serde_json::json!(e.is_some_and(|e| e.gen_server)),
-                    "supervisor" => serde_json::json!(e.is_some_and(|e| e.supervisor)),
-                    "tracing" => serde_json::json!(tracing),
-                    _ => serde_json::Value::Null,
-                };
-                m.insert(f.to_string(), v);
-            }
-            serde_json::Value::Object(m)
-        });
+    let out = sys.runtime().with_proc(pid, |p| {
+        let e = p.extra();
+        let mut m = serde_json::Map::new();
+        let pids = |v: Vec<Pid>| serde_json::json!(v.iter().map(|p| p.short()).collect::<Vec<_>>());
+        for f in &wanted {
+            let v = match *f {
+                "pid" => serde_json::json!(pid.short()),
+                "registered_name" => serde_json::json!(p.name().map(|a| a.name().to_string())),
+                "path" => serde_json::json!(path),
+                "status" => serde_json::json!(status_of(p)),
+                "message_queue_len" => serde_json::json!(p.mailbox.len()),
+                "messages" => {
+                    serde_json::json!(p.mailbox.iter().take(1000).map(|m| m.term.to_string()).collect::<Vec<_>>())
+                }
+                "links" => pids(p.links.iter().copied().collect()),
+                "monitors" => pids(p.monitors.iter().map(|m| m.other).collect()),
+                "monitored_by" => pids(p.monitored_by.iter().map(|m| m.other).collect()),
+                "trap_exit" => serde_json::json!(p.trap_exit),
+                "dictionary" => serde_json::json!(e
+                    .map(|e| e.dictionary.iter().map(|(k, v)| [k.to_string(), v.to_string()]).collect::<Vec<_>>())
+                    .unwrap_or_default()),
+                "current_function" => {
+                    serde_json::json!(e.and_then(|e| e.current_function.as_ref().map(|s| s.to_string())))
+                }
+                "initial_call" => serde_json::json!(e.and_then(|e| e.initial_call.as_ref().map(|s| s.to_string()))),
+                "module" => {
+                    serde_json::json!(e.and_then(|e| e.module.as_ref().map(|s| s.to_string())))
+                }
+                "parent" => serde_json::json!(p.parent().map(|p| p.short())),
+                "ancestors" => pids(e.map(|e| e.ancestors.clone()).unwrap_or_default()),
+                "reductions" => serde_json::json!(p.reductions),
+                "memory" => {
+                    let w = crate::runtime::memory_words(p);
+                    serde_json::json!({"words": w, "bytes": w * 8})
+                }
+                "messages_in" => serde_json::json!(p.msgs_in),
+                "messages_out" => serde_json::json!(p.msgs_out),
+                "spawned_at_ms" => serde_json::json!(e.map(|e| e.spawned_at.as_ms_f64())),
+                "gen_server" => serde_json::json!(e.is_some_and(|e| e.gen_server)),
+                "supervisor" => serde_json::json!(e.is_some_and(|e| e.supervisor)),
+                "tracing" => serde_json::json!(tracing),
+                _ => serde_json::Value::Null,
+            };
+            m.insert(f.to_string(), v);
+        }
+        serde_json::Value::Object(m)
+    });
     out.ok_or(ControlError::NoProc { pid: pid.short() })
 }
 
@@ -644,13 +588,8 @@ pub fn get_genserver_state(sys: &System, pid: Pid) -> Result<GenServerState, Con
     let Some(i) = sys.runtime().introspect(pid) else {
         return Err(ControlError::NotGenServer { pid: pid.short() });
     };
-    let module = sys
-        .runtime()
-        .with_proc(pid, |p| {
-            p.extra()
-                .and_then(|e| e.module.as_ref().map(|m| m.to_string()))
-        })
-        .flatten();
+    let module =
+        sys.runtime().with_proc(pid, |p| p.extra().and_then(|e| e.module.as_ref().map(|m| m.to_string()))).flatten();
     match i.state() {
         Ok(s) => Ok(GenServerState {
             pid,
@@ -674,10 +613,7 @@ pub fn get_genserver_state(sys: &System, pid: Pid) -> Result<GenServerState, Con
 pub fn set_tracing(sys: &mut System, pid: Pid, on: bool) -> Result<(), ControlError> {
     alive(sys, pid)?;
     let kinds = if on { KindMask::ALL.0 } else { 0 };
-    sys.apply(Input::Command {
-        command: Command::Trace { pid, kinds },
-    })
-    .map(|_| ())
+    sys.apply(Input::Command { command: Command::Trace { pid, kinds } }).map(|_| ())
 }
 
 /// A process's recorded history.
@@ -750,19 +686,9 @@ pub fn get_process_history(sys: &System, pid: Pid) -> Result<ProcessHistory, Con
         }
         let at_ms = ev.at.as_ms_f64();
         match &ev.kind {
-            EventKind::Callback {
-                callback,
-                reductions,
-                took,
-                state,
-                ..
-            } => {
+            EventKind::Callback { callback, reductions, took, state, .. } => {
                 if let Some(s) = state {
-                    h.states.push(HistoryState {
-                        at_ms,
-                        callback: callback.name().to_string(),
-                        state: s.to_string(),
-                    });
+                    h.states.push(HistoryState { at_ms, callback: callback.name().to_string(), state: s.to_string() });
                 }
                 h.callbacks.push(HistoryCallback {
                     at_ms,
@@ -773,12 +699,7 @@ pub fn get_process_history(sys: &System, pid: Pid) -> Result<ProcessHistory, Con
             }
             EventKind::Send { from, to, msg, .. } => {
                 if *to == pid {
-                    h.messages.push(HistoryMessage {
-                        at_ms,
-                        direction: "in",
-                        peer: *from,
-                        message: msg.to_string(),
-                    });
+                    h.messages.push(HistoryMessage { at_ms, direction: "in", peer: *from, message: msg.to_string() });
                 }
                 if *from == Some(pid) {
                     h.messages.push(HistoryMessage {
@@ -789,12 +710,9 @@ pub fn get_process_history(sys: &System, pid: Pid) -> Result<ProcessHistory, Con
                     });
                 }
             }
-            EventKind::Receive { msg, .. } => h.messages.push(HistoryMessage {
-                at_ms,
-                direction: "received",
-                peer: None,
-                message: msg.to_string(),
-            }),
+            EventKind::Receive { msg, .. } => {
+                h.messages.push(HistoryMessage { at_ms, direction: "received", peer: None, message: msg.to_string() })
+            }
             _ => {}
         }
         h.events.push(event_json(ev));
@@ -826,62 +744,35 @@ pub struct Sent {
 /// `send_message/3`: sends an Elixir term from outside. Every send is a
 /// logged input, so it is recorded for replay; with `trace`, it carries a
 /// flow token.
-pub fn send_message(
-    sys: &mut System,
-    pid: Pid,
-    message: &str,
-    opts: &SendOpts,
-) -> Result<Sent, ControlError> {
+pub fn send_message(sys: &mut System, pid: Pid, message: &str, opts: &SendOpts) -> Result<Sent, ControlError> {
     let msg = parse_term(message)?;
     alive(sys, pid)?;
     let token = opts.trace.then(|| sys.new_token());
     let command = match token {
-        Some(token) => Command::SendTraced {
-            to: pid,
-            msg: msg.clone(),
-            token,
-        },
-        None => Command::Send {
-            to: pid,
-            msg: msg.clone(),
-        },
+        Some(token) => Command::SendTraced { to: pid, msg: msg.clone(), token },
+        None => Command::Send { to: pid, msg: msg.clone() },
     };
     sys.apply(Input::Command { command })?;
-    Ok(Sent {
-        to: pid,
-        message: msg.to_string(),
-        token,
-        at_ms: sys.now_ms(),
-        input_index: sys.input_log().len() - 1,
-    })
+    Ok(Sent { to: pid, message: msg.to_string(), token, at_ms: sys.now_ms(), input_index: sys.input_log().len() - 1 })
 }
 
 /// `suspend_process/1` (`erlang:suspend_process`).
 pub fn suspend_process(sys: &mut System, pid: Pid) -> Result<(), ControlError> {
     alive(sys, pid)?;
-    sys.apply(Input::Command {
-        command: Command::Suspend { pid },
-    })
-    .map(|_| ())
+    sys.apply(Input::Command { command: Command::Suspend { pid } }).map(|_| ())
 }
 
 /// `resume_process/1`; refused when the process is not suspended.
 pub fn resume_process(sys: &mut System, pid: Pid) -> Result<(), ControlError> {
     alive(sys, pid)?;
-    sys.apply(Input::Command {
-        command: Command::Resume { pid },
-    })
-    .map(|_| ())
+    sys.apply(Input::Command { command: Command::Resume { pid } }).map(|_| ())
 }
 
 /// `kill_process/1` with a reason: `exit(pid, reason)` from outside (`:kill`
 /// cannot be trapped and becomes `:killed`).
 pub fn kill_process(sys: &mut System, pid: Pid, reason: Term) -> Result<(), ControlError> {
     alive(sys, pid)?;
-    sys.apply(Input::Command {
-        command: Command::Exit { pid, reason },
-    })
-    .map(|_| ())
+    sys.apply(Input::Command { command: Command::Exit { pid, reason } }).map(|_| ())
 }
 
 /// `inject_debug_code/2`: installs a probe (pattern, guard, action) on a
@@ -890,11 +781,7 @@ pub fn inject_debug_code(sys: &mut System, pid: Pid, spec: ProbeSpec) -> Result<
     alive(sys, pid)?;
     probe::compile(&spec)?;
     let r = sys.apply(Input::InstallProbe { pid, spec })?;
-    r.as_int()
-        .map(|i| i as u64)
-        .ok_or(ControlError::CallFailed {
-            reason: "no probe id".into(),
-        })
+    r.as_int().map(|i| i as u64).ok_or(ControlError::CallFailed { reason: "no probe id".into() })
 }
 
 /// The probes on a process.

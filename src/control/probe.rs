@@ -132,8 +132,7 @@ impl Pat {
                 if t.as_map().is_none() {
                     return false;
                 }
-                es.iter()
-                    .all(|(k, p)| t.map_get(k).is_some_and(|v| p.matches(v, b)))
+                es.iter().all(|(k, p)| t.map_get(k).is_some_and(|v| p.matches(v, b)))
             }
         }
     }
@@ -205,27 +204,13 @@ struct P<'a> {
     _src: &'a str,
 }
 
-const GUARD_TESTS: [&str; 9] = [
-    "is_atom",
-    "is_integer",
-    "is_float",
-    "is_number",
-    "is_binary",
-    "is_tuple",
-    "is_list",
-    "is_map",
-    "is_pid",
-];
+const GUARD_TESTS: [&str; 9] =
+    ["is_atom", "is_integer", "is_float", "is_number", "is_binary", "is_tuple", "is_list", "is_map", "is_pid"];
 
 /// Parses `pattern [when guard]`.
 pub fn parse_probe(src: &str) -> Result<Compiled, ControlError> {
     let chars: Vec<char> = src.chars().collect();
-    let mut p = P {
-        s: &chars,
-        i: 0,
-        depth: 0,
-        _src: src,
-    };
+    let mut p = P { s: &chars, i: 0, depth: 0, _src: src };
     p.ws();
     let pat = p.pattern()?;
     p.ws();
@@ -247,9 +232,7 @@ pub fn parse_probe(src: &str) -> Result<Compiled, ControlError> {
 pub fn compile(spec: &ProbeSpec) -> Result<Compiled, ControlError> {
     if let ProbeAction::Delay { ms } = spec.action {
         if ms > 3_600_000 {
-            return Err(ControlError::BadRequest {
-                message: "a probe delay is at most 3600000 ms".into(),
-            });
+            return Err(ControlError::BadRequest { message: "a probe delay is at most 3600000 ms".into() });
         }
     }
     parse_probe(&spec.pattern)
@@ -267,11 +250,7 @@ impl P<'_> {
                 col += 1;
             }
         }
-        ControlError::BadTerm {
-            line,
-            col,
-            message: msg.to_string(),
-        }
+        ControlError::BadTerm { line, col, message: msg.to_string() }
     }
 
     fn peek(&self) -> Option<char> {
@@ -311,12 +290,7 @@ impl P<'_> {
     fn keyword(&mut self, w: &str) -> bool {
         self.ws();
         let n = w.chars().count();
-        if self.starts(w)
-            && !self
-                .s
-                .get(self.i + n)
-                .is_some_and(|c| c.is_alphanumeric() || *c == '_')
-        {
+        if self.starts(w) && !self.s.get(self.i + n).is_some_and(|c| c.is_alphanumeric() || *c == '_') {
             self.i += n;
             true
         } else {
@@ -326,10 +300,7 @@ impl P<'_> {
 
     fn ident(&mut self) -> String {
         let start = self.i;
-        while self
-            .peek()
-            .is_some_and(|c| c.is_alphanumeric() || c == '_' || c == '?' || c == '!')
-        {
+        while self.peek().is_some_and(|c| c.is_alphanumeric() || c == '_' || c == '?' || c == '!') {
             self.i += 1;
         }
         self.s[start..self.i].iter().collect()
@@ -486,8 +457,7 @@ impl P<'_> {
             Some(_) => {
                 let mut j = self.i + 1;
                 while j < self.s.len()
-                    && (self.s[j].is_alphanumeric()
-                        || matches!(self.s[j], '_' | '.' | '?' | '!' | '@'))
+                    && (self.s[j].is_alphanumeric() || matches!(self.s[j], '_' | '.' | '?' | '!' | '@'))
                 {
                     j += 1;
                 }
@@ -595,10 +565,9 @@ impl P<'_> {
                 self.ws();
                 if self.peek() == Some('(') {
                     self.i = start;
-                    return Err(self.err(&format!(
-                        "{id}/1 is not allowed in a guard (allowed: {})",
-                        GUARD_TESTS.join(", ")
-                    )));
+                    return Err(
+                        self.err(&format!("{id}/1 is not allowed in a guard (allowed: {})", GUARD_TESTS.join(", ")))
+                    );
                 }
                 Ok(Guard::Var(id))
             }
@@ -635,12 +604,7 @@ pub struct ProbeSet {
 
 impl ProbeSet {
     pub fn add(&self, id: u64, spec: ProbeSpec, compiled: Compiled) {
-        self.probes.borrow_mut().push(Probe {
-            id,
-            spec,
-            compiled,
-            hits: Cell::new(0),
-        });
+        self.probes.borrow_mut().push(Probe { id, spec, compiled, hits: Cell::new(0) });
     }
 
     pub fn remove(&self, id: u64) -> bool {
@@ -722,16 +686,10 @@ mod tests {
         assert!(m("{x, x}", "{1, 1}"));
         assert!(!m("{x, x}", "{1, 2}"));
         assert!(m("_", "{1, 2}"));
-        assert!(m(
-            "[h | t] when is_integer(h) and length_ok == length_ok or true",
-            "[1, 2]"
-        ));
+        assert!(m("[h | t] when is_integer(h) and length_ok == length_ok or true", "[1, 2]"));
         assert!(m("%{name: n} when n == \"a\"", "%{name: \"a\", age: 3}"));
         assert!(!m("%{name: _}", "%{age: 3}"));
-        assert!(m(
-            "{:put, _k, v} when v >= 2.0 and not (v == 5)",
-            "{:put, :a, 3}"
-        ));
+        assert!(m("{:put, _k, v} when v >= 2.0 and not (v == 5)", "{:put, :a, 3}"));
         assert!(m(":ping", ":ping"));
         assert!(m("{:a, \"s\", 1.5, nil}", "{:a, \"s\", 1.5, nil}"));
         assert!(m("{_, y} when y != :b or y === 1", "{:x, :c}"));

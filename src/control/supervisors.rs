@@ -14,8 +14,7 @@ fn sup_snapshot(sys: &System, sup: Pid) -> Result<SupervisorSnapshot, ControlErr
     if !sys.runtime().is_alive(sup) {
         return Err(ControlError::NoProc { pid: sup.short() });
     }
-    sys.snapshot(sup)
-        .ok_or(ControlError::NotSupervisor { pid: sup.short() })
+    sys.snapshot(sup).ok_or(ControlError::NotSupervisor { pid: sup.short() })
 }
 
 /// One supervisor in a list.
@@ -34,11 +33,8 @@ pub struct SupervisorSummary {
 /// Every live supervisor, in tree order (then any outside the tree).
 pub fn list_supervisors(sys: &System) -> Vec<SupervisorSummary> {
     let tree = sys.tree();
-    let mut pids: Vec<(Pid, Option<String>)> = tree
-        .iter()
-        .filter(|e| e.supervisor)
-        .filter_map(|e| e.pid.map(|p| (p, Some(e.path.clone()))))
-        .collect();
+    let mut pids: Vec<(Pid, Option<String>)> =
+        tree.iter().filter(|e| e.supervisor).filter_map(|e| e.pid.map(|p| (p, Some(e.path.clone())))).collect();
     let mut others = Vec::new();
     sys.runtime().for_each_proc(|p| {
         if p.extra().is_some_and(|e| e.supervisor) && !pids.iter().any(|(x, _)| *x == p.pid) {
@@ -51,10 +47,7 @@ pub fn list_supervisors(sys: &System) -> Vec<SupervisorSummary> {
             let s = sys.snapshot(pid)?;
             Some(SupervisorSummary {
                 pid,
-                name: sys
-                    .runtime()
-                    .with_proc(pid, |p| p.name().map(|a| a.name().to_string()))
-                    .flatten(),
+                name: sys.runtime().with_proc(pid, |p| p.name().map(|a| a.name().to_string())).flatten(),
                 path,
                 flags: s.flags,
                 children: s.children.len(),
@@ -79,10 +72,7 @@ pub fn get_supervisor(sys: &System, sup: Pid) -> Result<SupervisorDetails, Contr
     let snapshot = sup_snapshot(sys, sup)?;
     Ok(SupervisorDetails {
         pid: sup,
-        name: sys
-            .runtime()
-            .with_proc(sup, |p| p.name().map(|a| a.name().to_string()))
-            .flatten(),
+        name: sys.runtime().with_proc(sup, |p| p.name().map(|a| a.name().to_string())).flatten(),
         path: sys.pid_path(sup),
         snapshot,
     })
@@ -115,34 +105,22 @@ fn tree_node(
     ch: Option<&ChildSnapshot>,
     depth: usize,
 ) -> SupTreeNode {
-    let name = |p: Pid| {
-        sys.runtime()
-            .with_proc(p, |x| x.name().map(|a| a.name().to_string()))
-            .flatten()
-    };
+    let name = |p: Pid| sys.runtime().with_proc(p, |x| x.name().map(|a| a.name().to_string())).flatten();
     let children = snap
         .children
         .iter()
-        .map(|c| {
-            match c.pid.and_then(|p| {
-                if depth < 64 {
-                    sys.snapshot(p).map(|s| (p, s))
-                } else {
-                    None
-                }
-            }) {
-                Some((p, s)) => tree_node(sys, c.id.clone(), p, &s, Some(c), depth + 1),
-                None => SupTreeNode {
-                    id: c.id.clone(),
-                    pid: c.pid,
-                    name: c.pid.and_then(name),
-                    supervisor: c.child_type == crate::otp::ChildType::Supervisor,
-                    strategy: None,
-                    state: c.state,
-                    restart: Some(c.restart.name().into()),
-                    children: vec![],
-                },
-            }
+        .map(|c| match c.pid.and_then(|p| if depth < 64 { sys.snapshot(p).map(|s| (p, s)) } else { None }) {
+            Some((p, s)) => tree_node(sys, c.id.clone(), p, &s, Some(c), depth + 1),
+            None => SupTreeNode {
+                id: c.id.clone(),
+                pid: c.pid,
+                name: c.pid.and_then(name),
+                supervisor: c.child_type == crate::otp::ChildType::Supervisor,
+                strategy: None,
+                state: c.state,
+                restart: Some(c.restart.name().into()),
+                children: vec![],
+            },
         })
         .collect();
     SupTreeNode {
@@ -228,13 +206,7 @@ pub fn restarts_in_period(sys: &System, sup: Pid) -> Option<usize> {
     let now_s = sys.now().as_secs() as i128;
     let threshold = now_s - flags.period_s as i128;
     let stamps = st.map_get(&Term::atom("restarts"))?.as_list()?.to_vec();
-    Some(
-        stamps
-            .iter()
-            .filter_map(|t| t.as_int())
-            .filter(|s| (*s as i128) >= threshold)
-            .count(),
-    )
+    Some(stamps.iter().filter_map(|t| t.as_int()).filter(|s| (*s as i128) >= threshold).count())
 }
 
 fn budget(sys: &System, sup: Pid, flags: Flags) -> RestartBudget {
@@ -248,39 +220,26 @@ fn budget(sys: &System, sup: Pid, flags: Flags) -> RestartBudget {
 }
 
 /// `get_supervisor_analytics/1`.
-pub fn get_supervisor_analytics(
-    sys: &System,
-    sup: Pid,
-) -> Result<SupervisorAnalytics, ControlError> {
+pub fn get_supervisor_analytics(sys: &System, sup: Pid) -> Result<SupervisorAnalytics, ControlError> {
     let snap = sup_snapshot(sys, sup)?;
     let mut freq: BTreeMap<u64, u64> = BTreeMap::new();
     let mut crashes: BTreeMap<String, (u64, String)> = BTreeMap::new();
     let mut lifetimes: BTreeMap<String, Vec<f64>> = BTreeMap::new();
     let mut last_start: BTreeMap<String, f64> = BTreeMap::new();
-    let sup_start = sys
-        .runtime()
-        .with_proc(sup, |p| p.extra().map(|e| e.spawned_at.as_ms_f64()))
-        .flatten()
-        .unwrap_or(0.0);
+    let sup_start =
+        sys.runtime().with_proc(sup, |p| p.extra().map(|e| e.spawned_at.as_ms_f64())).flatten().unwrap_or(0.0);
     for r in &snap.log {
         *freq.entry((r.at_ms / 1000.0) as u64).or_insert(0) += 1;
         let e = crashes.entry(r.child.clone()).or_insert((0, String::new()));
         e.0 += 1;
         e.1 = r.reason.clone();
         let started = last_start.get(&r.child).copied().unwrap_or(sup_start);
-        lifetimes
-            .entry(r.child.clone())
-            .or_default()
-            .push(r.at_ms - started);
+        lifetimes.entry(r.child.clone()).or_default().push(r.at_ms - started);
         last_start.insert(r.child.clone(), r.at_ms);
     }
     let mut most_crashed: Vec<ChildCrashes> = crashes
         .into_iter()
-        .map(|(child, (restarts, last_reason))| ChildCrashes {
-            child,
-            restarts,
-            last_reason,
-        })
+        .map(|(child, (restarts, last_reason))| ChildCrashes { child, restarts, last_reason })
         .collect();
     most_crashed.sort_by(|a, b| b.restarts.cmp(&a.restarts).then(a.child.cmp(&b.child)));
     let now = sys.now_ms();
@@ -293,17 +252,8 @@ pub fn get_supervisor_analytics(
             if let Some(u) = cur {
                 all.push(u);
             }
-            let avg = if all.is_empty() {
-                None
-            } else {
-                Some(all.iter().sum::<f64>() / all.len() as f64)
-            };
-            ChildUptime {
-                child: c.id.clone(),
-                pid: c.pid,
-                current_uptime_ms: cur,
-                average_uptime_ms: avg,
-            }
+            let avg = if all.is_empty() { None } else { Some(all.iter().sum::<f64>() / all.len() as f64) };
+            ChildUptime { child: c.id.clone(), pid: c.pid, current_uptime_ms: cur, average_uptime_ms: avg }
         })
         .collect();
     let resource_trends = snap
@@ -333,10 +283,7 @@ pub fn get_supervisor_analytics(
         pid: sup,
         flags: snap.flags,
         total_restarts: snap.total_restarts,
-        restart_frequency: freq
-            .into_iter()
-            .map(|(second, restarts)| RestartBucket { second, restarts })
-            .collect(),
+        restart_frequency: freq.into_iter().map(|(second, restarts)| RestartBucket { second, restarts }).collect(),
         most_crashed,
         uptime,
         restart_budget: budget(sys, sup, snap.flags),
@@ -357,8 +304,7 @@ pub struct SystemFigures {
 
 fn figures(sys: &System, sup: Pid) -> SystemFigures {
     let mut mem = 0u64;
-    sys.runtime()
-        .for_each_proc(|p| mem += crate::runtime::memory_words(p) as u64);
+    sys.runtime().for_each_proc(|p| mem += crate::runtime::memory_words(p) as u64);
     SystemFigures {
         at_ms: sys.now_ms(),
         processes: sys.runtime().counters().processes,
@@ -403,43 +349,27 @@ pub fn simulate_failure(
     let running: Vec<&ChildSnapshot> = snap.children.iter().filter(|c| c.pid.is_some()).collect();
     let (child, random) = match child_id {
         Some(id) => {
-            let found = snap
-                .children
-                .iter()
-                .find(|c| c.id == id || c.pid.map(|p| p.short()).as_deref() == Some(id));
+            let found = snap.children.iter().find(|c| c.id == id || c.pid.map(|p| p.short()).as_deref() == Some(id));
             match found {
                 Some(c) => (c.clone(), false),
-                None => {
-                    return Err(ControlError::NotFound {
-                        what: format!("child {id:?} of {}", sup.short()),
-                    })
-                }
+                None => return Err(ControlError::NotFound { what: format!("child {id:?} of {}", sup.short()) }),
             }
         }
         None => {
             if running.is_empty() {
-                return Err(ControlError::Refused {
-                    reason: "the supervisor has no running child".into(),
-                });
+                return Err(ControlError::Refused { reason: "the supervisor has no running child".into() });
             }
             let i = sys.runtime().kernel().rng.below(running.len() as u64) as usize;
             (running[i].clone(), true)
         }
     };
     let Some(pid) = child.pid else {
-        return Err(ControlError::Refused {
-            reason: format!("child {} is not running ({})", child.id, child.state),
-        });
+        return Err(ControlError::Refused { reason: format!("child {} is not running ({})", child.id, child.state) });
     };
     let before = figures(sys, sup);
     let restarts_before = snap.total_restarts;
     let t0 = sys.now();
-    sys.apply(Input::Command {
-        command: Command::Exit {
-            pid,
-            reason: reason.clone(),
-        },
-    })?;
+    sys.apply(Input::Command { command: Command::Exit { pid, reason: reason.clone() } })?;
     let mut recovered_at = None;
     let mut died = false;
     for _ in 0..5000 {
@@ -449,20 +379,13 @@ pub fn simulate_failure(
             break;
         }
         if let Some(s) = sys.snapshot(sup) {
-            let all_up = s
-                .children
-                .iter()
-                .all(|c| c.pid.is_some_and(|p| sys.runtime().is_alive(p)));
+            let all_up = s.children.iter().all(|c| c.pid.is_some_and(|p| sys.runtime().is_alive(p)));
             if (!sys.runtime().is_alive(pid) || s.total_restarts > restarts_before) && all_up {
                 recovered_at = Some(sys.now());
                 break;
             }
         }
-        if sys.runtime().is_alive(pid)
-            && sys
-                .snapshot(sup)
-                .is_some_and(|s| s.total_restarts == restarts_before)
-        {
+        if sys.runtime().is_alive(pid) && sys.snapshot(sup).is_some_and(|s| s.total_restarts == restarts_before) {
             // Still alive after a tick: it trapped the signal.
             break;
         }
@@ -471,13 +394,7 @@ pub fn simulate_failure(
     let after = figures(sys, sup);
     let restarted: Vec<RestartRecord> = sys
         .snapshot(sup)
-        .map(|s| {
-            s.log
-                .iter()
-                .filter(|r| r.at_ms >= t0.as_ms_f64())
-                .cloned()
-                .collect()
-        })
+        .map(|s| s.log.iter().filter(|r| r.at_ms >= t0.as_ms_f64()).cloned().collect())
         .unwrap_or_default();
     Ok(FailureReport {
         supervisor: sup,
@@ -517,34 +434,23 @@ pub fn change_supervision_strategy(
 ) -> Result<StrategyChange, ControlError> {
     let Some(new) = Strategy::parse(strategy) else {
         return Err(ControlError::BadRequest {
-            message: format!("unknown strategy {strategy:?} (one_for_one, one_for_all, rest_for_one, simple_one_for_one)"),
+            message: format!(
+                "unknown strategy {strategy:?} (one_for_one, one_for_all, rest_for_one, simple_one_for_one)"
+            ),
         });
     };
     let snap = sup_snapshot(sys, sup)?;
     let window = window_s.unwrap_or(snap.flags.period_s).min(86_400);
-    let r = sys.apply(Input::Supervisor {
-        sup,
-        op: SupOp::SetStrategy {
-            strategy: new,
-            window_s: window,
-        },
-    })?;
+    let r = sys.apply(Input::Supervisor { sup, op: SupOp::SetStrategy { strategy: new, window_s: window } })?;
     match r.as_tuple() {
         Some([ok, old]) if ok.is_atom(crate::term::Atom::OK) => Ok(StrategyChange {
             supervisor: sup,
-            old: old
-                .as_atom()
-                .map(|a| a.name().to_string())
-                .unwrap_or_default(),
+            old: old.as_atom().map(|a| a.name().to_string()).unwrap_or_default(),
             new,
             rollback_window_s: window,
         }),
-        Some([_, why]) => Err(ControlError::Refused {
-            reason: why.to_string().trim_start_matches(':').to_string(),
-        }),
-        _ => Err(ControlError::CallFailed {
-            reason: r.to_string(),
-        }),
+        Some([_, why]) => Err(ControlError::Refused { reason: why.to_string().trim_start_matches(':').to_string() }),
+        _ => Err(ControlError::CallFailed { reason: r.to_string() }),
     }
 }
 
@@ -552,37 +458,25 @@ fn ok_or_refused(r: Term) -> Result<(), ControlError> {
     if r.is_atom(crate::term::Atom::OK) {
         Ok(())
     } else {
-        Err(ControlError::Refused {
-            reason: r.to_string(),
-        })
+        Err(ControlError::Refused { reason: r.to_string() })
     }
 }
 
 /// `pause_supervision/1`: children that die wait; nothing restarts.
 pub fn pause_supervision(sys: &mut System, sup: Pid) -> Result<(), ControlError> {
     sup_snapshot(sys, sup)?;
-    ok_or_refused(sys.apply(Input::Supervisor {
-        sup,
-        op: SupOp::Pause,
-    })?)
+    ok_or_refused(sys.apply(Input::Supervisor { sup, op: SupOp::Pause })?)
 }
 
 /// Resumes supervision: exits held while paused are handled now, in order.
 pub fn resume_supervision(sys: &mut System, sup: Pid) -> Result<(), ControlError> {
     sup_snapshot(sys, sup)?;
-    ok_or_refused(sys.apply(Input::Supervisor {
-        sup,
-        op: SupOp::Resume,
-    })?)
+    ok_or_refused(sys.apply(Input::Supervisor { sup, op: SupOp::Resume })?)
 }
 
 /// Starts a child from a scenario node (or, under `simple_one_for_one`,
 /// with extra arguments); answers the supervisor's reply.
-pub fn start_child(
-    sys: &mut System,
-    sup: Pid,
-    spec: crate::scenario::Node,
-) -> Result<Term, ControlError> {
+pub fn start_child(sys: &mut System, sup: Pid, spec: crate::scenario::Node) -> Result<Term, ControlError> {
     let snap = sup_snapshot(sys, sup)?;
     let op = if snap.flags.strategy == Strategy::SimpleOneForOne {
         SupOp::StartDynamicChild { args: vec![] }
@@ -596,17 +490,13 @@ pub fn start_child(
             seed: None,
         }
         .validate()
-        .map_err(|e| ControlError::BadRequest {
-            message: e.to_string(),
-        })?;
+        .map_err(|e| ControlError::BadRequest { message: e.to_string() })?;
         SupOp::StartChild { spec }
     };
     let r = sys.apply(Input::Supervisor { sup, op })?;
     match r.as_tuple() {
         Some([ok, _]) if ok.is_atom(crate::term::Atom::OK) => Ok(r),
-        _ => Err(ControlError::Refused {
-            reason: r.to_string(),
-        }),
+        _ => Err(ControlError::Refused { reason: r.to_string() }),
     }
 }
 
@@ -642,16 +532,12 @@ pub struct TreeBenchmark {
 /// the supervisor's period between kills so that its intensity is never
 /// exceeded), measuring how long each restart takes in virtual time and the
 /// resources before and after.
-pub fn benchmark_supervision_tree(
-    sys: &mut System,
-    sup: Pid,
-) -> Result<TreeBenchmark, ControlError> {
+pub fn benchmark_supervision_tree(sys: &mut System, sup: Pid) -> Result<TreeBenchmark, ControlError> {
     let snap = sup_snapshot(sys, sup)?;
     let t_start = sys.now();
     let mem_total = |sys: &System| {
         let mut m = 0u64;
-        sys.runtime()
-            .for_each_proc(|p| m += crate::runtime::memory_words(p) as u64);
+        sys.runtime().for_each_proc(|p| m += crate::runtime::memory_words(p) as u64);
         m
     };
     let processes_before = sys.runtime().counters().processes;
@@ -663,29 +549,18 @@ pub fn benchmark_supervision_tree(
         if !sys.runtime().is_alive(sup) {
             break;
         }
-        let mem_before = sys
-            .runtime()
-            .with_proc(old, crate::runtime::memory_words)
-            .unwrap_or(0);
+        let mem_before = sys.runtime().with_proc(old, crate::runtime::memory_words).unwrap_or(0);
         let t0 = sys.now();
-        sys.apply(Input::Command {
-            command: Command::Exit {
-                pid: old,
-                reason: Term::atom("kill"),
-            },
-        })?;
+        sys.apply(Input::Command { command: Command::Exit { pid: old, reason: Term::atom("kill") } })?;
         let mut new = None;
         let mut at = None;
         for _ in 0..2000 {
             sys.apply(Input::Tick { ms: 1 })?;
             sys.drain();
             let hit = sys.sup_events.iter().rev().find_map(|e| match &e.kind {
-                EventKind::Restart {
-                    sup: s,
-                    old: Some(o),
-                    new,
-                    ..
-                } if *s == sup && *o == old && e.at >= t0 => Some((*new, e.at)),
+                EventKind::Restart { sup: s, old: Some(o), new, .. } if *s == sup && *o == old && e.at >= t0 => {
+                    Some((*new, e.at))
+                }
                 _ => None,
             });
             if let Some((n, t)) = hit {
@@ -703,23 +578,15 @@ pub fn benchmark_supervision_tree(
             new,
             restart_time_ms: at.map(|t: VTime| (t - t0).as_ms_f64()),
             memory_words_before: mem_before,
-            memory_words_after: new
-                .and_then(|n| sys.runtime().with_proc(n, crate::runtime::memory_words)),
+            memory_words_after: new.and_then(|n| sys.runtime().with_proc(n, crate::runtime::memory_words)),
         });
         sys.apply(Input::Tick { ms: gap_ms })?;
     }
     let times: Vec<f64> = out.iter().filter_map(|c| c.restart_time_ms).collect();
     Ok(TreeBenchmark {
         supervisor: sup,
-        mean_restart_ms: if times.is_empty() {
-            None
-        } else {
-            Some(times.iter().sum::<f64>() / times.len() as f64)
-        },
-        max_restart_ms: times
-            .iter()
-            .copied()
-            .fold(None, |a: Option<f64>, b| Some(a.map_or(b, |a| a.max(b)))),
+        mean_restart_ms: if times.is_empty() { None } else { Some(times.iter().sum::<f64>() / times.len() as f64) },
+        max_restart_ms: times.iter().copied().fold(None, |a: Option<f64>, b| Some(a.map_or(b, |a| a.max(b)))),
         children: out,
         processes_before,
         processes_after: sys.runtime().counters().processes,

@@ -172,12 +172,7 @@ pub async fn start(ctx: &Ctx, server: Box<dyn GenServer>, opts: StartOpts) -> St
     start_impl(ctx, server, opts, false).await
 }
 
-async fn start_impl(
-    ctx: &Ctx,
-    server: Box<dyn GenServer>,
-    opts: StartOpts,
-    link: bool,
-) -> StartResult {
+async fn start_impl(ctx: &Ctx, server: Box<dyn GenServer>, opts: StartOpts, link: bool) -> StartResult {
     let starter = ctx.pid();
     let module = server.module().to_string();
     let spawn_opts = SpawnOpts {
@@ -219,24 +214,13 @@ fn ack_to_result(t: &Term) -> StartResult {
 }
 
 fn ack(ctx: &Ctx, starter: Pid, ret: Term) {
-    ctx.send(
-        starter,
-        Term::tuple(vec![Term::Atom(Atom::ACK), Term::Pid(ctx.pid()), ret]),
-    );
+    ctx.send(starter, Term::tuple(vec![Term::Atom(Atom::ACK), Term::Pid(ctx.pid()), ret]));
 }
 
-async fn init_it(
-    ctx: Ctx,
-    starter: Pid,
-    name: Option<Atom>,
-    mut server: Box<dyn GenServer>,
-) -> Term {
+async fn init_it(ctx: Ctx, starter: Pid, name: Option<Atom>, mut server: Box<dyn GenServer>) -> Term {
     if let Some(n) = name {
         if ctx.register(n).is_err() {
-            let existing = ctx
-                .whereis(n)
-                .map(Term::Pid)
-                .unwrap_or(Term::Atom(Atom::UNDEFINED));
+            let existing = ctx.whereis(n).map(Term::Pid).unwrap_or(Term::Atom(Atom::UNDEFINED));
             let reason = Term::tuple(vec![Term::Atom(Atom::ALREADY_STARTED), existing]);
             ack(&ctx, starter, Term::error_tuple(reason.clone()));
             return reason;
@@ -282,23 +266,14 @@ pub async fn enter_loop(ctx: Ctx, parent: Pid, server: Box<dyn GenServer>) -> Te
     run_loop(ctx, parent, server, None).await
 }
 
-async fn run_loop(
-    ctx: Ctx,
-    parent: Pid,
-    server: Box<dyn GenServer>,
-    mut timeout: Option<u64>,
-) -> Term {
+async fn run_loop(ctx: Ctx, parent: Pid, server: Box<dyn GenServer>, mut timeout: Option<u64>) -> Term {
     let module = server.module().to_string();
-    let shared = Rc::new(Shared {
-        server: RefCell::new(server),
-        sys_suspended: RefCell::new(false),
-    });
+    let shared = Rc::new(Shared { server: RefCell::new(server), sys_suspended: RefCell::new(false) });
     ctx.with(|k| {
         if let Some(p) = k.proc_mut(ctx.pid()) {
             p.extra_mut().gen_server = true;
         }
-        k.introspect
-            .insert(ctx.pid(), shared.clone() as Rc<dyn Introspect>);
+        k.introspect.insert(ctx.pid(), shared.clone() as Rc<dyn Introspect>);
     });
     let loop_fn: Rc<str> = Rc::from("gen_server:loop/7");
     loop {
@@ -321,10 +296,7 @@ async fn run_loop(
             }
         }
         if let Some(t) = msg.tagged(Atom::EXIT) {
-            if t.len() == 3
-                && t[1] == Term::Pid(parent)
-                && ctx.peek(|k| k.proc(ctx.pid()).is_some_and(|p| p.trap_exit))
-            {
+            if t.len() == 3 && t[1] == Term::Pid(parent) && ctx.peek(|k| k.proc(ctx.pid()).is_some_and(|p| p.trap_exit)) {
                 let reason = t[2].clone();
                 return terminate(&ctx, &shared, &module, reason).await;
             }
@@ -341,10 +313,7 @@ async fn run_loop(
                 }
             }
         }
-        let started = (
-            ctx.now(),
-            ctx.peek(|k| k.proc(ctx.pid()).map(|p| p.reductions).unwrap_or(0)),
-        );
+        let started = (ctx.now(), ctx.peek(|k| k.proc(ctx.pid()).map(|p| p.reductions).unwrap_or(0)));
         let (callback, outcome) = dispatch(&ctx, &shared, &module, msg).await;
         trace_callback(&ctx, &shared, callback, started);
         match outcome {
@@ -436,17 +405,9 @@ fn trace_callback(ctx: &Ctx, shared: &Rc<Shared>, callback: Atom, (t0, r0): (VTi
     if !ctx.wants(KindMask::CALLS) {
         return;
     }
-    let reds = ctx
-        .peek(|k| k.proc(ctx.pid()).map(|p| p.reductions).unwrap_or(0))
-        .saturating_sub(r0);
+    let reds = ctx.peek(|k| k.proc(ctx.pid()).map(|p| p.reductions).unwrap_or(0)).saturating_sub(r0);
     let state = shared.server.try_borrow().ok().map(|s| s.state());
-    ctx.emit(EventKind::Callback {
-        pid: ctx.pid(),
-        callback,
-        reductions: reds,
-        took: ctx.now() - t0,
-        state,
-    });
+    ctx.emit(EventKind::Callback { pid: ctx.pid(), callback, reductions: reds, took: ctx.now() - t0, state });
 }
 
 /// Runs `terminate/2` and returns the exit reason.
@@ -470,13 +431,7 @@ async fn terminate_inner(ctx: &Ctx, shared: &Rc<Shared>, reason: &Term) -> Term 
 
 /// Handles `{:system, from, req}`. Returns `Some(reason)` when the process
 /// must exit.
-async fn handle_system(
-    ctx: &Ctx,
-    shared: &Rc<Shared>,
-    from: From,
-    req: &Term,
-    parent: Pid,
-) -> Option<Term> {
+async fn handle_system(ctx: &Ctx, shared: &Rc<Shared>, from: From, req: &Term, parent: Pid) -> Option<Term> {
     let reply_sys = |r: Term| reply(ctx, from, r);
     match req {
         Term::Atom(a) if *a == Atom::GET_STATE => match shared.state() {
@@ -485,11 +440,7 @@ async fn handle_system(
         },
         Term::Atom(a) if *a == Atom::GET_STATUS => {
             let s = shared.state().unwrap_or(Term::Atom(Atom::UNDEFINED));
-            let status = if *shared.sys_suspended.borrow() {
-                Atom::SUSPEND
-            } else {
-                Atom::RUNNING
-            };
+            let status = if *shared.sys_suspended.borrow() { Atom::SUSPEND } else { Atom::RUNNING };
             reply_sys(Term::tuple(vec![
                 Term::atom("status"),
                 Term::Pid(ctx.pid()),
@@ -503,15 +454,9 @@ async fn handle_system(
             // Suspended: only system messages are handled until resume.
             loop {
                 let is_sys = |m: &Term| m.tagged(Atom::SYSTEM).is_some_and(|t| t.len() == 3);
-                let Some(m) = ctx.receive_match(is_sys, None).await else {
-                    continue;
-                };
-                let Some(t) = m.tagged(Atom::SYSTEM) else {
-                    continue;
-                };
-                let Some(f2) = parse_from(&t[1]) else {
-                    continue;
-                };
+                let Some(m) = ctx.receive_match(is_sys, None).await else { continue };
+                let Some(t) = m.tagged(Atom::SYSTEM) else { continue };
+                let Some(f2) = parse_from(&t[1]) else { continue };
                 if t[2].is_atom(Atom::RESUME) {
                     *shared.sys_suspended.borrow_mut() = false;
                     reply(ctx, f2, Term::ok());
@@ -539,20 +484,14 @@ async fn handle_system(
             reply_sys(Term::ok());
             return Some(out);
         }
-        other => reply_sys(Term::error_tuple(Term::tuple(vec![
-            Term::atom("unknown_system_msg"),
-            other.clone(),
-        ]))),
+        other => reply_sys(Term::error_tuple(Term::tuple(vec![Term::atom("unknown_system_msg"), other.clone()]))),
     }
     None
 }
 
 fn parse_from(t: &Term) -> Option<From> {
     match t.as_tuple()? {
-        [Term::Pid(pid), Term::Ref(tag)] => Some(From {
-            pid: *pid,
-            tag: *tag,
-        }),
+        [Term::Pid(pid), Term::Ref(tag)] => Some(From { pid: *pid, tag: *tag }),
         _ => None,
     }
 }
@@ -596,14 +535,8 @@ pub async fn call(ctx: &Ctx, to: impl Into<Server>, req: Term, timeout: Option<u
     match try_call(ctx, to, req.clone(), timeout).await {
         Ok(r) => r,
         Err(reason) => {
-            let t = timeout
-                .map(|ms| Term::Int(ms as i64))
-                .unwrap_or(Term::Atom(Atom::INFINITY));
-            let mfa = Term::tuple(vec![
-                Term::atom("gen_server"),
-                Term::atom("call"),
-                Term::list(vec![to.to_term(), req, t]),
-            ]);
+            let t = timeout.map(|ms| Term::Int(ms as i64)).unwrap_or(Term::Atom(Atom::INFINITY));
+            let mfa = Term::tuple(vec![Term::atom("gen_server"), Term::atom("call"), Term::list(vec![to.to_term(), req, t])]);
             match ctx.exit(Term::tuple(vec![reason, mfa])).await {}
         }
     }
@@ -611,12 +544,7 @@ pub async fn call(ctx: &Ctx, to: impl Into<Server>, req: Term, timeout: Option<u
 
 /// `gen_server:call/3` that returns the failure reason instead of exiting:
 /// `timeout`, `noproc`, or the server's exit reason.
-pub async fn try_call(
-    ctx: &Ctx,
-    to: impl Into<Server>,
-    req: Term,
-    timeout: Option<u64>,
-) -> Result<Term, Term> {
+pub async fn try_call(ctx: &Ctx, to: impl Into<Server>, req: Term, timeout: Option<u64>) -> Result<Term, Term> {
     let pid = match to.into() {
         Server::Pid(p) => p,
         Server::Name(n) => ctx.whereis(n).ok_or(Term::Atom(Atom::NOPROC))?,
@@ -625,26 +553,11 @@ pub async fn try_call(
         return Err(Term::Atom(Atom::CALLING_SELF));
     }
     let mref = ctx.monitor(pid);
-    ctx.send(
-        pid,
-        Term::tuple(vec![
-            Term::Atom(Atom::GEN_CALL),
-            From {
-                pid: ctx.pid(),
-                tag: mref,
-            }
-            .to_term(),
-            req,
-        ]),
-    );
+    ctx.send(pid, Term::tuple(vec![Term::Atom(Atom::GEN_CALL), From { pid: ctx.pid(), tag: mref }.to_term(), req]));
     // While it waits, the caller shows `gen:do_call/4` as its current
     // function, as a process blocked in a call does on the BEAM; tools read
     // it (with the call's monitor, the newest one) to find call chains.
-    let before = ctx.peek(|k| {
-        k.proc(ctx.pid())
-            .and_then(|p| p.extra())
-            .and_then(|e| e.current_function.clone())
-    });
+    let before = ctx.peek(|k| k.proc(ctx.pid()).and_then(|p| p.extra()).and_then(|e| e.current_function.clone()));
     ctx.set_current_function(&Rc::from(DO_CALL));
     let r = wait_reply(ctx, pid, mref, timeout).await;
     if let Some(f) = before {
@@ -657,34 +570,16 @@ pub async fn try_call(
 pub const DO_CALL: &str = "gen:do_call/4";
 
 /// `sys:*` request to a gen_server: `{:system, from, req}`.
-pub async fn system_call(
-    ctx: &Ctx,
-    to: Pid,
-    req: Term,
-    timeout: Option<u64>,
-) -> Result<Term, Term> {
+pub async fn system_call(ctx: &Ctx, to: Pid, req: Term, timeout: Option<u64>) -> Result<Term, Term> {
     let mref = ctx.monitor(to);
-    ctx.send(
-        to,
-        Term::tuple(vec![
-            Term::Atom(Atom::SYSTEM),
-            From {
-                pid: ctx.pid(),
-                tag: mref,
-            }
-            .to_term(),
-            req,
-        ]),
-    );
+    ctx.send(to, Term::tuple(vec![Term::Atom(Atom::SYSTEM), From { pid: ctx.pid(), tag: mref }.to_term(), req]));
     wait_reply(ctx, to, mref, timeout).await
 }
 
 async fn wait_reply(ctx: &Ctx, pid: Pid, mref: Ref, timeout: Option<u64>) -> Result<Term, Term> {
     let matches = move |m: &Term| match m.as_tuple() {
         Some([Term::Ref(r), _]) => *r == mref,
-        Some([d, Term::Ref(r), _, Term::Pid(p), _]) => {
-            d.is_atom(Atom::DOWN) && *r == mref && *p == pid
-        }
+        Some([d, Term::Ref(r), _, Term::Pid(p), _]) => d.is_atom(Atom::DOWN) && *r == mref && *p == pid,
         _ => false,
     };
     match ctx.receive_match(matches, timeout).await {

@@ -8,6 +8,4 @@ pub mod gen_server;
 pub mod supervisor;
 
 pub use gen_server::{CallReply, From, GenServer, Init, NoReply, StartOpts, StartResult};
-pub use supervisor::{
-    ChildSpec, ChildType, Flags, RestartType, Shutdown, Strategy, SupInit, Supervisor,
-};
+pub use supervisor::{ChildSpec, ChildType, Flags, RestartType, Shutdown, Strategy, SupInit, Supervisor};

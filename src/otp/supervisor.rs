@@ -13,9 +13,7 @@
 //! have: pause/resume supervision, change strategy at run time with an
 //! automatic rollback window, and a bounded restart log for analytics.
 
-use crate::otp::gen_server::{
-    self, CallReply, From, GenServer, Init, NoReply, StartOpts, StartResult,
-};
+use crate::otp::gen_server::{self, CallReply, From, GenServer, Init, NoReply, StartOpts, StartResult};
 use crate::runtime::{Ctx, EventKind};
 use crate::term::{Atom, Pid, Ref, Term};
 use async_trait::async_trait;
@@ -144,21 +142,9 @@ impl ChildSpec {
             (Term::atom("shutdown"), self.shutdown.to_term()),
             (
                 Term::atom("type"),
-                Term::Atom(if self.child_type == ChildType::Worker {
-                    Atom::WORKER
-                } else {
-                    Atom::SUPERVISOR
-                }),
+                Term::Atom(if self.child_type == ChildType::Worker { Atom::WORKER } else { Atom::SUPERVISOR }),
             ),
-            (
-                Term::atom("modules"),
-                Term::list(
-                    self.modules
-                        .iter()
-                        .map(|m| Term::atom(m))
-                        .collect::<Vec<_>>(),
-                ),
-            ),
+            (Term::atom("modules"), Term::list(self.modules.iter().map(|m| Term::atom(m)).collect::<Vec<_>>())),
         ])
     }
 }
@@ -173,11 +159,7 @@ pub struct Flags {
 
 impl Default for Flags {
     fn default() -> Flags {
-        Flags {
-            strategy: Strategy::OneForOne,
-            intensity: 1,
-            period_s: 5,
-        }
+        Flags { strategy: Strategy::OneForOne, intensity: 1, period_s: 5 }
     }
 }
 
@@ -277,10 +259,7 @@ pub struct ChildSnapshot {
 impl Supervisor {
     pub fn snapshot(&self) -> SupervisorSnapshot {
         let mut children: Vec<ChildSnapshot> = Vec::new();
-        let snap = |spec: &ChildSpec,
-                    id: String,
-                    slot: Slot,
-                    started: Option<crate::runtime::VTime>| ChildSnapshot {
+        let snap = |spec: &ChildSpec, id: String, slot: Slot, started: Option<crate::runtime::VTime>| ChildSnapshot {
             id,
             pid: match slot {
                 Slot::Pid(p) => Some(p),
@@ -339,14 +318,7 @@ impl Supervisor {
         self.children.iter().position(|c| c.slot == slot)
     }
 
-    fn record(
-        &mut self,
-        ctx: &Ctx,
-        child: &Term,
-        reason: &Term,
-        old: Option<Pid>,
-        new: Option<Pid>,
-    ) {
+    fn record(&mut self, ctx: &Ctx, child: &Term, reason: &Term, old: Option<Pid>, new: Option<Pid>) {
         self.total_restarts += 1;
         if self.log.len() >= LOG_CAPACITY {
             self.log.pop_front();
@@ -358,13 +330,7 @@ impl Supervisor {
             old,
             new,
         });
-        ctx.emit(EventKind::Restart {
-            sup: ctx.pid(),
-            child: child.clone(),
-            old,
-            new,
-            reason: reason.clone(),
-        });
+        ctx.emit(EventKind::Restart { sup: ctx.pid(), child: child.clone(), old, new, reason: reason.clone() });
     }
 }
 
@@ -378,16 +344,7 @@ fn id_text(t: &Term) -> String {
 /// Starts a supervisor linked to the caller (`supervisor:start_link/2`).
 pub async fn start_link(ctx: &Ctx, name: Option<Atom>, module: &str, init: InitFn) -> StartResult {
     let sup = Supervisor::new(init, module);
-    gen_server::start_link(
-        ctx,
-        Box::new(sup),
-        StartOpts {
-            name,
-            timeout: None,
-            trap_exit: false,
-        },
-    )
-    .await
+    gen_server::start_link(ctx, Box::new(sup), StartOpts { name, timeout: None, trap_exit: false }).await
 }
 
 impl Supervisor {
@@ -420,11 +377,7 @@ async fn do_start_child(ctx: &Ctx, spec: &ChildSpec, args: Vec<Term>) -> Result<
 }
 
 fn failed_to_start(id: &Term, reason: Term) -> Term {
-    Term::tuple(vec![
-        Term::Atom(Atom::FAILED_TO_START_CHILD),
-        id.clone(),
-        reason,
-    ])
+    Term::tuple(vec![Term::Atom(Atom::FAILED_TO_START_CHILD), id.clone(), reason])
 }
 
 /// Shuts one child down (OTP's `shutdown/1`); returns its exit reason.
@@ -447,23 +400,17 @@ async fn shutdown(ctx: &Ctx, pid: Pid, how: Shutdown) -> Term {
         Some(d) => d,
         None => {
             ctx.exit_signal(pid, Term::Atom(Atom::KILL));
-            ctx.receive_match(is_down, None)
-                .await
-                .unwrap_or(Term::Atom(Atom::KILLED))
+            ctx.receive_match(is_down, None).await.unwrap_or(Term::Atom(Atom::KILLED))
         }
     };
-    let reason = down
-        .as_tuple()
-        .and_then(|t| t.get(4).cloned())
-        .unwrap_or(Term::Atom(Atom::KILLED));
+    let reason = down.as_tuple().and_then(|t| t.get(4).cloned()).unwrap_or(Term::Atom(Atom::KILLED));
     unlink_flush(ctx, pid, reason).await
 }
 
 /// Unlinks and takes a pending `{:EXIT, pid, reason}`, preferring its reason.
 async fn unlink_flush(ctx: &Ctx, pid: Pid, default: Term) -> Term {
     ctx.unlink(pid);
-    let is_exit =
-        move |m: &Term| matches!(m.tagged(Atom::EXIT), Some([_, Term::Pid(p), _]) if *p == pid);
+    let is_exit = move |m: &Term| matches!(m.tagged(Atom::EXIT), Some([_, Term::Pid(p), _]) if *p == pid);
     match ctx.receive_match(is_exit, Some(0)).await {
         Some(Term::Tuple(t)) => t[2].clone(),
         _ => default,
@@ -476,19 +423,12 @@ impl Supervisor {
     async fn terminate_children(&mut self, ctx: &Ctx, idx: &[usize]) {
         let mut remove = Vec::new();
         for &i in idx.iter().rev() {
-            let Some(c) = self.children.get_mut(i) else {
-                continue;
-            };
+            let Some(c) = self.children.get_mut(i) else { continue };
             if let Slot::Pid(pid) = c.slot {
                 let how = c.spec.shutdown;
                 let id = c.spec.id.clone();
                 let reason = shutdown(ctx, pid, how).await;
-                ctx.emit(EventKind::ChildTerminated {
-                    sup: ctx.pid(),
-                    child: id,
-                    pid,
-                    reason,
-                });
+                ctx.emit(EventKind::ChildTerminated { sup: ctx.pid(), child: id, pid, reason });
             }
             let c = &mut self.children[i];
             if c.spec.restart == RestartType::Temporary {
@@ -520,11 +460,7 @@ impl Supervisor {
                     self.children[i].slot = p.map(Slot::Pid).unwrap_or(Slot::Undefined);
                     self.children[i].started_at = p.map(|_| ctx.now());
                     if let Some(pid) = p {
-                        ctx.emit(EventKind::ChildStarted {
-                            sup: ctx.pid(),
-                            child: spec.id.clone(),
-                            pid,
-                        });
+                        ctx.emit(EventKind::ChildStarted { sup: ctx.pid(), child: spec.id.clone(), pid });
                     }
                 }
                 Err(reason) => return Err((spec.id.clone(), failed_to_start(&spec.id, reason))),
@@ -537,11 +473,7 @@ impl Supervisor {
     fn add_restart(&mut self, ctx: &Ctx) -> bool {
         let now = ctx.now().as_secs();
         let threshold = now as i128 - self.flags.period_s as i128;
-        while self
-            .restarts
-            .back()
-            .is_some_and(|&r| (r as i128) < threshold)
-        {
+        while self.restarts.back().is_some_and(|&r| (r as i128) < threshold) {
             self.restarts.pop_back();
         }
         self.restarts.push_front(now);
@@ -556,23 +488,15 @@ impl Supervisor {
             return true;
         }
         if self.is_simple() {
-            let Some(args) = self.dynamics.get(&DynKey::Pid(pid)).cloned() else {
-                return true;
-            };
-            let Some(tpl) = self.children.first().map(|c| c.spec.clone()) else {
-                return true;
-            };
+            let Some(args) = self.dynamics.get(&DynKey::Pid(pid)).cloned() else { return true };
+            let Some(tpl) = self.children.first().map(|c| c.spec.clone()) else { return true };
             if !needs_restart(tpl.restart, &reason) {
                 self.dynamics.remove(&DynKey::Pid(pid));
                 return true;
             }
-            return self
-                .restart_dynamic(ctx, DynKey::Pid(pid), args, tpl, reason)
-                .await;
+            return self.restart_dynamic(ctx, DynKey::Pid(pid), args, tpl, reason).await;
         }
-        let Some(i) = self.pos_by_slot(Slot::Pid(pid)) else {
-            return true;
-        };
+        let Some(i) = self.pos_by_slot(Slot::Pid(pid)) else { return true };
         let restart = self.children[i].spec.restart;
         if !needs_restart(restart, &reason) {
             self.del_child(i);
@@ -652,16 +576,10 @@ impl Supervisor {
                 }
             }
             Strategy::RestForOne | Strategy::OneForAll => {
-                let from = if self.flags.strategy == Strategy::OneForAll {
-                    0
-                } else {
-                    i
-                };
+                let from = if self.flags.strategy == Strategy::OneForAll { 0 } else { i };
                 // del_child for the failed one (one_for_all) / split_child
                 // (rest_for_one): the dead child has no pid any more.
-                if self.children[i].spec.restart == RestartType::Temporary
-                    && self.flags.strategy == Strategy::OneForAll
-                {
+                if self.children[i].spec.restart == RestartType::Temporary && self.flags.strategy == Strategy::OneForAll {
                     self.children.remove(i);
                 } else {
                     self.children[i].slot = Slot::Undefined;
@@ -676,11 +594,7 @@ impl Supervisor {
                 self.record(ctx, &id, &reason, old, new);
                 if let Err((failed, _)) = res {
                     if let Some(j) = self.pos(&failed) {
-                        self.children[j].slot = if failed == id {
-                            Slot::Restarting(old)
-                        } else {
-                            Slot::Restarting(None)
-                        };
+                        self.children[j].slot = if failed == id { Slot::Restarting(old) } else { Slot::Restarting(None) };
                     }
                     try_again(ctx, Term::tuple(vec![Term::atom("id"), failed]));
                 }
@@ -689,14 +603,7 @@ impl Supervisor {
         true
     }
 
-    async fn restart_dynamic(
-        &mut self,
-        ctx: &Ctx,
-        key: DynKey,
-        args: Vec<Term>,
-        tpl: ChildSpec,
-        reason: Term,
-    ) -> bool {
+    async fn restart_dynamic(&mut self, ctx: &Ctx, key: DynKey, args: Vec<Term>, tpl: ChildSpec, reason: Term) -> bool {
         if !self.add_restart(ctx) {
             ctx.emit(EventKind::MaxIntensity {
                 sup: ctx.pid(),
@@ -725,10 +632,7 @@ impl Supervisor {
                 self.dynamic_restarts += 1;
                 self.dynamics.insert(DynKey::Restarting(old), args);
                 self.record(ctx, &tpl.id, &reason, Some(old), None);
-                try_again(
-                    ctx,
-                    Term::tuple(vec![Term::atom("restarting"), Term::Pid(old)]),
-                );
+                try_again(ctx, Term::tuple(vec![Term::atom("restarting"), Term::Pid(old)]));
             }
         }
         true
@@ -736,32 +640,20 @@ impl Supervisor {
 
     /// `handle_cast({try_again_restart, Id})`.
     async fn try_again_restart(&mut self, ctx: &Ctx, what: &Term) -> bool {
-        let Some(t) = what.as_tuple() else {
-            return true;
-        };
+        let Some(t) = what.as_tuple() else { return true };
         if t.len() != 2 {
             return true;
         }
         if t[0].is_atom(Atom::new("restarting")) {
-            let Some(old) = t[1].as_pid() else {
-                return true;
-            };
+            let Some(old) = t[1].as_pid() else { return true };
             let key = DynKey::Restarting(old);
-            let Some(args) = self.dynamics.get(&key).cloned() else {
-                return true;
-            };
-            let Some(tpl) = self.children.first().map(|c| c.spec.clone()) else {
-                return true;
-            };
-            return self
-                .restart_dynamic(ctx, key, args, tpl, Term::atom("try_again_restart"))
-                .await;
+            let Some(args) = self.dynamics.get(&key).cloned() else { return true };
+            let Some(tpl) = self.children.first().map(|c| c.spec.clone()) else { return true };
+            return self.restart_dynamic(ctx, key, args, tpl, Term::atom("try_again_restart")).await;
         }
         let id = t[1].clone();
         match self.pos(&id).map(|i| self.children[i].slot) {
-            Some(Slot::Restarting(_)) => {
-                self.restart(ctx, id, Term::atom("try_again_restart")).await
-            }
+            Some(Slot::Restarting(_)) => self.restart(ctx, id, Term::atom("try_again_restart")).await,
             _ => true,
         }
     }
@@ -779,18 +671,12 @@ impl Supervisor {
     /// `terminate_dynamic_children/1`: signal all at once (in pid order),
     /// then collect the DOWNs; a timeout kills whoever is left.
     async fn terminate_dynamic_children(&mut self, ctx: &Ctx) {
-        let Some(tpl) = self.children.first().map(|c| c.spec.clone()) else {
-            return;
-        };
+        let Some(tpl) = self.children.first().map(|c| c.spec.clone()) else { return };
         let mut waiting: Vec<(Pid, Ref)> = Vec::new();
         for k in self.dynamics.keys() {
             if let DynKey::Pid(p) = k {
                 let mref = ctx.monitor(*p);
-                let sig = if tpl.shutdown == Shutdown::BrutalKill {
-                    Atom::KILL
-                } else {
-                    Atom::SHUTDOWN
-                };
+                let sig = if tpl.shutdown == Shutdown::BrutalKill { Atom::KILL } else { Atom::SHUTDOWN };
                 ctx.exit_signal(*p, Term::Atom(sig));
                 waiting.push((*p, mref));
             }
@@ -798,15 +684,7 @@ impl Supervisor {
         let timer = match tpl.shutdown {
             Shutdown::Timeout(ms) => {
                 let tref = ctx.make_ref();
-                let key = ctx.send_after(
-                    ms,
-                    ctx.pid(),
-                    Term::tuple(vec![
-                        Term::Atom(Atom::TIMEOUT),
-                        Term::Ref(tref),
-                        Term::Atom(Atom::KILL),
-                    ]),
-                );
+                let key = ctx.send_after(ms, ctx.pid(), Term::tuple(vec![Term::Atom(Atom::TIMEOUT), Term::Ref(tref), Term::Atom(Atom::KILL)]));
                 Some((tref, key))
             }
             _ => None,
@@ -818,9 +696,7 @@ impl Supervisor {
             let m = ctx
                 .receive_match(
                     move |m: &Term| match m.as_tuple() {
-                        Some([d, Term::Ref(r), _, Term::Pid(p), _]) if d.is_atom(Atom::DOWN) => {
-                            w.contains(&(*p, *r))
-                        }
+                        Some([d, Term::Ref(r), _, Term::Pid(p), _]) if d.is_atom(Atom::DOWN) => w.contains(&(*p, *r)),
                         Some([t, Term::Ref(r), _]) if t.is_atom(Atom::TIMEOUT) => Some(*r) == cur,
                         _ => false,
                     },
@@ -832,12 +708,7 @@ impl Supervisor {
                 if let (Some(p), Some(r)) = (t[3].as_pid(), t[1].as_ref_()) {
                     waiting.retain(|x| *x != (p, r));
                     let reason = unlink_flush(ctx, p, t[4].clone()).await;
-                    ctx.emit(EventKind::ChildTerminated {
-                        sup: ctx.pid(),
-                        child: tpl.id.clone(),
-                        pid: p,
-                        reason,
-                    });
+                    ctx.emit(EventKind::ChildTerminated { sup: ctx.pid(), child: tpl.id.clone(), pid: p, reason });
                 }
             } else {
                 for (p, _) in &waiting {
@@ -869,17 +740,9 @@ impl Supervisor {
                 match do_start_child(ctx, &tpl, args.clone()).await {
                     Ok(None) => Term::ok_tuple(Term::Atom(Atom::UNDEFINED)),
                     Ok(Some(p)) => {
-                        let stored = if tpl.restart == RestartType::Temporary {
-                            Vec::new()
-                        } else {
-                            args
-                        };
+                        let stored = if tpl.restart == RestartType::Temporary { Vec::new() } else { args };
                         self.dynamics.insert(DynKey::Pid(p), stored);
-                        ctx.emit(EventKind::ChildStarted {
-                            sup: ctx.pid(),
-                            child: tpl.id.clone(),
-                            pid: p,
-                        });
+                        ctx.emit(EventKind::ChildStarted { sup: ctx.pid(), child: tpl.id.clone(), pid: p });
                         Term::ok_tuple(Term::Pid(p))
                     }
                     Err(e) => Term::error_tuple(e),
@@ -887,16 +750,10 @@ impl Supervisor {
             }
             StartChildArg::Spec(spec) => match self.pos(&spec.id) {
                 None => match do_start_child(ctx, &spec, spec.args.clone()).await {
-                    Ok(None) if spec.restart == RestartType::Temporary => {
-                        Term::ok_tuple(Term::Atom(Atom::UNDEFINED))
-                    }
+                    Ok(None) if spec.restart == RestartType::Temporary => Term::ok_tuple(Term::Atom(Atom::UNDEFINED)),
                     Ok(p) => {
                         if let Some(pid) = p {
-                            ctx.emit(EventKind::ChildStarted {
-                                sup: ctx.pid(),
-                                child: spec.id.clone(),
-                                pid,
-                            });
+                            ctx.emit(EventKind::ChildStarted { sup: ctx.pid(), child: spec.id.clone(), pid });
                         }
                         self.children.push(Child {
                             spec,
@@ -908,10 +765,7 @@ impl Supervisor {
                     Err(e) => Term::error_tuple(Term::tuple(vec![e, spec.to_term()])),
                 },
                 Some(i) => match self.children[i].slot {
-                    Slot::Pid(p) => Term::error_tuple(Term::tuple(vec![
-                        Term::Atom(Atom::ALREADY_STARTED),
-                        Term::Pid(p),
-                    ])),
+                    Slot::Pid(p) => Term::error_tuple(Term::tuple(vec![Term::Atom(Atom::ALREADY_STARTED), Term::Pid(p)])),
                     _ => Term::error_tuple(Term::Atom(Atom::ALREADY_PRESENT)),
                 },
             },
@@ -924,19 +778,11 @@ impl Supervisor {
                 return Term::error_tuple(Term::Atom(Atom::SIMPLE_ONE_FOR_ONE));
             };
             if self.dynamics.contains_key(&DynKey::Pid(pid)) {
-                let how = self
-                    .children
-                    .first()
-                    .map(|c| c.spec.shutdown)
-                    .unwrap_or(Shutdown::Infinity);
+                let how = self.children.first().map(|c| c.spec.shutdown).unwrap_or(Shutdown::Infinity);
                 let reason = shutdown(ctx, pid, how).await;
                 ctx.emit(EventKind::ChildTerminated {
                     sup: ctx.pid(),
-                    child: self
-                        .children
-                        .first()
-                        .map(|c| c.spec.id.clone())
-                        .unwrap_or(Term::nil()),
+                    child: self.children.first().map(|c| c.spec.id.clone()).unwrap_or(Term::nil()),
                     pid,
                     reason,
                 });
@@ -948,24 +794,13 @@ impl Supervisor {
                 return Term::ok();
             }
             // OTP: a pid that is not a child but is dead answers ok.
-            return if ctx.is_alive(pid) {
-                Term::error_tuple(Term::Atom(Atom::NOT_FOUND))
-            } else {
-                Term::ok()
-            };
+            return if ctx.is_alive(pid) { Term::error_tuple(Term::Atom(Atom::NOT_FOUND)) } else { Term::ok() };
         }
-        let Some(i) = self.pos(&id) else {
-            return Term::error_tuple(Term::Atom(Atom::NOT_FOUND));
-        };
+        let Some(i) = self.pos(&id) else { return Term::error_tuple(Term::Atom(Atom::NOT_FOUND)) };
         if let Slot::Pid(pid) = self.children[i].slot {
             let how = self.children[i].spec.shutdown;
             let reason = shutdown(ctx, pid, how).await;
-            ctx.emit(EventKind::ChildTerminated {
-                sup: ctx.pid(),
-                child: id.clone(),
-                pid,
-                reason,
-            });
+            ctx.emit(EventKind::ChildTerminated { sup: ctx.pid(), child: id.clone(), pid, reason });
         }
         if let Some(i) = self.pos(&id) {
             self.del_child(i);
@@ -977,9 +812,7 @@ impl Supervisor {
         if self.is_simple() {
             return Term::error_tuple(Term::Atom(Atom::SIMPLE_ONE_FOR_ONE));
         }
-        let Some(i) = self.pos(&id) else {
-            return Term::error_tuple(Term::Atom(Atom::NOT_FOUND));
-        };
+        let Some(i) = self.pos(&id) else { return Term::error_tuple(Term::Atom(Atom::NOT_FOUND)) };
         match self.children[i].slot {
             Slot::Undefined => {
                 let spec = self.children[i].spec.clone();
@@ -990,11 +823,7 @@ impl Supervisor {
                             self.children[j].started_at = p.map(|_| ctx.now());
                         }
                         if let Some(pid) = p {
-                            ctx.emit(EventKind::ChildStarted {
-                                sup: ctx.pid(),
-                                child: id.clone(),
-                                pid,
-                            });
+                            ctx.emit(EventKind::ChildStarted { sup: ctx.pid(), child: id.clone(), pid });
                         }
                         Term::ok_tuple(p.map(Term::Pid).unwrap_or(Term::Atom(Atom::UNDEFINED)))
                     }
@@ -1010,9 +839,7 @@ impl Supervisor {
         if self.is_simple() {
             return Term::error_tuple(Term::Atom(Atom::SIMPLE_ONE_FOR_ONE));
         }
-        let Some(i) = self.pos(&id) else {
-            return Term::error_tuple(Term::Atom(Atom::NOT_FOUND));
-        };
+        let Some(i) = self.pos(&id) else { return Term::error_tuple(Term::Atom(Atom::NOT_FOUND)) };
         match self.children[i].slot {
             Slot::Undefined => {
                 self.children.remove(i);
@@ -1024,19 +851,10 @@ impl Supervisor {
     }
 
     fn which_children(&self) -> Term {
-        let ty = |c: ChildType| {
-            Term::Atom(if c == ChildType::Worker {
-                Atom::WORKER
-            } else {
-                Atom::SUPERVISOR
-            })
-        };
-        let mods =
-            |s: &ChildSpec| Term::list(s.modules.iter().map(|m| Term::atom(m)).collect::<Vec<_>>());
+        let ty = |c: ChildType| Term::Atom(if c == ChildType::Worker { Atom::WORKER } else { Atom::SUPERVISOR });
+        let mods = |s: &ChildSpec| Term::list(s.modules.iter().map(|m| Term::atom(m)).collect::<Vec<_>>());
         if self.is_simple() {
-            let Some(t) = self.children.first() else {
-                return Term::list(vec![]);
-            };
+            let Some(t) = self.children.first() else { return Term::list(vec![]) };
             return Term::list(
                 self.dynamics
                     .keys()
@@ -1045,12 +863,7 @@ impl Supervisor {
                             DynKey::Pid(p) => Term::Pid(*p),
                             DynKey::Restarting(_) => Term::Atom(Atom::RESTARTING),
                         };
-                        Term::tuple(vec![
-                            Term::Atom(Atom::UNDEFINED),
-                            p,
-                            ty(t.spec.child_type),
-                            mods(&t.spec),
-                        ])
+                        Term::tuple(vec![Term::Atom(Atom::UNDEFINED), p, ty(t.spec.child_type), mods(&t.spec)])
                     })
                     .collect::<Vec<_>>(),
             );
@@ -1066,12 +879,7 @@ impl Supervisor {
                         Slot::Restarting(_) => Term::Atom(Atom::RESTARTING),
                         Slot::Undefined => Term::Atom(Atom::UNDEFINED),
                     };
-                    Term::tuple(vec![
-                        c.spec.id.clone(),
-                        p,
-                        ty(c.spec.child_type),
-                        mods(&c.spec),
-                    ])
+                    Term::tuple(vec![c.spec.id.clone(), p, ty(c.spec.child_type), mods(&c.spec)])
                 })
                 .collect::<Vec<_>>(),
         )
@@ -1082,16 +890,8 @@ impl Supervisor {
         let (specs, active, sups, workers) = if self.is_simple() {
             let sz = self.dynamics.len();
             let active = sz - self.dynamic_restarts as usize;
-            let sup = self
-                .children
-                .first()
-                .is_some_and(|c| c.spec.child_type == ChildType::Supervisor);
-            (
-                1,
-                active,
-                if sup { sz } else { 0 },
-                if sup { 0 } else { sz },
-            )
+            let sup = self.children.first().is_some_and(|c| c.spec.child_type == ChildType::Supervisor);
+            (1, active, if sup { sz } else { 0 }, if sup { 0 } else { sz })
         } else {
             let mut a = (0, 0, 0, 0);
             for c in &self.children {
@@ -1107,12 +907,7 @@ impl Supervisor {
             }
             a
         };
-        Term::list(vec![
-            kv("specs", specs),
-            kv("active", active),
-            kv("supervisors", sups),
-            kv("workers", workers),
-        ])
+        Term::list(vec![kv("specs", specs), kv("active", active), kv("supervisors", sups), kv("workers", workers)])
     }
 
     fn state_term(&self) -> Term {
@@ -1123,34 +918,17 @@ impl Supervisor {
             .map(|c| {
                 Term::map(vec![
                     (Term::atom("id"), Term::str(&c.id)),
-                    (
-                        Term::atom("pid"),
-                        c.pid.map(Term::Pid).unwrap_or(Term::Atom(Atom::UNDEFINED)),
-                    ),
+                    (Term::atom("pid"), c.pid.map(Term::Pid).unwrap_or(Term::Atom(Atom::UNDEFINED))),
                     (Term::atom("restart"), Term::atom(c.restart.name())),
                     (Term::atom("shutdown"), c.shutdown.to_term()),
                 ])
             })
             .collect();
         Term::map(vec![
-            (
-                Term::atom("strategy"),
-                Term::atom(self.flags.strategy.name()),
-            ),
-            (
-                Term::atom("intensity"),
-                Term::Int(self.flags.intensity as i64),
-            ),
+            (Term::atom("strategy"), Term::atom(self.flags.strategy.name())),
+            (Term::atom("intensity"), Term::Int(self.flags.intensity as i64)),
             (Term::atom("period"), Term::Int(self.flags.period_s as i64)),
-            (
-                Term::atom("restarts"),
-                Term::list(
-                    self.restarts
-                        .iter()
-                        .map(|r| Term::Int(*r as i64))
-                        .collect::<Vec<_>>(),
-                ),
-            ),
+            (Term::atom("restarts"), Term::list(self.restarts.iter().map(|r| Term::Int(*r as i64)).collect::<Vec<_>>())),
             (Term::atom("children"), Term::list(children)),
             (Term::atom("paused"), Term::bool(self.paused)),
         ])
@@ -1198,17 +976,10 @@ impl Supervisor {
         if self.paused {
             return Term::error_tuple(Term::atom("supervision_paused"));
         }
-        if self
-            .children
-            .iter()
-            .any(|c| matches!(c.slot, Slot::Restarting(_)))
-        {
+        if self.children.iter().any(|c| matches!(c.slot, Slot::Restarting(_))) {
             return Term::error_tuple(Term::atom("restart_in_progress"));
         }
-        let window_s = window
-            .and_then(|w| w.as_int())
-            .unwrap_or(self.flags.period_s as i64)
-            .max(0) as u64;
+        let window_s = window.and_then(|w| w.as_int()).unwrap_or(self.flags.period_s as i64).max(0) as u64;
         self.flags.strategy = new;
         self.rollback = Some((old, ctx.now().as_secs() + window_s));
         Term::ok_tuple(Term::atom(old.name()))
@@ -1232,11 +1003,7 @@ pub fn is_clean_exit(reason: &Term) -> bool {
 }
 
 fn try_again(ctx: &Ctx, what: Term) {
-    gen_server::cast(
-        ctx,
-        ctx.pid(),
-        Term::tuple(vec![Term::atom("try_again_restart"), what]),
-    );
+    gen_server::cast(ctx, ctx.pid(), Term::tuple(vec![Term::atom("try_again_restart"), what]));
 }
 
 /// The argument of a `start_child` call.
@@ -1281,9 +1048,7 @@ impl GenServer for Supervisor {
                 p.extra_mut().supervisor = true;
             }
         });
-        let Some(init) = self.init.take() else {
-            return Init::Stop(Term::atom("no_init"));
-        };
+        let Some(init) = self.init.take() else { return Init::Stop(Term::atom("no_init")) };
         match init(ctx.clone()).await {
             SupInit::Ignore => Init::Ignore,
             SupInit::Stop(r) => Init::Stop(r),
@@ -1291,29 +1056,12 @@ impl GenServer for Supervisor {
                 self.flags = flags;
                 if flags.strategy == Strategy::SimpleOneForOne {
                     if specs.len() != 1 {
-                        return Init::Stop(Term::tuple(vec![
-                            Term::atom("bad_start_spec"),
-                            Term::Int(specs.len() as i64),
-                        ]));
+                        return Init::Stop(Term::tuple(vec![Term::atom("bad_start_spec"), Term::Int(specs.len() as i64)]));
                     }
-                    self.children = specs
-                        .into_iter()
-                        .map(|spec| Child {
-                            spec,
-                            slot: Slot::Undefined,
-                            started_at: None,
-                        })
-                        .collect();
+                    self.children = specs.into_iter().map(|spec| Child { spec, slot: Slot::Undefined, started_at: None }).collect();
                     return Init::Ok;
                 }
-                self.children = specs
-                    .into_iter()
-                    .map(|spec| Child {
-                        spec,
-                        slot: Slot::Undefined,
-                        started_at: None,
-                    })
-                    .collect();
+                self.children = specs.into_iter().map(|spec| Child { spec, slot: Slot::Undefined, started_at: None }).collect();
                 match self.start_children(ctx, 0).await {
                     Ok(()) => Init::Ok,
                     Err((_, reason)) => {
@@ -1328,11 +1076,7 @@ impl GenServer for Supervisor {
 
     async fn handle_call(&mut self, ctx: &Ctx, req: Term, _from: From) -> CallReply {
         if let Some((reply, alive)) = self.extension_call(ctx, &req).await {
-            return if alive {
-                CallReply::Reply(reply)
-            } else {
-                CallReply::Stop(Term::Atom(Atom::SHUTDOWN), Some(reply))
-            };
+            return if alive { CallReply::Reply(reply) } else { CallReply::Stop(Term::Atom(Atom::SHUTDOWN), Some(reply)) };
         }
         let (op, arg) = match req.as_tuple() {
             Some([Term::Atom(op), arg]) => (*op, Some(arg.clone())),
@@ -1349,11 +1093,7 @@ impl GenServer for Supervisor {
                 } else {
                     match take_spec(&a) {
                         Some(spec) => StartChildArg::Spec(spec),
-                        None => {
-                            return CallReply::Reply(Term::error_tuple(Term::atom(
-                                "invalid_child_spec",
-                            )))
-                        }
+                        None => return CallReply::Reply(Term::error_tuple(Term::atom("invalid_child_spec"))),
                     }
                 };
                 self.call_start_child(ctx, arg).await
@@ -1411,13 +1151,7 @@ impl GenServer for Supervisor {
 /// `supervisor:start_child/2` with a full child spec.
 pub async fn start_child(ctx: &Ctx, sup: Pid, spec: ChildSpec) -> Result<Term, Term> {
     let handle = park_spec(spec);
-    let r = gen_server::try_call(
-        ctx,
-        sup,
-        Term::tuple(vec![Term::atom("start_child"), handle.clone()]),
-        None,
-    )
-    .await;
+    let r = gen_server::try_call(ctx, sup, Term::tuple(vec![Term::atom("start_child"), handle.clone()]), None).await;
     // If the supervisor never took it (dead), drop the parked spec.
     take_spec(&handle);
     r
@@ -1425,13 +1159,7 @@ pub async fn start_child(ctx: &Ctx, sup: Pid, spec: ChildSpec) -> Result<Term, T
 
 /// `supervisor:start_child/2` under `simple_one_for_one`: extra arguments.
 pub async fn start_dynamic_child(ctx: &Ctx, sup: Pid, extra: Vec<Term>) -> Result<Term, Term> {
-    gen_server::try_call(
-        ctx,
-        sup,
-        Term::tuple(vec![Term::atom("start_child"), Term::list(extra)]),
-        None,
-    )
-    .await
+    gen_server::try_call(ctx, sup, Term::tuple(vec![Term::atom("start_child"), Term::list(extra)]), None).await
 }
 
 async fn simple_call(ctx: &Ctx, sup: Pid, op: &str, arg: Term) -> Result<Term, Term> {
@@ -1461,23 +1189,12 @@ pub async fn count_children(ctx: &Ctx, sup: Pid) -> Result<Term, Term> {
 /// Extension: pause or resume supervision.
 pub async fn set_paused(ctx: &Ctx, sup: Pid, paused: bool) -> Result<Term, Term> {
     let op = if paused { "pause" } else { "resume" };
-    gen_server::try_call(
-        ctx,
-        sup,
-        Term::tuple(vec![Term::atom("otpsim"), Term::atom(op)]),
-        None,
-    )
-    .await
+    gen_server::try_call(ctx, sup, Term::tuple(vec![Term::atom("otpsim"), Term::atom(op)]), None).await
 }
 
 /// Extension: change strategy; rolled back if the intensity is reached
 /// within `window_s` seconds. Answers `{:ok, old}` or `{:error, why}`.
 pub async fn set_strategy(ctx: &Ctx, sup: Pid, s: Strategy, window_s: u64) -> Result<Term, Term> {
-    let req = Term::tuple(vec![
-        Term::atom("otpsim"),
-        Term::atom("set_strategy"),
-        Term::atom(s.name()),
-        Term::Int(window_s as i64),
-    ]);
+    let req = Term::tuple(vec![Term::atom("otpsim"), Term::atom("set_strategy"), Term::atom(s.name()), Term::Int(window_s as i64)]);
     gen_server::try_call(ctx, sup, req, None).await
 }

@@ -29,17 +29,11 @@ pub struct SpawnOpts {
 
 impl SpawnOpts {
     pub fn linked() -> SpawnOpts {
-        SpawnOpts {
-            link: true,
-            ..Default::default()
-        }
+        SpawnOpts { link: true, ..Default::default() }
     }
 
     pub fn named(initial_call: &str) -> SpawnOpts {
-        SpawnOpts {
-            initial_call: Some(Rc::from(initial_call)),
-            ..Default::default()
-        }
+        SpawnOpts { initial_call: Some(Rc::from(initial_call)), ..Default::default() }
     }
 
     pub fn link(mut self) -> SpawnOpts {
@@ -107,31 +101,13 @@ impl Ctx {
     /// arrival order; others stay in the mailbox, in order. Each poll scans
     /// only messages that arrived since the last scan. `pred` must not call
     /// back into the runtime.
-    pub fn receive_match<F: FnMut(&Term) -> bool>(
-        &self,
-        pred: F,
-        timeout_ms: Option<u64>,
-    ) -> Recv<'_, F> {
-        Recv {
-            ctx: self,
-            pred,
-            timeout: timeout_ms.map(Wait::Ms),
-            save: 0,
-            timer: None,
-            started: false,
-        }
+    pub fn receive_match<F: FnMut(&Term) -> bool>(&self, pred: F, timeout_ms: Option<u64>) -> Recv<'_, F> {
+        Recv { ctx: self, pred, timeout: timeout_ms.map(Wait::Ms), save: 0, timer: None, started: false }
     }
 
     /// Selective receive that gives up at the virtual time `deadline`.
     pub fn receive_until<F: FnMut(&Term) -> bool>(&self, pred: F, deadline: VTime) -> Recv<'_, F> {
-        Recv {
-            ctx: self,
-            pred,
-            timeout: Some(Wait::Until(deadline)),
-            save: 0,
-            timer: None,
-            started: false,
-        }
+        Recv { ctx: self, pred, timeout: Some(Wait::Until(deadline)), save: 0, timer: None, started: false }
     }
 
     /// Sleeps until the virtual time `at` (returns at once if it has passed).
@@ -146,18 +122,12 @@ impl Ctx {
 
     /// Gives up the rest of the slice.
     pub fn yield_now(&self) -> YieldNow<'_> {
-        YieldNow {
-            ctx: self,
-            yielded: false,
-        }
+        YieldNow { ctx: self, yielded: false }
     }
 
     /// Burns `reductions`, yielding whenever the slice budget runs out.
     pub fn work(&self, reductions: u64) -> Work<'_> {
-        Work {
-            ctx: self,
-            left: reductions,
-        }
+        Work { ctx: self, left: reductions }
     }
 
     // --- processes ------------------------------------------------------
@@ -184,13 +154,7 @@ impl Ctx {
         F: FnOnce(Ctx) -> Fut,
         Fut: Future<Output = Term> + 'static,
     {
-        let pid = self.spawn(
-            SpawnOpts {
-                monitor: false,
-                ..opts
-            },
-            f,
-        );
+        let pid = self.spawn(SpawnOpts { monitor: false, ..opts }, f);
         let mref = self.monitor(pid);
         (pid, mref)
     }
@@ -235,11 +199,7 @@ impl Ctx {
     /// `catch Expr` for exits: runs `fut`; an [`Ctx::exit`] inside it ends
     /// `fut` early with `Err(reason)` instead of ending the process.
     pub fn catch<F: Future>(&self, fut: F) -> Catch<'_, F> {
-        Catch {
-            ctx: self,
-            inner: Box::pin(fut),
-            entered: false,
-        }
+        Catch { ctx: self, inner: Box::pin(fut), entered: false }
     }
 
     pub fn trap_exit(&self, on: bool) -> bool {
@@ -265,14 +225,7 @@ impl Ctx {
     pub fn send_after(&self, ms: u64, to: Pid, msg: Term) -> TimerKey {
         self.with(|k| {
             let at = k.now + VTime::from_ms(ms);
-            k.add_timer(
-                at,
-                TimerAction::Send {
-                    from: self.pid,
-                    to,
-                    msg,
-                },
-            )
+            k.add_timer(at, TimerAction::Send { from: self.pid, to, msg })
         })
     }
 
@@ -312,11 +265,7 @@ impl Ctx {
     pub fn get(&self, key: &Term) -> Option<Term> {
         let k = self.k.borrow();
         let p = k.proc(self.pid)?;
-        p.extra()?
-            .dictionary
-            .iter()
-            .find(|(k2, _)| k2 == key)
-            .map(|(_, v)| v.clone())
+        p.extra()?.dictionary.iter().find(|(k2, _)| k2 == key).map(|(_, v)| v.clone())
     }
 
     pub fn erase(&self, key: &Term) -> Option<Term> {
@@ -369,12 +318,7 @@ impl Ctx {
 }
 
 /// Spawns a process from outside or inside the system.
-pub(crate) fn spawn_in<F, Fut>(
-    k: &Rc<RefCell<Kernel>>,
-    parent: Option<Pid>,
-    opts: SpawnOpts,
-    f: F,
-) -> Pid
+pub(crate) fn spawn_in<F, Fut>(k: &Rc<RefCell<Kernel>>, parent: Option<Pid>, opts: SpawnOpts, f: F) -> Pid
 where
     F: FnOnce(Ctx) -> Fut,
     Fut: Future<Output = Term> + 'static,
@@ -386,9 +330,7 @@ where
     if let Some(parent) = parent {
         kb.charge(parent, 10);
     }
-    let initial = opts
-        .initial_call
-        .unwrap_or_else(|| Rc::from("erlang:apply/2"));
+    let initial = opts.initial_call.unwrap_or_else(|| Rc::from("erlang:apply/2"));
     let got = kb.spawn_proc(parent, initial, body);
     debug_assert_eq!(got, pid);
     if opts.trap_exit {
@@ -462,9 +404,7 @@ impl<F: FnMut(&Term) -> bool + Unpin> Future for Recv<'_, F> {
         }
         k.charge(pid, 1);
         let now = k.now;
-        let Some(p) = k.proc_mut(pid) else {
-            return Poll::Pending;
-        };
+        let Some(p) = k.proc_mut(pid) else { return Poll::Pending };
         let mut found = None;
         for i in this.save..p.mailbox.len() {
             if (this.pred)(&p.mailbox[i].term) {
@@ -473,20 +413,14 @@ impl<F: FnMut(&Term) -> bool + Unpin> Future for Recv<'_, F> {
             }
         }
         if let Some(i) = found {
-            let Some(msg) = p.mailbox.remove(i) else {
-                return Poll::Pending;
-            };
+            let Some(msg) = p.mailbox.remove(i) else { return Poll::Pending };
             if msg.token != 0 || p.extra().is_some_and(|e| e.token.is_some()) {
                 p.extra_mut().token = (msg.token != 0).then_some(msg.token);
             }
             this.finish(&mut k);
             if k.bus.wants(KindMask::RECEIVE, pid) || msg.token != 0 {
                 let token = (msg.token != 0).then_some(msg.token);
-                k.emit(EventKind::Receive {
-                    pid,
-                    msg: msg.term.clone(),
-                    token,
-                });
+                k.emit(EventKind::Receive { pid, msg: msg.term.clone(), token });
             }
             return Poll::Ready(Some(msg.term));
         }
@@ -593,12 +527,7 @@ impl<F: Future> Future for Catch<'_, F> {
                 Poll::Ready(Ok(v))
             }
             Poll::Pending => {
-                let caught = self
-                    .ctx
-                    .k
-                    .borrow_mut()
-                    .proc_mut(pid)
-                    .and_then(|p| p.caught_exit.take());
+                let caught = self.ctx.k.borrow_mut().proc_mut(pid).and_then(|p| p.caught_exit.take());
                 match caught {
                     Some(reason) => {
                         self.leave();

@@ -6,8 +6,8 @@
 //! before building an event, and that is one mask test when no recorder,
 //! subscription or per-process trace flag asks for that kind.
 
-use crate::runtime::time::VTime;
 use crate::term::{Atom, Pid, Ref, Term};
+use crate::runtime::time::VTime;
 use serde::Serialize;
 use std::collections::{BTreeMap, VecDeque};
 use std::rc::Rc;
@@ -25,123 +25,39 @@ pub struct Event {
 #[derive(Clone, Debug, Serialize)]
 #[serde(tag = "type", rename_all = "snake_case")]
 pub enum EventKind {
-    Spawn {
-        pid: Pid,
-        parent: Option<Pid>,
-        initial_call: Rc<str>,
-    },
-    Exit {
-        pid: Pid,
-        reason: Term,
-    },
-    Link {
-        a: Pid,
-        b: Pid,
-    },
-    Unlink {
-        a: Pid,
-        b: Pid,
-    },
-    Monitor {
-        watcher: Pid,
-        target: Pid,
-        mref: Ref,
-    },
-    Demonitor {
-        watcher: Pid,
-        target: Pid,
-        mref: Ref,
-    },
+    Spawn { pid: Pid, parent: Option<Pid>, initial_call: Rc<str> },
+    Exit { pid: Pid, reason: Term },
+    Link { a: Pid, b: Pid },
+    Unlink { a: Pid, b: Pid },
+    Monitor { watcher: Pid, target: Pid, mref: Ref },
+    Demonitor { watcher: Pid, target: Pid, mref: Ref },
     /// An exit signal sent with `exit/2` or through a link.
-    ExitSignal {
-        from: Pid,
-        to: Pid,
-        reason: Term,
-        link: bool,
-    },
+    ExitSignal { from: Pid, to: Pid, reason: Term, link: bool },
     /// A message put in a mailbox. `to` may be dead: then `dropped` is true.
-    Send {
-        from: Option<Pid>,
-        to: Pid,
-        msg: Term,
-        token: Option<u64>,
-        dropped: bool,
-    },
+    Send { from: Option<Pid>, to: Pid, msg: Term, token: Option<u64>, dropped: bool },
     /// A message taken out of a mailbox by a receive.
-    Receive {
-        pid: Pid,
-        msg: Term,
-        token: Option<u64>,
-    },
-    Register {
-        pid: Pid,
-        name: Atom,
-    },
-    Unregister {
-        pid: Pid,
-        name: Atom,
-    },
-    Suspend {
-        pid: Pid,
-    },
-    Resume {
-        pid: Pid,
-    },
-    TrapExit {
-        pid: Pid,
-        on: bool,
-    },
+    Receive { pid: Pid, msg: Term, token: Option<u64> },
+    Register { pid: Pid, name: Atom },
+    Unregister { pid: Pid, name: Atom },
+    Suspend { pid: Pid },
+    Resume { pid: Pid },
+    TrapExit { pid: Pid, on: bool },
     /// A GenServer callback finished: which one, its cost in reductions and
     /// virtual time, and the state after it.
-    Callback {
-        pid: Pid,
-        callback: Atom,
-        reductions: u64,
-        took: VTime,
-        state: Option<Term>,
-    },
+    Callback { pid: Pid, callback: Atom, reductions: u64, took: VTime, state: Option<Term> },
     /// A supervisor restarted (or tried to restart) a child.
-    Restart {
-        sup: Pid,
-        child: Term,
-        old: Option<Pid>,
-        new: Option<Pid>,
-        reason: Term,
-    },
+    Restart { sup: Pid, child: Term, old: Option<Pid>, new: Option<Pid>, reason: Term },
     /// A supervisor started or stopped a child for a reason other than a restart.
-    ChildStarted {
-        sup: Pid,
-        child: Term,
-        pid: Pid,
-    },
-    ChildTerminated {
-        sup: Pid,
-        child: Term,
-        pid: Pid,
-        reason: Term,
-    },
+    ChildStarted { sup: Pid, child: Term, pid: Pid },
+    ChildTerminated { sup: Pid, child: Term, pid: Pid, reason: Term },
     /// A supervisor gave up: more restarts than its intensity allows.
-    MaxIntensity {
-        sup: Pid,
-        restarts: u32,
-        period_ms: u64,
-    },
+    MaxIntensity { sup: Pid, restarts: u32, period_ms: u64 },
     /// A probe (injected debug code) matched a message.
-    ProbeHit {
-        pid: Pid,
-        probe: u64,
-        msg: Term,
-        action: Rc<str>,
-    },
+    ProbeHit { pid: Pid, probe: u64, msg: Term, action: Rc<str> },
     /// An outside input was applied.
-    Command {
-        text: Rc<str>,
-    },
+    Command { text: Rc<str> },
     /// A free-form note from a process or the control layer.
-    Log {
-        pid: Option<Pid>,
-        text: Rc<str>,
-    },
+    Log { pid: Option<Pid>, text: Rc<str> },
 }
 
 /// A set of event kinds, one bit each.
@@ -161,9 +77,8 @@ impl KindMask {
     pub const SYSTEM: KindMask = KindMask(1 << 7); // commands and logs
 
     /// The lifecycle kinds: low volume, enough to follow the process tree.
-    pub const LIFECYCLE: KindMask = KindMask(
-        Self::PROCS.0 | Self::CONTROL.0 | Self::SUPERVISION.0 | Self::PROBES.0 | Self::SYSTEM.0,
-    );
+    pub const LIFECYCLE: KindMask =
+        KindMask(Self::PROCS.0 | Self::CONTROL.0 | Self::SUPERVISION.0 | Self::PROBES.0 | Self::SYSTEM.0);
 
     pub fn union(self, o: KindMask) -> KindMask {
         KindMask(self.0 | o.0)
@@ -179,15 +94,8 @@ impl EventKind {
     pub fn mask(&self) -> KindMask {
         use EventKind::*;
         match self {
-            Spawn { .. }
-            | Exit { .. }
-            | Link { .. }
-            | Unlink { .. }
-            | Monitor { .. }
-            | Demonitor { .. }
-            | ExitSignal { .. }
-            | Register { .. }
-            | Unregister { .. } => KindMask::PROCS,
+            Spawn { .. } | Exit { .. } | Link { .. } | Unlink { .. } | Monitor { .. } | Demonitor { .. }
+            | ExitSignal { .. } | Register { .. } | Unregister { .. } => KindMask::PROCS,
             Send { .. } => KindMask::SEND,
             Receive { .. } => KindMask::RECEIVE,
             Suspend { .. } | Resume { .. } | TrapExit { .. } => KindMask::CONTROL,
@@ -215,18 +123,11 @@ impl EventKind {
             | Receive { pid, .. }
             | ProbeHit { pid, .. } => [Some(*pid), None],
             Link { a, b } | Unlink { a, b } => [Some(*a), Some(*b)],
-            Monitor {
-                watcher, target, ..
-            }
-            | Demonitor {
-                watcher, target, ..
-            } => [Some(*watcher), Some(*target)],
+            Monitor { watcher, target, .. } | Demonitor { watcher, target, .. } => [Some(*watcher), Some(*target)],
             ExitSignal { from, to, .. } => [Some(*from), Some(*to)],
             Send { from, to, .. } => [*from, Some(*to)],
             Restart { sup, new, .. } => [Some(*sup), *new],
-            ChildStarted { sup, pid, .. } | ChildTerminated { sup, pid, .. } => {
-                [Some(*sup), Some(*pid)]
-            }
+            ChildStarted { sup, pid, .. } | ChildTerminated { sup, pid, .. } => [Some(*sup), Some(*pid)],
             MaxIntensity { sup, .. } => [Some(*sup), None],
             Command { .. } => [None, None],
             Log { pid, .. } => [*pid, None],
@@ -244,10 +145,7 @@ pub struct Filter {
 
 impl Filter {
     pub fn all() -> Filter {
-        Filter {
-            kinds: KindMask::ALL,
-            pids: None,
-        }
+        Filter { kinds: KindMask::ALL, pids: None }
     }
 
     pub fn kinds(kinds: KindMask) -> Filter {
@@ -255,10 +153,7 @@ impl Filter {
     }
 
     pub fn process(pid: Pid, kinds: KindMask) -> Filter {
-        Filter {
-            kinds,
-            pids: Some(vec![pid]),
-        }
+        Filter { kinds, pids: Some(vec![pid]) }
     }
 
     pub fn matches(&self, e: &EventKind) -> bool {
@@ -335,17 +230,13 @@ impl Bus {
             m = KindMask::ALL;
         }
         self.interest = m;
-        self.traced_interest = self
-            .traced
-            .values()
-            .fold(KindMask::NONE, |a, b| a.union(*b));
+        self.traced_interest = self.traced.values().fold(KindMask::NONE, |a, b| a.union(*b));
     }
 
     /// Whether an event of kind `k` about `pid` would be kept by anyone.
     #[inline]
     pub fn wants(&self, k: KindMask, pid: Pid) -> bool {
-        self.interest.has(k)
-            || (self.traced_interest.has(k) && self.traced.get(&pid).is_some_and(|m| m.has(k)))
+        self.interest.has(k) || (self.traced_interest.has(k) && self.traced.get(&pid).is_some_and(|m| m.has(k)))
     }
 
     /// Whether anyone at all wants events of kind `k`.
@@ -356,31 +247,16 @@ impl Bus {
 
     pub fn emit(&mut self, at: VTime, kind: EventKind) {
         let traced = !self.traced.is_empty()
-            && kind
-                .pids()
-                .iter()
-                .flatten()
-                .any(|p| self.traced.get(p).is_some_and(|m| m.has(kind.mask())));
-        let rec_wants = self
-            .recorder
-            .as_ref()
-            .is_some_and(|r| r.filter.matches(&kind))
-            || (traced && self.recorder.is_some());
+            && kind.pids().iter().flatten().any(|p| self.traced.get(p).is_some_and(|m| m.has(kind.mask())));
+        let rec_wants = self.recorder.as_ref().is_some_and(|r| r.filter.matches(&kind)) || (traced && self.recorder.is_some());
         let any_sub = self.subs.values().any(|s| s.filter.matches(&kind));
         if !rec_wants && !any_sub && !self.hashing {
             return;
         }
-        let ev = Event {
-            seq: self.next_seq,
-            at,
-            kind,
-        };
+        let ev = Event { seq: self.next_seq, at, kind };
         self.next_seq += 1;
         if self.hashing {
-            self.hash = fnv1a(
-                self.hash,
-                format!("{}|{}|{:?}", ev.seq, ev.at.0, ev.kind).as_bytes(),
-            );
+            self.hash = fnv1a(self.hash, format!("{}|{}|{:?}", ev.seq, ev.at.0, ev.kind).as_bytes());
         }
         for s in self.subs.values_mut() {
             if s.filter.matches(&ev.kind) {
@@ -420,15 +296,7 @@ impl Bus {
     pub fn subscribe(&mut self, filter: Filter, capacity: usize) -> SubId {
         let id = SubId(self.next_sub);
         self.next_sub += 1;
-        self.subs.insert(
-            id,
-            Subscription {
-                filter,
-                queue: VecDeque::new(),
-                capacity: capacity.max(1),
-                dropped: 0,
-            },
-        );
+        self.subs.insert(id, Subscription { filter, queue: VecDeque::new(), capacity: capacity.max(1), dropped: 0 });
         self.recompute();
         id
     }
@@ -491,11 +359,7 @@ mod tests {
     use super::*;
 
     fn spawn_ev(p: u32) -> EventKind {
-        EventKind::Spawn {
-            pid: Pid(p),
-            parent: None,
-            initial_call: Rc::from("x"),
-        }
+        EventKind::Spawn { pid: Pid(p), parent: None, initial_call: Rc::from("x") }
     }
 
     #[test]
@@ -539,13 +403,7 @@ mod tests {
         b.set_trace(Pid(7), KindMask::SEND);
         assert!(b.wants(KindMask::SEND, Pid(7)));
         assert!(!b.wants(KindMask::SEND, Pid(8)));
-        let send = |to| EventKind::Send {
-            from: None,
-            to: Pid(to),
-            msg: Term::ok(),
-            token: None,
-            dropped: false,
-        };
+        let send = |to| EventKind::Send { from: None, to: Pid(to), msg: Term::ok(), token: None, dropped: false };
         b.emit(VTime(0), send(7));
         b.emit(VTime(0), send(8));
         assert_eq!(b.recorder().unwrap().events().len(), 1);

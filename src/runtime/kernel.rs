@@ -34,11 +34,7 @@ pub struct Config {
 
 impl Default for Config {
     fn default() -> Config {
-        Config {
-            seed: 0,
-            slice_budget: 4000,
-            ns_per_reduction: 25,
-        }
+        Config { seed: 0, slice_budget: 4000, ns_per_reduction: 25 }
     }
 }
 
@@ -120,17 +116,11 @@ impl Kernel {
     }
 
     pub fn proc(&self, pid: Pid) -> Option<&Proc> {
-        self.procs
-            .get(pid.0 as usize)?
-            .as_deref()
-            .filter(|p| p.is_alive())
+        self.procs.get(pid.0 as usize)?.as_deref().filter(|p| p.is_alive())
     }
 
     pub fn proc_mut(&mut self, pid: Pid) -> Option<&mut Proc> {
-        self.procs
-            .get_mut(pid.0 as usize)?
-            .as_deref_mut()
-            .filter(|p| p.is_alive())
+        self.procs.get_mut(pid.0 as usize)?.as_deref_mut().filter(|p| p.is_alive())
     }
 
     pub fn is_alive(&self, pid: Pid) -> bool {
@@ -139,11 +129,7 @@ impl Kernel {
 
     /// Live pids in pid order.
     pub fn pids(&self) -> impl Iterator<Item = Pid> + '_ {
-        self.procs
-            .iter()
-            .flatten()
-            .filter(|p| p.is_alive())
-            .map(|p| p.pid)
+        self.procs.iter().flatten().filter(|p| p.is_alive()).map(|p| p.pid)
     }
 
     pub fn make_ref(&mut self) -> Ref {
@@ -201,11 +187,7 @@ impl Kernel {
         let pid = Pid(self.procs.len() as u32);
         let mut p = Box::new(Proc::new(pid));
         p.body = Some(body);
-        let mut extra = Extra {
-            spawned_at: self.now,
-            initial_call: Some(initial_call.clone()),
-            ..Default::default()
-        };
+        let mut extra = Extra { spawned_at: self.now, initial_call: Some(initial_call.clone()), ..Default::default() };
         if let Some(parent) = parent {
             extra.parent = Some(parent);
             if let Some(pp) = self.proc(parent) {
@@ -222,11 +204,7 @@ impl Kernel {
         self.live += 1;
         self.total_spawned += 1;
         if self.bus.wants(KindMask::PROCS, pid) {
-            self.emit(EventKind::Spawn {
-                pid,
-                parent,
-                initial_call,
-            });
+            self.emit(EventKind::Spawn { pid, parent, initial_call });
         }
         self.enqueue(pid);
         pid
@@ -238,50 +216,27 @@ impl Kernel {
     /// Puts `msg` in `to`'s mailbox. A message to a dead process is dropped,
     /// as in Erlang. `from` is `None` for messages from outside.
     pub fn deliver(&mut self, from: Option<Pid>, to: Pid, msg: Term) {
-        let token = from
-            .and_then(|f| self.proc(f))
-            .and_then(|p| p.extra())
-            .and_then(|e| e.token);
+        let token = from.and_then(|f| self.proc(f)).and_then(|p| p.extra()).and_then(|e| e.token);
         self.deliver_with_token(from, to, msg, token)
     }
 
-    pub fn deliver_with_token(
-        &mut self,
-        from: Option<Pid>,
-        to: Pid,
-        msg: Term,
-        token: Option<u64>,
-    ) {
+    pub fn deliver_with_token(&mut self, from: Option<Pid>, to: Pid, msg: Term, token: Option<u64>) {
         self.total_messages += 1;
         if let Some(f) = from {
-            if let Some(p) = self
-                .procs
-                .get_mut(f.0 as usize)
-                .and_then(|p| p.as_deref_mut())
-            {
+            if let Some(p) = self.procs.get_mut(f.0 as usize).and_then(|p| p.as_deref_mut()) {
                 p.msgs_out += 1;
             }
         }
         let alive = self.is_alive(to);
-        let traced = self.bus.wants(KindMask::SEND, to)
-            || from.is_some_and(|f| self.bus.wants(KindMask::SEND, f));
+        let traced = self.bus.wants(KindMask::SEND, to) || from.is_some_and(|f| self.bus.wants(KindMask::SEND, f));
         if traced || token.is_some() {
-            self.emit(EventKind::Send {
-                from,
-                to,
-                msg: msg.clone(),
-                token,
-                dropped: !alive,
-            });
+            self.emit(EventKind::Send { from, to, msg: msg.clone(), token, dropped: !alive });
         }
         if !alive {
             return;
         }
         if let Some(p) = self.proc_mut(to) {
-            p.mailbox.push_back(Msg {
-                term: msg,
-                token: token.unwrap_or(0),
-            });
+            p.mailbox.push_back(Msg { term: msg, token: token.unwrap_or(0) });
             p.msgs_in += 1;
         }
         self.wake(to);
@@ -335,23 +290,13 @@ impl Kernel {
             return mref;
         }
         if let Some(p) = self.proc_mut(watcher) {
-            p.monitors.push(MonitorEntry {
-                mref,
-                other: target,
-            });
+            p.monitors.push(MonitorEntry { mref, other: target });
         }
         if let Some(p) = self.proc_mut(target) {
-            p.monitored_by.push(MonitorEntry {
-                mref,
-                other: watcher,
-            });
+            p.monitored_by.push(MonitorEntry { mref, other: watcher });
         }
         if self.bus.wants(KindMask::PROCS, watcher) {
-            self.emit(EventKind::Monitor {
-                watcher,
-                target,
-                mref,
-            });
+            self.emit(EventKind::Monitor { watcher, target, mref });
         }
         mref
     }
@@ -373,11 +318,7 @@ impl Kernel {
                 p.monitored_by.retain(|m| m.mref != mref);
             }
             if self.bus.wants(KindMask::PROCS, watcher) {
-                self.emit(EventKind::Demonitor {
-                    watcher,
-                    target: t,
-                    mref,
-                });
+                self.emit(EventKind::Demonitor { watcher, target: t, mref });
             }
         }
         target.is_some()
@@ -389,12 +330,7 @@ impl Kernel {
             return;
         }
         if self.bus.wants(KindMask::PROCS, to) {
-            self.emit(EventKind::ExitSignal {
-                from,
-                to,
-                reason: reason.clone(),
-                link,
-            });
+            self.emit(EventKind::ExitSignal { from, to, reason: reason.clone(), link });
         }
         let Some(p) = self.proc_mut(to) else { return };
         if !link && reason.is_atom(Atom::KILL) {
@@ -425,9 +361,7 @@ impl Kernel {
     /// The process is dead: tell its links and monitors, free its name and
     /// its slot. Links are handled before monitors, as ERTS does.
     pub fn terminate(&mut self, pid: Pid, reason: Term) {
-        let Some(slot) = self.procs.get_mut(pid.0 as usize) else {
-            return;
-        };
+        let Some(slot) = self.procs.get_mut(pid.0 as usize) else { return };
         let Some(mut p) = slot.take() else { return };
         if !p.is_alive() {
             *slot = Some(p);
@@ -445,10 +379,7 @@ impl Kernel {
         self.introspect.remove(&pid);
         self.hooks.remove(&pid);
         if self.bus.wants(KindMask::PROCS, pid) {
-            self.emit(EventKind::Exit {
-                pid,
-                reason: reason.clone(),
-            });
+            self.emit(EventKind::Exit { pid, reason: reason.clone() });
         }
         for m in &p.monitors {
             if let Some(t) = self.proc_mut(m.other) {
@@ -495,9 +426,7 @@ impl Kernel {
             if key.0 > self.now {
                 break;
             }
-            let Some(action) = self.timers.remove(&key) else {
-                break;
-            };
+            let Some(action) = self.timers.remove(&key) else { break };
             match action {
                 TimerAction::Wake { pid, token } => {
                     if let Some(p) = self.proc_mut(pid) {
@@ -524,9 +453,7 @@ impl Kernel {
         if self.names.contains_key(&name) {
             return Err(Term::Atom(Atom::BADARG));
         }
-        let Some(p) = self.proc_mut(pid) else {
-            return Err(Term::Atom(Atom::BADARG));
-        };
+        let Some(p) = self.proc_mut(pid) else { return Err(Term::Atom(Atom::BADARG)) };
         if p.name().is_some() {
             return Err(Term::Atom(Atom::BADARG));
         }
@@ -539,9 +466,7 @@ impl Kernel {
     }
 
     pub fn unregister(&mut self, name: Atom) -> bool {
-        let Some(pid) = self.names.remove(&name) else {
-            return false;
-        };
+        let Some(pid) = self.names.remove(&name) else { return false };
         if let Some(p) = self.proc_mut(pid) {
             p.extra_mut().name = None;
         }
@@ -560,9 +485,7 @@ impl Kernel {
 
     /// `erlang:suspend_process/1`. Returns false for a dead process.
     pub fn suspend(&mut self, pid: Pid) -> bool {
-        let Some(p) = self.proc_mut(pid) else {
-            return false;
-        };
+        let Some(p) = self.proc_mut(pid) else { return false };
         p.suspended += 1;
         if p.suspended == 1 && self.bus.wants(KindMask::CONTROL, pid) {
             self.emit(EventKind::Suspend { pid });
@@ -572,9 +495,7 @@ impl Kernel {
 
     /// `erlang:resume_process/1`. Returns false when dead or not suspended.
     pub fn resume(&mut self, pid: Pid) -> bool {
-        let Some(p) = self.proc_mut(pid) else {
-            return false;
-        };
+        let Some(p) = self.proc_mut(pid) else { return false };
         if p.suspended == 0 {
             return false;
         }
@@ -590,9 +511,7 @@ impl Kernel {
     }
 
     pub fn set_trap_exit(&mut self, pid: Pid, on: bool) -> bool {
-        let Some(p) = self.proc_mut(pid) else {
-            return false;
-        };
+        let Some(p) = self.proc_mut(pid) else { return false };
         let old = p.trap_exit;
         p.trap_exit = on;
         if old != on && self.bus.wants(KindMask::CONTROL, pid) {
@@ -610,13 +529,7 @@ impl Atom {
 
 /// `{:DOWN, ref, :process, pid, reason}`
 pub fn down_msg(mref: Ref, pid: Pid, reason: Term) -> Term {
-    Term::tuple(vec![
-        Term::Atom(Atom::DOWN),
-        Term::Ref(mref),
-        Term::Atom(Atom::PROCESS),
-        Term::Pid(pid),
-        reason,
-    ])
+    Term::tuple(vec![Term::Atom(Atom::DOWN), Term::Ref(mref), Term::Atom(Atom::PROCESS), Term::Pid(pid), reason])
 }
 
 fn is_down_for(m: &Term, mref: Ref) -> bool {

@@ -17,7 +17,7 @@ mod time;
 pub use ctx::{Catch, Ctx, Exit, Recv, SpawnOpts};
 pub use event::{Event, EventKind, Filter, KindMask, SubId};
 pub use kernel::{down_msg, Config, Kernel, TimerKey, WORLD};
-pub use process::{Proc, Status};
+pub use process::{Status, Proc};
 pub use sched::Step;
 pub use time::{Rng, VTime};
 
@@ -98,32 +98,15 @@ impl std::error::Error for RuntimeError {}
 #[serde(tag = "cmd", rename_all = "snake_case")]
 pub enum Command {
     /// `Pid ! Msg` from outside.
-    Send {
-        to: Pid,
-        msg: Term,
-    },
+    Send { to: Pid, msg: Term },
     /// `exit(Pid, Reason)` from outside.
-    Exit {
-        pid: Pid,
-        reason: Term,
-    },
-    Suspend {
-        pid: Pid,
-    },
-    Resume {
-        pid: Pid,
-    },
+    Exit { pid: Pid, reason: Term },
+    Suspend { pid: Pid },
+    Resume { pid: Pid },
     /// Per-process trace flags (a [`KindMask`] as bits; 0 turns tracing off).
-    Trace {
-        pid: Pid,
-        kinds: u32,
-    },
+    Trace { pid: Pid, kinds: u32 },
     /// Starts a message-flow token on a message sent from outside.
-    SendTraced {
-        to: Pid,
-        msg: Term,
-        token: u64,
-    },
+    SendTraced { to: Pid, msg: Term, token: u64 },
 }
 
 /// `process_info/1` for one process.
@@ -175,17 +158,11 @@ pub struct Runtime {
 
 impl Runtime {
     pub fn new(cfg: Config) -> Runtime {
-        Runtime {
-            k: Rc::new(RefCell::new(Kernel::new(cfg))),
-            log: Vec::new(),
-        }
+        Runtime { k: Rc::new(RefCell::new(Kernel::new(cfg))), log: Vec::new() }
     }
 
     pub fn with_seed(seed: u64) -> Runtime {
-        Runtime::new(Config {
-            seed,
-            ..Config::default()
-        })
+        Runtime::new(Config { seed, ..Config::default() })
     }
 
     /// Spawns a top-level process (no parent).
@@ -239,13 +216,7 @@ impl Runtime {
         let now = self.now();
         {
             let mut k = self.k.borrow_mut();
-            let check = |k: &Kernel, pid: Pid| {
-                if k.is_alive(pid) {
-                    Ok(())
-                } else {
-                    Err(RuntimeError::NoProc(pid))
-                }
-            };
+            let check = |k: &Kernel, pid: Pid| if k.is_alive(pid) { Ok(()) } else { Err(RuntimeError::NoProc(pid)) };
             match &cmd {
                 Command::Send { to, msg } => {
                     check(&k, *to)?;
@@ -276,9 +247,7 @@ impl Runtime {
                 }
             }
             if k.bus.wants_kind(KindMask::SYSTEM) {
-                k.emit(EventKind::Command {
-                    text: Rc::from(format!("{cmd:?}")),
-                });
+                k.emit(EventKind::Command { text: Rc::from(format!("{cmd:?}")) });
             }
         }
         self.log.push((now, cmd));
@@ -301,11 +270,7 @@ impl Runtime {
     /// Registered names and their pids, sorted by name.
     pub fn registered(&self) -> Vec<(String, Pid)> {
         let k = self.k.borrow();
-        let mut v: Vec<(String, Pid)> = k
-            .names
-            .iter()
-            .map(|(a, p)| (a.name().to_string(), *p))
-            .collect();
+        let mut v: Vec<(String, Pid)> = k.names.iter().map(|(a, p)| (a.name().to_string(), *p)).collect();
         v.sort();
         v
     }
@@ -418,16 +383,10 @@ impl Drop for Runtime {
     /// kernel borrow.
     fn drop(&mut self) {
         let bodies: Vec<_> = {
-            let Ok(mut k) = self.k.try_borrow_mut() else {
-                return;
-            };
+            let Ok(mut k) = self.k.try_borrow_mut() else { return };
             k.introspect.clear();
             k.hooks.clear();
-            k.procs
-                .iter_mut()
-                .flatten()
-                .filter_map(|p| p.body.take())
-                .collect()
+            k.procs.iter_mut().flatten().filter_map(|p| p.body.take()).collect()
         };
         drop(bodies);
     }
@@ -457,16 +416,8 @@ pub fn memory_words(p: &Proc) -> usize {
     }
     if let Some(e) = p.extra() {
         bytes += std::mem::size_of_val(e);
-        bytes += e
-            .dictionary
-            .iter()
-            .map(|(k, v)| (k.flat_size() + v.flat_size() + 3) * 8)
-            .sum::<usize>();
+        bytes += e.dictionary.iter().map(|(k, v)| (k.flat_size() + v.flat_size() + 3) * 8).sum::<usize>();
     }
-    bytes += p
-        .mailbox
-        .iter()
-        .map(|m| (m.term.flat_size() + 4) * 8)
-        .sum::<usize>();
+    bytes += p.mailbox.iter().map(|m| (m.term.flat_size() + 4) * 8).sum::<usize>();
     bytes.div_ceil(8)
 }

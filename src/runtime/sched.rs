@@ -35,9 +35,7 @@ pub fn step(k: &Rc<RefCell<Kernel>>, limit: Option<VTime>) -> Step {
         kb.fire_due_timers();
         loop {
             let Some(pid) = kb.run_queue.pop_front() else {
-                let Some(at) = kb.next_timer() else {
-                    return Step::Idle;
-                };
+                let Some(at) = kb.next_timer() else { return Step::Idle };
                 if limit.is_some_and(|l| at > l) {
                     return Step::Idle;
                 }

@@ -8,12 +8,8 @@
 //! trace order is the order of its mailbox, and that order is what OTP's
 //! semantics decide.
 
-use crate::otp::gen_server::{
-    self, CallReply, From, GenServer, Init, NoReply, StartOpts, StartResult,
-};
-use crate::otp::supervisor::{
-    self, ChildSpec, ChildType, Flags, InitFn, RestartType, Shutdown, StartFn, Strategy, SupInit,
-};
+use crate::otp::gen_server::{self, CallReply, From, GenServer, Init, NoReply, StartOpts, StartResult};
+use crate::otp::supervisor::{self, ChildSpec, ChildType, Flags, InitFn, RestartType, Shutdown, StartFn, Strategy, SupInit};
 use crate::runtime::{Config, Ctx, Runtime, SpawnOpts, VTime};
 use crate::scenario::{shutdown_of, Action, Node, NodeKind, ReasonSpec, Scenario, TerminateMs};
 use crate::term::{Atom, Pid, Ref, Term};
@@ -40,35 +36,17 @@ impl TraceEvent {
     pub fn to_json_line(&self) -> String {
         let s = |x: &str| serde_json::Value::String(x.to_string()).to_string();
         match self {
-            TraceEvent::Start { path, n } => {
-                format!("{{\"event\":\"start\",\"path\":{},\"n\":{n}}}", s(path))
-            }
-            TraceEvent::InitFailed { path, n } => format!(
-                "{{\"event\":\"init_failed\",\"path\":{},\"n\":{n}}}",
-                s(path)
-            ),
-            TraceEvent::InitIgnored { path, n } => format!(
-                "{{\"event\":\"init_ignored\",\"path\":{},\"n\":{n}}}",
-                s(path)
-            ),
+            TraceEvent::Start { path, n } => format!("{{\"event\":\"start\",\"path\":{},\"n\":{n}}}", s(path)),
+            TraceEvent::InitFailed { path, n } => format!("{{\"event\":\"init_failed\",\"path\":{},\"n\":{n}}}", s(path)),
+            TraceEvent::InitIgnored { path, n } => format!("{{\"event\":\"init_ignored\",\"path\":{},\"n\":{n}}}", s(path)),
             TraceEvent::Terminate { path, reason } => {
-                format!(
-                    "{{\"event\":\"terminate\",\"path\":{},\"reason\":{}}}",
-                    s(path),
-                    json_reason(reason)
-                )
+                format!("{{\"event\":\"terminate\",\"path\":{},\"reason\":{}}}", s(path), json_reason(reason))
             }
             TraceEvent::Exit { path, reason } => {
-                format!(
-                    "{{\"event\":\"exit\",\"path\":{},\"reason\":{}}}",
-                    s(path),
-                    json_reason(reason)
-                )
+                format!("{{\"event\":\"exit\",\"path\":{},\"reason\":{}}}", s(path), json_reason(reason))
             }
             TraceEvent::Step { n } => format!("{{\"event\":\"step\",\"n\":{n}}}"),
-            TraceEvent::Result { n, value } => {
-                format!("{{\"event\":\"result\",\"n\":{n},\"value\":{}}}", s(value))
-            }
+            TraceEvent::Result { n, value } => format!("{{\"event\":\"result\",\"n\":{n},\"value\":{}}}", s(value)),
             TraceEvent::End { alive } => {
                 let items: Vec<String> = alive.iter().map(|a| s(a)).collect();
                 format!("{{\"event\":\"end\",\"alive\":[{}]}}", items.join(","))
@@ -162,15 +140,7 @@ impl Tracer {
         let id = self.ticket();
         self.reqs.borrow_mut().insert(id, req);
         let tag = ctx.make_ref();
-        ctx.send(
-            self.pid,
-            Term::tuple(vec![
-                Term::atom(A_CALL),
-                Term::Pid(ctx.pid()),
-                Term::Ref(tag),
-                Term::Int(id),
-            ]),
-        );
+        ctx.send(self.pid, Term::tuple(vec![Term::atom(A_CALL), Term::Pid(ctx.pid()), Term::Ref(tag), Term::Int(id)]));
         let is_reply = move |m: &Term| matches!(m.as_tuple(), Some([Term::Ref(r), _]) if *r == tag);
         match ctx.receive_match(is_reply, None).await {
             Some(Term::Tuple(t)) => t[1].clone(),
@@ -198,38 +168,24 @@ async fn tracer_loop(ctx: Ctx, t: Tracer) -> Term {
     let ev_atom = Atom::new(A_EV);
     let call_atom = Atom::new(A_CALL);
     loop {
-        let Some(msg) = ctx.receive().await else {
-            continue;
-        };
-        let Some(items) = msg.as_tuple() else {
-            continue;
-        };
+        let Some(msg) = ctx.receive().await else { continue };
+        let Some(items) = msg.as_tuple() else { continue };
         if items.len() == 2 && items[0].is_atom(ev_atom) {
-            if let Some(ev) = items[1]
-                .as_int()
-                .and_then(|i| t.evs.borrow_mut().remove(&i))
-            {
+            if let Some(ev) = items[1].as_int().and_then(|i| t.evs.borrow_mut().remove(&i)) {
                 t.state.borrow_mut().events.push(ev);
             }
         } else if items.len() == 4 && items[0].is_atom(call_atom) {
-            let (Some(from), Some(tag), Some(id)) =
-                (items[1].as_pid(), items[2].as_ref_(), items[3].as_int())
-            else {
+            let (Some(from), Some(tag), Some(id)) = (items[1].as_pid(), items[2].as_ref_(), items[3].as_int()) else {
                 continue;
             };
-            let Some(req) = t.reqs.borrow_mut().remove(&id) else {
-                continue;
-            };
+            let Some(req) = t.reqs.borrow_mut().remove(&id) else { continue };
             let reply = tracer_call(&ctx, &t, req);
             ctx.send(from, Term::tuple(vec![Term::Ref(tag), reply]));
         } else if items.len() == 5 && items[0].is_atom(Atom::DOWN) {
             if let Some(pid) = items[3].as_pid() {
                 let mut st = t.state.borrow_mut();
                 if let Some(path) = st.alive.remove(&pid) {
-                    st.events.push(TraceEvent::Exit {
-                        path,
-                        reason: items[4].clone(),
-                    });
+                    st.events.push(TraceEvent::Exit { path, reason: items[4].clone() });
                 }
             }
         }
@@ -246,10 +202,7 @@ fn tracer_call(ctx: &Ctx, t: &Tracer, req: TReq) -> Term {
         }
         TReq::Started(path, n, pid) => {
             ctx.monitor(pid);
-            st.events.push(TraceEvent::Start {
-                path: path.clone(),
-                n,
-            });
+            st.events.push(TraceEvent::Start { path: path.clone(), n });
             st.alive.insert(pid, path.clone());
             st.holder.insert(path, pid);
             Term::ok()
@@ -295,27 +248,16 @@ impl GenServer for Worker {
         if self.node.trap_exit {
             ctx.trap_exit(true);
         }
-        let n = self
-            .tracer
-            .call(ctx, TReq::Attempt(self.path.clone()))
-            .await
-            .as_int()
-            .unwrap_or(1) as u32;
+        let n = self.tracer.call(ctx, TReq::Attempt(self.path.clone())).await.as_int().unwrap_or(1) as u32;
         if self.node.init_fail.contains(&n) {
-            self.tracer
-                .call(ctx, TReq::InitFailed(self.path.clone(), n))
-                .await;
+            self.tracer.call(ctx, TReq::InitFailed(self.path.clone(), n)).await;
             return Init::Stop(Term::Atom(Atom::INIT_FAILED));
         }
         if self.node.init_ignore.contains(&n) {
-            self.tracer
-                .call(ctx, TReq::InitIgnored(self.path.clone(), n))
-                .await;
+            self.tracer.call(ctx, TReq::InitIgnored(self.path.clone(), n)).await;
             return Init::Ignore;
         }
-        self.tracer
-            .call(ctx, TReq::Started(self.path.clone(), n, ctx.pid()))
-            .await;
+        self.tracer.call(ctx, TReq::Started(self.path.clone(), n, ctx.pid())).await;
         Init::Ok
     }
 
@@ -331,13 +273,7 @@ impl GenServer for Worker {
     }
 
     async fn terminate(&mut self, ctx: &Ctx, reason: &Term) {
-        self.tracer.event(
-            ctx,
-            TraceEvent::Terminate {
-                path: self.path.clone(),
-                reason: reason.clone(),
-            },
-        );
+        self.tracer.event(ctx, TraceEvent::Terminate { path: self.path.clone(), reason: reason.clone() });
         match &self.node.terminate_ms {
             Some(TerminateMs::Ms(ms)) if *ms > 0.0 => ctx.sleep(ms.round() as u64).await,
             Some(TerminateMs::Word(w)) if w == "infinity" => loop {
@@ -353,10 +289,7 @@ impl GenServer for Worker {
 }
 
 fn restart_of(n: &Node) -> RestartType {
-    n.restart
-        .as_deref()
-        .and_then(RestartType::parse)
-        .unwrap_or(RestartType::Permanent)
+    n.restart.as_deref().and_then(RestartType::parse).unwrap_or(RestartType::Permanent)
 }
 
 fn worker_start(tracer: Tracer, node: Rc<Node>, path: Option<String>) -> StartFn {
@@ -368,10 +301,7 @@ fn worker_start(tracer: Tracer, node: Rc<Node>, path: Option<String>) -> StartFn
         let path = match &path {
             Some(p) => p.clone(),
             None => {
-                let sup = args
-                    .first()
-                    .and_then(|a| a.as_str().map(str::to_string))
-                    .unwrap_or_default();
+                let sup = args.first().and_then(|a| a.as_str().map(str::to_string)).unwrap_or_default();
                 let k = args.get(1).and_then(|a| a.as_int()).unwrap_or(0);
                 format!("{sup}/#{k}")
             }
@@ -400,11 +330,7 @@ fn child_spec(tracer: &Tracer, node: &Node, parent_path: &str) -> ChildSpec {
                 start,
                 args: vec![],
                 restart: restart_of(node),
-                shutdown: node
-                    .shutdown
-                    .as_ref()
-                    .and_then(shutdown_of)
-                    .unwrap_or(Shutdown::Infinity),
+                shutdown: node.shutdown.as_ref().and_then(shutdown_of).unwrap_or(Shutdown::Infinity),
                 child_type: ChildType::Supervisor,
                 modules: vec![Rc::from("conform_sup")],
             }
@@ -414,11 +340,7 @@ fn child_spec(tracer: &Tracer, node: &Node, parent_path: &str) -> ChildSpec {
             start: worker_start(tracer.clone(), node_rc, Some(path)),
             args: vec![],
             restart: restart_of(node),
-            shutdown: node
-                .shutdown
-                .as_ref()
-                .and_then(shutdown_of)
-                .unwrap_or(Shutdown::Timeout(5000)),
+            shutdown: node.shutdown.as_ref().and_then(shutdown_of).unwrap_or(Shutdown::Timeout(5000)),
             child_type: ChildType::Worker,
             modules: vec![Rc::from("conform_worker")],
         },
@@ -431,11 +353,7 @@ fn template_spec(tracer: &Tracer, node: &Node, sup_path: &str) -> ChildSpec {
         start: worker_start(tracer.clone(), Rc::new(node.clone()), None),
         args: vec![Term::str(sup_path)],
         restart: restart_of(node),
-        shutdown: node
-            .shutdown
-            .as_ref()
-            .and_then(shutdown_of)
-            .unwrap_or(Shutdown::Timeout(5000)),
+        shutdown: node.shutdown.as_ref().and_then(shutdown_of).unwrap_or(Shutdown::Timeout(5000)),
         child_type: ChildType::Worker,
         modules: vec![Rc::from("conform_worker")],
     }
@@ -445,34 +363,17 @@ fn template_spec(tracer: &Tracer, node: &Node, sup_path: &str) -> ChildSpec {
 async fn start_sup(ctx: &Ctx, tracer: Tracer, node: Rc<Node>, path: String) -> StartResult {
     let init: InitFn = Box::new(move |ctx: Ctx| {
         Box::pin(async move {
-            let n = tracer
-                .call(&ctx, TReq::Attempt(path.clone()))
-                .await
-                .as_int()
-                .unwrap_or(1) as u32;
-            tracer
-                .call(&ctx, TReq::Started(path.clone(), n, ctx.pid()))
-                .await;
-            let strategy = node
-                .strategy
-                .as_deref()
-                .and_then(Strategy::parse)
-                .unwrap_or(Strategy::OneForOne);
-            let flags = Flags {
-                strategy,
-                intensity: node.intensity.unwrap_or(1),
-                period_s: node.period_s.unwrap_or(5),
-            };
+            let n = tracer.call(&ctx, TReq::Attempt(path.clone())).await.as_int().unwrap_or(1) as u32;
+            tracer.call(&ctx, TReq::Started(path.clone(), n, ctx.pid())).await;
+            let strategy = node.strategy.as_deref().and_then(Strategy::parse).unwrap_or(Strategy::OneForOne);
+            let flags = Flags { strategy, intensity: node.intensity.unwrap_or(1), period_s: node.period_s.unwrap_or(5) };
             let specs = if strategy == Strategy::SimpleOneForOne {
                 match &node.template {
                     Some(t) => vec![template_spec(&tracer, t, &path)],
                     None => vec![],
                 }
             } else {
-                node.children
-                    .iter()
-                    .map(|c| child_spec(&tracer, c, &path))
-                    .collect()
+                node.children.iter().map(|c| child_spec(&tracer, c, &path)).collect()
             };
             SupInit::Ok(flags, specs)
         })
@@ -485,9 +386,7 @@ async fn start_sup(ctx: &Ctx, tracer: Tracer, node: Rc<Node>, path: String) -> S
 fn reason_term(r: &ReasonSpec) -> Term {
     match r {
         ReasonSpec::Atom(a) => Term::atom(a),
-        ReasonSpec::Shutdown { shutdown } => {
-            Term::tuple(vec![Term::Atom(Atom::SHUTDOWN), Term::atom(shutdown)])
-        }
+        ReasonSpec::Shutdown { shutdown } => Term::tuple(vec![Term::Atom(Atom::SHUTDOWN), Term::atom(shutdown)]),
     }
 }
 
@@ -499,14 +398,8 @@ fn split_path(p: &str) -> (&str, &str) {
 }
 
 async fn dead_pid(ctx: &Ctx) -> Pid {
-    let (pid, mref): (Pid, Ref) = ctx.spawn_monitor(SpawnOpts::default(), |_c| async {
-        Term::Atom(Atom::NORMAL)
-    });
-    ctx.receive_match(
-        move |m: &Term| matches!(m.as_tuple(), Some([_, Term::Ref(r), ..]) if *r == mref),
-        None,
-    )
-    .await;
+    let (pid, mref): (Pid, Ref) = ctx.spawn_monitor(SpawnOpts::default(), |_c| async { Term::Atom(Atom::NORMAL) });
+    ctx.receive_match(move |m: &Term| matches!(m.as_tuple(), Some([_, Term::Ref(r), ..]) if *r == mref), None).await;
     pid
 }
 
@@ -526,8 +419,7 @@ async fn driver(ctx: Ctx, scen: Rc<Scenario>, tracer: Tracer) -> Term {
     let mut sofo: BTreeMap<String, i64> = BTreeMap::new();
     for (i, step) in scen.steps.iter().enumerate() {
         let n = i + 1;
-        ctx.sleep_until(t0 + VTime::from_ms(step.at_ms.round() as u64))
-            .await;
+        ctx.sleep_until(t0 + VTime::from_ms(step.at_ms.round() as u64)).await;
         tracer.event(&ctx, TraceEvent::Step { n });
         let Ok(action) = step.action() else { continue };
         let alive = |path: String| {
@@ -553,11 +445,7 @@ async fn driver(ctx: Ctx, scen: Rc<Scenario>, tracer: Tracer) -> Term {
             }
             Action::Crash(p, r) => {
                 if let Some(pid) = alive(p).await {
-                    gen_server::cast(
-                        &ctx,
-                        pid,
-                        Term::tuple(vec![Term::atom("crash"), reason_term(&r)]),
-                    );
+                    gen_server::cast(&ctx, pid, Term::tuple(vec![Term::atom("crash"), reason_term(&r)]));
                 }
             }
             Action::Stop(p) => {
@@ -580,57 +468,21 @@ async fn driver(ctx: Ctx, scen: Rc<Scenario>, tracer: Tracer) -> Term {
                 } else {
                     Term::atom(last)
                 };
-                let res = with_sup(
-                    &ctx,
-                    &tracer,
-                    sup_path,
-                    Term::tuple(vec![Term::atom(op), id]),
-                )
-                .await;
-                tracer.event(
-                    &ctx,
-                    TraceEvent::Result {
-                        n,
-                        value: norm_result(&res),
-                    },
-                );
+                let res = with_sup(&ctx, &tracer, sup_path, Term::tuple(vec![Term::atom(op), id])).await;
+                tracer.event(&ctx, TraceEvent::Result { n, value: norm_result(&res) });
             }
             Action::StartChild(sup_path, Some(spec)) => {
                 let res = match tracer.resolve(&ctx, &sup_path).await {
-                    Some((pid, true)) => {
-                        supervisor::start_child(&ctx, pid, child_spec(&tracer, &spec, &sup_path))
-                            .await
-                    }
+                    Some((pid, true)) => supervisor::start_child(&ctx, pid, child_spec(&tracer, &spec, &sup_path)).await,
                     _ => Err(Term::Atom(Atom::NOPROC)),
                 };
-                tracer.event(
-                    &ctx,
-                    TraceEvent::Result {
-                        n,
-                        value: norm_result(&res),
-                    },
-                );
+                tracer.event(&ctx, TraceEvent::Result { n, value: norm_result(&res) });
             }
             Action::StartChild(sup_path, None) => {
                 let k = sofo.get(&sup_path).copied().unwrap_or(0) + 1;
-                let res = with_sup(
-                    &ctx,
-                    &tracer,
-                    &sup_path,
-                    Term::tuple(vec![
-                        Term::atom("start_child"),
-                        Term::list(vec![Term::Int(k)]),
-                    ]),
-                )
-                .await;
+                let res = with_sup(&ctx, &tracer, &sup_path, Term::tuple(vec![Term::atom("start_child"), Term::list(vec![Term::Int(k)])])).await;
                 sofo.insert(sup_path, k);
-                tracer.event(
-                    &ctx,
-                    TraceEvent::Result {
-                        n,
-                        value: norm_result(&res),
-                    },
-                );
+                tracer.event(&ctx, TraceEvent::Result { n, value: norm_result(&res) });
             }
             Action::Send(p, m) => {
                 if let (Some(pid), Ok(msg)) = (alive(p).await, crate::term::parse(&m)) {
@@ -648,10 +500,7 @@ async fn driver(ctx: Ctx, scen: Rc<Scenario>, tracer: Tracer) -> Term {
 
 /// Runs a scenario through the conformance runner and returns its trace.
 pub fn run(scen: &Scenario) -> Vec<TraceEvent> {
-    let rt = Runtime::new(Config {
-        seed: scen.seed.unwrap_or(0),
-        ..Config::default()
-    });
+    let rt = Runtime::new(Config { seed: scen.seed.unwrap_or(0), ..Config::default() });
     let state = Rc::new(RefCell::new(TracerState::default()));
     let mut tracer = Tracer {
         pid: Pid(0),
@@ -668,9 +517,7 @@ pub fn run(scen: &Scenario) -> Vec<TraceEvent> {
     });
     tracer.pid = tpid;
     let scen = Rc::new(scen.clone());
-    let driver_pid = rt.spawn(SpawnOpts::named("conform:driver/2"), move |c| {
-        driver(c, scen, tracer)
-    });
+    let driver_pid = rt.spawn(SpawnOpts::named("conform:driver/2"), move |c| driver(c, scen, tracer));
     // Run until the driver has finished (it sleeps until the end of the
     // scenario, then asks the tracer to finish), with a generous bound so
     // that a scenario whose processes never settle cannot hang the CLI.

@@ -154,30 +154,17 @@ pub enum Action {
 /// Everything that can be wrong with a scenario file.
 #[derive(Clone, Debug, PartialEq)]
 pub enum ScenarioError {
-    Json {
-        line: usize,
-        column: usize,
-        message: String,
-    },
-    Invalid {
-        at: String,
-        message: String,
-    },
+    Json { line: usize, column: usize, message: String },
+    Invalid { at: String, message: String },
 }
 
 impl fmt::Display for ScenarioError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            ScenarioError::Json {
-                line,
-                column,
-                message,
-            } => {
+            ScenarioError::Json { line, column, message } => {
                 write!(f, "scenario is not valid: {message} (at {line}:{column})")
             }
-            ScenarioError::Invalid { at, message } => {
-                write!(f, "scenario is not valid at {at}: {message}")
-            }
+            ScenarioError::Invalid { at, message } => write!(f, "scenario is not valid at {at}: {message}"),
         }
     }
 }
@@ -195,17 +182,11 @@ impl Scenario {
         if text.len() > MAX_SCENARIO_BYTES {
             return Err(ScenarioError::Invalid {
                 at: "file".into(),
-                message: format!(
-                    "{} bytes is over the limit of {MAX_SCENARIO_BYTES}",
-                    text.len()
-                ),
+                message: format!("{} bytes is over the limit of {MAX_SCENARIO_BYTES}", text.len()),
             });
         }
-        let s: Scenario = serde_json::from_str(text).map_err(|e| ScenarioError::Json {
-            line: e.line(),
-            column: e.column(),
-            message: e.to_string(),
-        })?;
+        let s: Scenario = serde_json::from_str(text)
+            .map_err(|e| ScenarioError::Json { line: e.line(), column: e.column(), message: e.to_string() })?;
         s.validate()?;
         Ok(s)
     }
@@ -214,15 +195,9 @@ impl Scenario {
         let mut count = 0;
         validate_node(&self.tree, &self.tree.id, 0, &mut count)?;
         for (i, st) in self.steps.iter().enumerate() {
-            st.action().map_err(|m| ScenarioError::Invalid {
-                at: format!("steps[{i}]"),
-                message: m,
-            })?;
+            st.action().map_err(|m| ScenarioError::Invalid { at: format!("steps[{i}]"), message: m })?;
             if !(st.at_ms.is_finite() && st.at_ms >= 0.0) {
-                return Err(ScenarioError::Invalid {
-                    at: format!("steps[{i}].at_ms"),
-                    message: "must be a number ≥ 0".into(),
-                });
+                return Err(ScenarioError::Invalid { at: format!("steps[{i}].at_ms"), message: "must be a number ≥ 0".into() });
             }
         }
         Ok(())
@@ -230,57 +205,33 @@ impl Scenario {
 
     /// The time of the last step.
     pub fn last_at_ms(&self) -> u64 {
-        self.steps
-            .iter()
-            .map(|s| s.at_ms.round() as u64)
-            .max()
-            .unwrap_or(0)
+        self.steps.iter().map(|s| s.at_ms.round() as u64).max().unwrap_or(0)
     }
 }
 
 fn invalid(at: &str, message: impl Into<String>) -> ScenarioError {
-    ScenarioError::Invalid {
-        at: at.to_string(),
-        message: message.into(),
-    }
+    ScenarioError::Invalid { at: at.to_string(), message: message.into() }
 }
 
-fn validate_node(
-    n: &Node,
-    path: &str,
-    depth: usize,
-    count: &mut usize,
-) -> Result<(), ScenarioError> {
+fn validate_node(n: &Node, path: &str, depth: usize, count: &mut usize) -> Result<(), ScenarioError> {
     *count += 1;
     if *count > MAX_NODES {
         return Err(invalid(path, format!("more than {MAX_NODES} nodes")));
     }
     if depth > MAX_DEPTH {
-        return Err(invalid(
-            path,
-            format!("tree deeper than {MAX_DEPTH} levels"),
-        ));
+        return Err(invalid(path, format!("tree deeper than {MAX_DEPTH} levels")));
     }
     if n.id.is_empty() || n.id.contains('/') {
-        return Err(invalid(
-            path,
-            "an id must be non-empty and must not contain '/'",
-        ));
+        return Err(invalid(path, "an id must be non-empty and must not contain '/'"));
     }
     if let Some(r) = &n.restart {
         if crate::otp::RestartType::parse(r).is_none() {
-            return Err(invalid(
-                path,
-                format!("unknown restart type {r:?} (permanent, transient, temporary)"),
-            ));
+            return Err(invalid(path, format!("unknown restart type {r:?} (permanent, transient, temporary)")));
         }
     }
     if let Some(sh) = &n.shutdown {
         if shutdown_of(sh).is_none() {
-            return Err(invalid(
-                path,
-                "shutdown must be \"infinity\", \"brutal_kill\" or milliseconds ≥ 0",
-            ));
+            return Err(invalid(path, "shutdown must be \"infinity\", \"brutal_kill\" or milliseconds ≥ 0"));
         }
     }
     match n.kind {
@@ -295,20 +246,14 @@ fn validate_node(
             }
             if n.strategy.as_deref() == Some("simple_one_for_one") {
                 let Some(t) = &n.template else {
-                    return Err(invalid(
-                        path,
-                        "a simple_one_for_one supervisor needs a template",
-                    ));
+                    return Err(invalid(path, "a simple_one_for_one supervisor needs a template"));
                 };
                 validate_node(t, &format!("{path}/template"), depth + 1, count)?;
             }
             let mut seen = std::collections::BTreeSet::new();
             for c in &n.children {
                 if !seen.insert(c.id.as_str()) {
-                    return Err(invalid(
-                        path,
-                        format!("two children have the id {:?}", c.id),
-                    ));
+                    return Err(invalid(path, format!("two children have the id {:?}", c.id)));
                 }
                 validate_node(c, &format!("{path}/{}", c.id), depth + 1, count)?;
             }
@@ -328,9 +273,7 @@ pub fn shutdown_of(s: &ShutdownSpec) -> Option<crate::otp::Shutdown> {
     match s {
         ShutdownSpec::Word(w) if w == "infinity" => Some(Shutdown::Infinity),
         ShutdownSpec::Word(w) if w == "brutal_kill" => Some(Shutdown::BrutalKill),
-        ShutdownSpec::Ms(ms) if ms.is_finite() && *ms >= 0.0 => {
-            Some(Shutdown::Timeout(ms.round() as u64))
-        }
+        ShutdownSpec::Ms(ms) if ms.is_finite() && *ms >= 0.0 => Some(Shutdown::Timeout(ms.round() as u64)),
         _ => None,
     }
 }
@@ -339,11 +282,7 @@ impl Step {
     /// The one action of this step.
     pub fn action(&self) -> Result<Action, String> {
         let mut actions = Vec::new();
-        let reason = || {
-            self.reason
-                .clone()
-                .ok_or_else(|| "this action needs a \"reason\"".to_string())
-        };
+        let reason = || self.reason.clone().ok_or_else(|| "this action needs a \"reason\"".to_string());
         if let Some(p) = &self.kill {
             actions.push(Action::Kill(p.clone()));
         }
@@ -369,10 +308,7 @@ impl Step {
             actions.push(Action::StartChild(p.clone(), self.spec.clone()));
         }
         if let Some(p) = &self.send {
-            let m = self
-                .message
-                .clone()
-                .ok_or_else(|| "send needs a \"message\"".to_string())?;
+            let m = self.message.clone().ok_or_else(|| "send needs a \"message\"".to_string())?;
             actions.push(Action::Send(p.clone(), m));
         }
         if actions.is_empty() {
@@ -400,34 +336,16 @@ mod tests {
     #[test]
     fn broken_scenarios_get_specific_errors() {
         check_err("{", "at 1:1");
-        check_err(
-            r#"{"tree": {"id": "r", "type": "supervisor", "strategy": "one_for_two"}}"#,
-            "unknown strategy",
-        );
-        check_err(
-            r#"{"tree": {"id": "r", "type": "gadget"}}"#,
-            "unknown variant",
-        );
+        check_err(r#"{"tree": {"id": "r", "type": "supervisor", "strategy": "one_for_two"}}"#, "unknown strategy");
+        check_err(r#"{"tree": {"id": "r", "type": "gadget"}}"#, "unknown variant");
         check_err(
             r#"{"tree": {"id": "r", "type": "supervisor", "children": [{"id":"a","type":"worker"},{"id":"a","type":"worker"}]}}"#,
             "two children have the id",
         );
-        check_err(
-            r#"{"tree": {"id": "r", "type": "supervisor"}, "steps": [{"at_ms": 1}]}"#,
-            "needs one action",
-        );
-        check_err(
-            r#"{"tree": {"id": "r", "type": "supervisor"}, "steps": [{"at_ms": 1, "crash": "r/a"}]}"#,
-            "needs a \"reason\"",
-        );
-        check_err(
-            r#"{"tree": {"id": "r", "type": "supervisor", "strategy": "simple_one_for_one"}}"#,
-            "needs a template",
-        );
-        check_err(
-            r#"{"tree": {"id": "a/b", "type": "worker"}}"#,
-            "must not contain",
-        );
+        check_err(r#"{"tree": {"id": "r", "type": "supervisor"}, "steps": [{"at_ms": 1}]}"#, "needs one action");
+        check_err(r#"{"tree": {"id": "r", "type": "supervisor"}, "steps": [{"at_ms": 1, "crash": "r/a"}]}"#, "needs a \"reason\"");
+        check_err(r#"{"tree": {"id": "r", "type": "supervisor", "strategy": "simple_one_for_one"}}"#, "needs a template");
+        check_err(r#"{"tree": {"id": "a/b", "type": "worker"}}"#, "must not contain");
     }
 
     #[test]
@@ -438,9 +356,6 @@ mod tests {
         )
         .unwrap();
         assert_eq!(s.settle_ms, 10);
-        assert!(matches!(
-            s.steps[0].action(),
-            Ok(Action::Crash(_, ReasonSpec::Shutdown { .. }))
-        ));
+        assert!(matches!(s.steps[0].action(), Ok(Action::Crash(_, ReasonSpec::Shutdown { .. }))));
     }
 }

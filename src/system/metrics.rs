@@ -45,9 +45,7 @@ pub struct Ring<T> {
 
 impl<T> Default for Ring<T> {
     fn default() -> Ring<T> {
-        Ring {
-            items: VecDeque::new(),
-        }
+        Ring { items: VecDeque::new() }
     }
 }
 

@@ -16,8 +16,7 @@ use crate::control::probe::{ProbeSet, ProbeSpec};
 use crate::control::ControlError;
 use crate::otp::supervisor::{self, Strategy, Supervisor, SupervisorSnapshot};
 use crate::runtime::{
-    Command, Config, Ctx, Event, EventKind, Filter, Kernel, KindMask, Runtime, SpawnOpts, Step,
-    SubId, VTime,
+    Command, Config, Ctx, Event, EventKind, Filter, Kernel, KindMask, Runtime, SpawnOpts, Step, SubId, VTime,
 };
 use crate::scenario::{Action, Node, NodeKind, ReasonSpec, Scenario};
 use crate::term::{Atom, Pid, Term};
@@ -46,13 +45,7 @@ pub struct SystemOptions {
 
 impl Default for SystemOptions {
     fn default() -> SystemOptions {
-        SystemOptions {
-            seed: None,
-            hash_events: false,
-            sample_ms: 100,
-            recorder_capacity: 20_000,
-            observe_flows: true,
-        }
+        SystemOptions { seed: None, hash_events: false, sample_ms: 100, recorder_capacity: 20_000, observe_flows: true }
     }
 }
 
@@ -197,46 +190,30 @@ impl System {
     /// Builds and starts a system from a scenario: the tree starts at once
     /// (virtual time 0 plus the cost of the starts).
     pub fn new(scenario: Scenario, opts: SystemOptions) -> Result<System, ControlError> {
-        scenario.validate().map_err(|e| ControlError::BadScenario {
-            message: e.to_string(),
-        })?;
+        scenario.validate().map_err(|e| ControlError::BadScenario { message: e.to_string() })?;
         let root_start = match scenario.tree.kind {
             NodeKind::Supervisor => worker::sup_start(&scenario.tree),
             NodeKind::Worker => worker::worker_start(&scenario.tree),
         }
         .map_err(|message| ControlError::BadScenario { message })?;
         let seed = opts.seed.or(scenario.seed).unwrap_or(0);
-        let rt = Runtime::new(Config {
-            seed,
-            ..Config::default()
-        });
+        let rt = Runtime::new(Config { seed, ..Config::default() });
         if opts.hash_events {
             rt.bus(|b| b.enable_hash());
         }
-        let recorder_kinds = KindMask(
-            KindMask::SUPERVISION.0 | KindMask::CONTROL.0 | KindMask::PROBES.0 | KindMask::SYSTEM.0,
-        );
-        rt.bus(|b| {
-            b.set_recorder(Some((
-                Filter::kinds(recorder_kinds),
-                opts.recorder_capacity,
-            )))
-        });
+        let recorder_kinds =
+            KindMask(KindMask::SUPERVISION.0 | KindMask::CONTROL.0 | KindMask::PROBES.0 | KindMask::SYSTEM.0);
+        rt.bus(|b| b.set_recorder(Some((Filter::kinds(recorder_kinds), opts.recorder_capacity))));
         let sup_sub = rt.bus(|b| b.subscribe(Filter::kinds(KindMask::SUPERVISION), 1 << 16));
-        let flow_sub = opts
-            .observe_flows
-            .then(|| rt.bus(|b| b.subscribe(Filter::kinds(KindMask::SEND), 1 << 18)));
+        let flow_sub = opts.observe_flows.then(|| rt.bus(|b| b.subscribe(Filter::kinds(KindMask::SEND), 1 << 18)));
         let jobs = Rc::new(RefCell::new(Jobs::default()));
         let j2 = jobs.clone();
-        let shell = rt.spawn(SpawnOpts::named("otpsim:shell/0"), move |c| {
-            shell_loop(c, j2)
-        });
+        let shell = rt.spawn(SpawnOpts::named("otpsim:shell/0"), move |c| shell_loop(c, j2));
         let root = Rc::new(Cell::new(None));
         let r2 = root.clone();
         let scen = Rc::new(scenario.clone());
-        let app = rt.spawn(SpawnOpts::named("otpsim:application_master/2"), move |c| {
-            app_master(c, root_start, r2, scen)
-        });
+        let app =
+            rt.spawn(SpawnOpts::named("otpsim:application_master/2"), move |c| app_master(c, root_start, r2, scen));
         let mut sys = System {
             rt,
             scenario,
@@ -277,11 +254,7 @@ impl System {
     }
 
     /// Builds a system and applies a recorded input log to it.
-    pub fn replay(
-        scenario: Scenario,
-        opts: SystemOptions,
-        log: &[(VTime, Input)],
-    ) -> Result<System, ControlError> {
+    pub fn replay(scenario: Scenario, opts: SystemOptions, log: &[(VTime, Input)]) -> Result<System, ControlError> {
         let mut s = System::new(scenario, opts)?;
         for (_, input) in log {
             // Inputs that failed when recorded fail the same way now.
@@ -440,10 +413,7 @@ impl System {
                 return;
             }
             let i = self.rt.kernel().rng.below(victims.len() as u64) as usize;
-            let _ = self.rt.apply(Command::Exit {
-                pid: victims[i],
-                reason: Term::Atom(Atom::KILL),
-            });
+            let _ = self.rt.apply(Command::Exit { pid: victims[i], reason: Term::Atom(Atom::KILL) });
             self.invalidate();
         }
     }
@@ -493,9 +463,7 @@ impl System {
         let rt = &self.rt;
         self.metrics.procs.retain(|p, _| rt.is_alive(*p));
         for (pid, s) in queued {
-            if !self.metrics.procs.contains_key(&pid)
-                && self.metrics.procs.len() >= MAX_PROCESS_SERIES
-            {
+            if !self.metrics.procs.contains_key(&pid) && self.metrics.procs.len() >= MAX_PROCESS_SERIES {
                 continue;
             }
             self.metrics.procs.entry(pid).or_default().push(s);
@@ -522,11 +490,7 @@ impl System {
 
     /// Takes the events waiting in the system's own subscriptions.
     pub fn drain(&mut self) {
-        let sup = self
-            .rt
-            .bus(|b| b.drain(self.sup_sub))
-            .map(|x| x.0)
-            .unwrap_or_default();
+        let sup = self.rt.bus(|b| b.drain(self.sup_sub)).map(|x| x.0).unwrap_or_default();
         for ev in sup {
             if matches!(ev.kind, EventKind::Restart { .. }) {
                 self.restarts_total += 1;
@@ -592,22 +556,13 @@ impl System {
     {
         let n = self.next_job;
         self.next_job += 1;
-        self.jobs
-            .borrow_mut()
-            .pending
-            .insert(n, Box::new(move |c| Box::pin(job(c))));
-        self.rt.kernel().deliver(
-            None,
-            self.shell,
-            Term::tuple(vec![Term::atom("$shell"), Term::Int(n)]),
-        );
+        self.jobs.borrow_mut().pending.insert(n, Box::new(move |c| Box::pin(job(c))));
+        self.rt.kernel().deliver(None, self.shell, Term::tuple(vec![Term::atom("$shell"), Term::Int(n)]));
         let deadline = self.rt.now() + VTime::from_ms(limit_ms);
         loop {
             if let Some(r) = self.jobs.borrow_mut().done.remove(&n) {
                 self.invalidate();
-                return r.map_err(|reason| ControlError::CallFailed {
-                    reason: reason.to_string(),
-                });
+                return r.map_err(|reason| ControlError::CallFailed { reason: reason.to_string() });
             }
             if self.rt.now() > deadline {
                 self.jobs.borrow_mut().pending.remove(&n);
@@ -632,34 +587,25 @@ impl System {
             return Err(ControlError::NotSupervisor { pid: sup.short() });
         }
         match op {
-            SupOp::Pause => self.call(60_000, move |c| async move {
-                supervisor::set_paused(&c, sup, true).await
-            }),
-            SupOp::Resume => self.call(60_000, move |c| async move {
-                supervisor::set_paused(&c, sup, false).await
-            }),
-            SupOp::SetStrategy { strategy, window_s } => self.call(60_000, move |c| async move {
-                supervisor::set_strategy(&c, sup, strategy, window_s).await
-            }),
+            SupOp::Pause => self.call(60_000, move |c| async move { supervisor::set_paused(&c, sup, true).await }),
+            SupOp::Resume => self.call(60_000, move |c| async move { supervisor::set_paused(&c, sup, false).await }),
+            SupOp::SetStrategy { strategy, window_s } => {
+                self.call(60_000, move |c| async move { supervisor::set_strategy(&c, sup, strategy, window_s).await })
+            }
             SupOp::StartChild { spec } => {
-                let cs = worker::child_spec(&spec)
-                    .map_err(|message| ControlError::BadRequest { message })?;
-                self.call(60_000, move |c| async move {
-                    supervisor::start_child(&c, sup, cs).await
-                })
+                let cs = worker::child_spec(&spec).map_err(|message| ControlError::BadRequest { message })?;
+                self.call(60_000, move |c| async move { supervisor::start_child(&c, sup, cs).await })
             }
             SupOp::StartDynamicChild { args } => {
                 let args: Vec<Term> = args.into_iter().map(|a| a.0).collect();
-                self.call(60_000, move |c| async move {
-                    supervisor::start_dynamic_child(&c, sup, args).await
-                })
+                self.call(60_000, move |c| async move { supervisor::start_dynamic_child(&c, sup, args).await })
             }
-            SupOp::TerminateChild { id } => self.call(60_000, move |c| async move {
-                supervisor::terminate_child(&c, sup, Term::atom(&id)).await
-            }),
-            SupOp::RestartChild { id } => self.call(60_000, move |c| async move {
-                supervisor::restart_child(&c, sup, Term::atom(&id)).await
-            }),
+            SupOp::TerminateChild { id } => {
+                self.call(60_000, move |c| async move { supervisor::terminate_child(&c, sup, Term::atom(&id)).await })
+            }
+            SupOp::RestartChild { id } => {
+                self.call(60_000, move |c| async move { supervisor::restart_child(&c, sup, Term::atom(&id)).await })
+            }
         }
     }
 
@@ -677,29 +623,18 @@ impl System {
         }
         let id = self.next_probe;
         self.next_probe += 1;
-        let set = self
-            .probes
-            .entry(pid)
-            .or_insert_with(|| Rc::new(ProbeSet::default()))
-            .clone();
+        let set = self.probes.entry(pid).or_insert_with(|| Rc::new(ProbeSet::default())).clone();
         set.add(id, spec, probe);
-        self.rt
-            .kernel()
-            .hooks
-            .insert(pid, set as Rc<dyn crate::runtime::MessageHook>);
+        self.rt.kernel().hooks.insert(pid, set as Rc<dyn crate::runtime::MessageHook>);
         Ok(Term::Int(id as i64))
     }
 
     fn remove_probe(&mut self, pid: Pid, id: u64) -> Result<Term, ControlError> {
         let Some(set) = self.probes.get(&pid) else {
-            return Err(ControlError::NotFound {
-                what: format!("probe {id} on {}", pid.short()),
-            });
+            return Err(ControlError::NotFound { what: format!("probe {id} on {}", pid.short()) });
         };
         if !set.remove(id) {
-            return Err(ControlError::NotFound {
-                what: format!("probe {id} on {}", pid.short()),
-            });
+            return Err(ControlError::NotFound { what: format!("probe {id} on {}", pid.short()) });
         }
         if set.is_empty() {
             self.probes.remove(&pid);
@@ -746,9 +681,7 @@ impl System {
     }
 
     pub fn is_supervisor(&self, pid: Pid) -> bool {
-        self.rt
-            .with_proc(pid, |p| p.extra().is_some_and(|e| e.supervisor))
-            .unwrap_or(false)
+        self.rt.with_proc(pid, |p| p.extra().is_some_and(|e| e.supervisor)).unwrap_or(false)
     }
 
     /// The tree from the root down, in start order: every supervisor and
@@ -766,14 +699,7 @@ impl System {
         if let Some(root) = self.root() {
             let id = self.scenario.tree.id.clone();
             let sup = self.scenario.tree.kind == NodeKind::Supervisor;
-            out.push(TreeEntry {
-                path: id.clone(),
-                id,
-                pid: Some(root),
-                supervisor: sup,
-                parent: None,
-                depth: 0,
-            });
+            out.push(TreeEntry { path: id.clone(), id, pid: Some(root), supervisor: sup, parent: None, depth: 0 });
             if sup {
                 self.walk(root, &self.scenario.tree.id, 1, &mut out);
             }
@@ -797,14 +723,7 @@ impl System {
                 ch.id.clone()
             };
             let p = format!("{path}/{id}");
-            out.push(TreeEntry {
-                path: p.clone(),
-                id,
-                pid: ch.pid,
-                supervisor: sup_child,
-                parent: Some(sup),
-                depth,
-            });
+            out.push(TreeEntry { path: p.clone(), id, pid: ch.pid, supervisor: sup_child, parent: Some(sup), depth });
             if sup_child {
                 if let Some(pid) = ch.pid {
                     self.walk(pid, &p, depth + 1, out);
@@ -815,18 +734,12 @@ impl System {
 
     /// The pid at a tree path.
     pub fn path_pid(&self, path: &str) -> Option<Pid> {
-        self.tree()
-            .into_iter()
-            .find(|e| e.path == path)
-            .and_then(|e| e.pid)
+        self.tree().into_iter().find(|e| e.path == path).and_then(|e| e.pid)
     }
 
     /// The tree path of a pid.
     pub fn pid_path(&self, pid: Pid) -> Option<String> {
-        self.tree()
-            .into_iter()
-            .find(|e| e.pid == Some(pid))
-            .map(|e| e.path)
+        self.tree().into_iter().find(|e| e.pid == Some(pid)).map(|e| e.path)
     }
 
     /// Resolves `0.42.0`, `#PID<0.42.0>`, a registered name, a tree path
@@ -834,11 +747,7 @@ impl System {
     pub fn resolve(&self, s: &str) -> Result<Pid, ControlError> {
         let s = s.trim();
         if let Some(p) = Pid::parse_short(s) {
-            return if self.rt.is_alive(p) {
-                Ok(p)
-            } else {
-                Err(ControlError::NoProc { pid: p.short() })
-            };
+            return if self.rt.is_alive(p) { Ok(p) } else { Err(ControlError::NoProc { pid: p.short() }) };
         }
         if s.is_empty() {
             return Err(ControlError::NoProc { pid: s.to_string() });
@@ -868,41 +777,24 @@ impl System {
     /// `supervisor:<name>`, `supervisor:*` or `system:metrics`.
     pub fn subscribe(&mut self, topic: &str) -> Result<u64, ControlError> {
         let sub = match topic {
-            "system:metrics" => TopicSub::Metrics {
-                next: self.metrics.taken,
-            },
+            "system:metrics" => TopicSub::Metrics { next: self.metrics.taken },
             "process:*" => TopicSub::Events(self.rt.bus(|b| {
-                b.subscribe(
-                    Filter::kinds(KindMask(
-                        KindMask::PROCS.0 | KindMask::CONTROL.0 | KindMask::PROBES.0,
-                    )),
-                    4096,
-                )
+                b.subscribe(Filter::kinds(KindMask(KindMask::PROCS.0 | KindMask::CONTROL.0 | KindMask::PROBES.0)), 4096)
             })),
-            "supervisor:*" => TopicSub::Events(
-                self.rt
-                    .bus(|b| b.subscribe(Filter::kinds(KindMask::SUPERVISION), 4096)),
-            ),
+            "supervisor:*" => {
+                TopicSub::Events(self.rt.bus(|b| b.subscribe(Filter::kinds(KindMask::SUPERVISION), 4096)))
+            }
             t => {
                 if let Some(p) = t.strip_prefix("process:") {
                     let pid = self.resolve(p)?;
-                    TopicSub::Events(
-                        self.rt
-                            .bus(|b| b.subscribe(Filter::process(pid, KindMask::ALL), 4096)),
-                    )
+                    TopicSub::Events(self.rt.bus(|b| b.subscribe(Filter::process(pid, KindMask::ALL), 4096)))
                 } else if let Some(s) = t.strip_prefix("supervisor:") {
                     let pid = self.resolve(s)?;
                     if !self.is_supervisor(pid) {
                         return Err(ControlError::NotSupervisor { pid: pid.short() });
                     }
                     TopicSub::Events(self.rt.bus(|b| {
-                        b.subscribe(
-                            Filter::process(
-                                pid,
-                                KindMask(KindMask::SUPERVISION.0 | KindMask::PROCS.0),
-                            ),
-                            4096,
-                        )
+                        b.subscribe(Filter::process(pid, KindMask(KindMask::SUPERVISION.0 | KindMask::PROCS.0)), 4096)
                     }))
                 } else {
                     return Err(ControlError::BadRequest {
@@ -943,8 +835,7 @@ impl System {
                 let first = taken - have;
                 let from = (*next).max(first);
                 let skip = (from - first) as usize;
-                let samples: Vec<SystemSample> =
-                    self.metrics.system.iter().skip(skip).copied().collect();
+                let samples: Vec<SystemSample> = self.metrics.system.iter().skip(skip).copied().collect();
                 let dropped = from - *next;
                 *next = taken;
                 Some(serde_json::json!({ "samples": samples, "dropped": dropped }))
@@ -960,8 +851,7 @@ pub fn event_json(e: &Event) -> serde_json::Value {
         for (_, x) in m.iter_mut() {
             if let serde_json::Value::Object(inner) = x {
                 if inner.len() == 1 {
-                    if let Ok(t) = Term::from_json_value(&serde_json::Value::Object(inner.clone()))
-                    {
+                    if let Ok(t) = Term::from_json_value(&serde_json::Value::Object(inner.clone())) {
                         *x = serde_json::Value::String(t.to_string());
                     }
                 }
@@ -998,13 +888,7 @@ fn shape(t: &Term, depth: usize) -> String {
             let parts: Vec<String> = xs
                 .iter()
                 .enumerate()
-                .map(|(i, x)| {
-                    if i == 0 || matches!(x, Term::Atom(_)) {
-                        shape(x, depth + 1)
-                    } else {
-                        "_".into()
-                    }
-                })
+                .map(|(i, x)| if i == 0 || matches!(x, Term::Atom(_)) { shape(x, depth + 1) } else { "_".into() })
                 .collect();
             format!("{{{}}}", parts.join(", "))
         }
@@ -1067,28 +951,16 @@ async fn shell_loop(ctx: Ctx, jobs: Rc<RefCell<Jobs>>) -> Term {
 fn reason_term(r: &ReasonSpec) -> Term {
     match r {
         ReasonSpec::Atom(a) => Term::atom(a),
-        ReasonSpec::Shutdown { shutdown } => {
-            Term::tuple(vec![Term::Atom(Atom::SHUTDOWN), Term::atom(shutdown)])
-        }
+        ReasonSpec::Shutdown { shutdown } => Term::tuple(vec![Term::Atom(Atom::SHUTDOWN), Term::atom(shutdown)]),
     }
 }
 
 /// The application master: starts the root (trapping exits, so the root's
 /// death is observed, not shared), runs the scenario's timed steps, then
 /// reports the root's exit if it comes.
-async fn app_master(
-    ctx: Ctx,
-    start: supervisor::StartFn,
-    root: Rc<Cell<Option<Pid>>>,
-    scen: Rc<Scenario>,
-) -> Term {
+async fn app_master(ctx: Ctx, start: supervisor::StartFn, root: Rc<Cell<Option<Pid>>>, scen: Rc<Scenario>) -> Term {
     ctx.trap_exit(true);
-    let log = |text: String| {
-        ctx.emit(EventKind::Log {
-            pid: Some(ctx.pid()),
-            text: Rc::from(text),
-        })
-    };
+    let log = |text: String| ctx.emit(EventKind::Log { pid: Some(ctx.pid()), text: Rc::from(text) });
     match worker::start_root(&ctx, &start).await {
         crate::otp::StartResult::Ok(p) => root.set(Some(p)),
         other => log(format!("the root did not start: {}", other.to_term())),
@@ -1097,8 +969,7 @@ async fn app_master(
     let root_id = scen.tree.id.clone();
     let mut dyn_k: BTreeMap<String, i64> = BTreeMap::new();
     for (i, st) in scen.steps.iter().enumerate() {
-        ctx.sleep_until(t0 + VTime::from_ms(st.at_ms.round() as u64))
-            .await;
+        ctx.sleep_until(t0 + VTime::from_ms(st.at_ms.round() as u64)).await;
         let Ok(action) = st.action() else { continue };
         let find = |path: &str| -> Option<Pid> {
             let r = root.get()?;
@@ -1115,11 +986,9 @@ async fn app_master(
                 None => missing(&p),
             },
             Action::Crash(p, r) => match find(&p) {
-                Some(pid) => crate::otp::gen_server::cast(
-                    &ctx,
-                    pid,
-                    Term::tuple(vec![Term::atom("crash"), reason_term(&r)]),
-                ),
+                Some(pid) => {
+                    crate::otp::gen_server::cast(&ctx, pid, Term::tuple(vec![Term::atom("crash"), reason_term(&r)]))
+                }
                 None => missing(&p),
             },
             Action::Stop(p) => match find(&p) {

@@ -9,9 +9,7 @@
 //! or monitoring others by name (`links`, `monitors`). Every scenario used by
 //! the control layer's tests is built from it.
 
-use crate::otp::gen_server::{
-    self, CallReply, From, GenServer, Init, NoReply, StartOpts, StartResult,
-};
+use crate::otp::gen_server::{self, CallReply, From, GenServer, Init, NoReply, StartOpts, StartResult};
 use crate::otp::supervisor::{
     self, ChildSpec, ChildType, Flags, InitFn, RestartType, Shutdown, StartFn, Strategy, SupInit,
 };
@@ -103,8 +101,7 @@ fn plan_of(params: Option<&serde_json::Value>) -> Result<Plan, String> {
     let load = match p.load {
         None => None,
         Some(l) => {
-            let message =
-                crate::term::parse(&l.message).map_err(|e| format!("params.load.message: {e}"))?;
+            let message = crate::term::parse(&l.message).map_err(|e| format!("params.load.message: {e}"))?;
             let mode = match l.mode.as_str() {
                 "cast" => LoadMode::Cast,
                 "call" => LoadMode::Call,
@@ -222,9 +219,7 @@ impl GenericWorker {
                     Some(_) => None,
                 };
                 match Self::target(ctx, to) {
-                    Some(pid) => {
-                        Handled::Reply(gen_server::call(ctx, pid, req.clone(), timeout).await)
-                    }
+                    Some(pid) => Handled::Reply(gen_server::call(ctx, pid, req.clone(), timeout).await),
                     None => Handled::Stop(Term::tuple(vec![Term::Atom(Atom::NOPROC), to.clone()])),
                 }
             }
@@ -318,15 +313,7 @@ impl GenServer for GenericWorker {
             (Term::atom("count"), Term::Int(self.count)),
             (Term::atom("value"), Term::Int(self.value)),
             (Term::atom("last"), self.last.clone()),
-            (
-                Term::atom("data"),
-                Term::map(
-                    self.data
-                        .iter()
-                        .map(|(k, v)| (k.clone(), v.clone()))
-                        .collect::<Vec<_>>(),
-                ),
-            ),
+            (Term::atom("data"), Term::map(self.data.iter().map(|(k, v)| (k.clone(), v.clone())).collect::<Vec<_>>())),
             (Term::atom("ballast"), Term::Int(self.ballast.len() as i64)),
         ])
     }
@@ -362,31 +349,17 @@ pub fn worker_start(node: &Node) -> Result<StartFn, String> {
         let plan = plan.clone();
         Box::pin(async move {
             let w = GenericWorker::new(plan);
-            gen_server::start_link(
-                &ctx,
-                Box::new(w),
-                StartOpts {
-                    name,
-                    timeout: None,
-                    trap_exit: trap,
-                },
-            )
-            .await
+            gen_server::start_link(&ctx, Box::new(w), StartOpts { name, timeout: None, trap_exit: trap }).await
         })
     }))
 }
 
 fn sandbox_start(kind: &str, _node: &Node) -> Result<StartFn, String> {
-    Err(format!(
-        "unknown worker kind {kind:?}: this build has no sandbox workers"
-    ))
+    Err(format!("unknown worker kind {kind:?}: this build has no sandbox workers"))
 }
 
 fn restart_of(n: &Node) -> RestartType {
-    n.restart
-        .as_deref()
-        .and_then(RestartType::parse)
-        .unwrap_or(RestartType::Permanent)
+    n.restart.as_deref().and_then(RestartType::parse).unwrap_or(RestartType::Permanent)
 }
 
 /// Builds the child spec of a node (checking the whole subtree now, so a
@@ -400,11 +373,7 @@ pub fn child_spec(node: &Node) -> Result<ChildSpec, String> {
                 start,
                 args: vec![],
                 restart: restart_of(node),
-                shutdown: node
-                    .shutdown
-                    .as_ref()
-                    .and_then(shutdown_of)
-                    .unwrap_or(Shutdown::Infinity),
+                shutdown: node.shutdown.as_ref().and_then(shutdown_of).unwrap_or(Shutdown::Infinity),
                 child_type: ChildType::Supervisor,
                 modules: vec![Rc::from("supervisor")],
             })
@@ -414,11 +383,7 @@ pub fn child_spec(node: &Node) -> Result<ChildSpec, String> {
             start: worker_start(node).map_err(|e| format!("{}: {e}", node.id))?,
             args: vec![],
             restart: restart_of(node),
-            shutdown: node
-                .shutdown
-                .as_ref()
-                .and_then(shutdown_of)
-                .unwrap_or(Shutdown::Timeout(5000)),
+            shutdown: node.shutdown.as_ref().and_then(shutdown_of).unwrap_or(Shutdown::Timeout(5000)),
             child_type: ChildType::Worker,
             modules: vec![Rc::from(GENERIC_MODULE)],
         }),
@@ -427,38 +392,21 @@ pub fn child_spec(node: &Node) -> Result<ChildSpec, String> {
 
 /// The start function of a supervisor node.
 pub fn sup_start(node: &Node) -> Result<StartFn, String> {
-    let strategy = node
-        .strategy
-        .as_deref()
-        .and_then(Strategy::parse)
-        .unwrap_or(Strategy::OneForOne);
-    let flags = Flags {
-        strategy,
-        intensity: node.intensity.unwrap_or(1),
-        period_s: node.period_s.unwrap_or(5),
-    };
+    let strategy = node.strategy.as_deref().and_then(Strategy::parse).unwrap_or(Strategy::OneForOne);
+    let flags = Flags { strategy, intensity: node.intensity.unwrap_or(1), period_s: node.period_s.unwrap_or(5) };
     let specs: Vec<ChildSpec> = if strategy == Strategy::SimpleOneForOne {
         match &node.template {
             Some(t) => vec![child_spec(t).map_err(|e| format!("{}/template: {e}", node.id))?],
-            None => {
-                return Err(format!(
-                    "{}: a simple_one_for_one supervisor needs a template",
-                    node.id
-                ))
-            }
+            None => return Err(format!("{}: a simple_one_for_one supervisor needs a template", node.id)),
         }
     } else {
-        node.children
-            .iter()
-            .map(|c| child_spec(c).map_err(|e| format!("{}/{e}", node.id)))
-            .collect::<Result<_, _>>()?
+        node.children.iter().map(|c| child_spec(c).map_err(|e| format!("{}/{e}", node.id))).collect::<Result<_, _>>()?
     };
     let name = node.name.as_deref().map(Atom::new);
     Ok(Rc::new(move |ctx: Ctx, _args: Vec<Term>| {
         let specs = specs.clone();
         Box::pin(async move {
-            let init: InitFn =
-                Box::new(move |_c: Ctx| Box::pin(async move { SupInit::Ok(flags, specs) }));
+            let init: InitFn = Box::new(move |_c: Ctx| Box::pin(async move { SupInit::Ok(flags, specs) }));
             supervisor::start_link(&ctx, name, "supervisor", init).await
         })
     }))

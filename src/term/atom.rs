@@ -111,13 +111,7 @@ impl Atom {
 
     /// The atom's text.
     pub fn name(&self) -> Rc<str> {
-        TABLE.with(|t| {
-            t.borrow()
-                .names
-                .get(self.0 as usize)
-                .cloned()
-                .unwrap_or_else(|| Rc::from(""))
-        })
+        TABLE.with(|t| t.borrow().names.get(self.0 as usize).cloned().unwrap_or_else(|| Rc::from("")))
     }
 
     /// Calls `f` with the atom's text without cloning it.

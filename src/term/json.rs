@@ -168,9 +168,10 @@ fn read(v: &Value, path: &str, depth: usize) -> Result<Term, String> {
             _ => Err(wrong("a string")),
         },
         "int" => match body {
-            Value::Number(n) => n.as_i64().map(Term::Int).ok_or_else(|| {
-                format!("{at}: expected an integer in the 64-bit signed range, found {n}")
-            }),
+            Value::Number(n) => n
+                .as_i64()
+                .map(Term::Int)
+                .ok_or_else(|| format!("{at}: expected an integer in the 64-bit signed range, found {n}")),
             _ => Err(wrong("an integer")),
         },
         "float" => match body {
@@ -178,11 +179,9 @@ fn read(v: &Value, path: &str, depth: usize) -> Result<Term, String> {
                 .as_f64()
                 .map(Term::Float)
                 .ok_or_else(|| format!("{at}: expected a float, found {n}")),
-            Value::String(s) => non_finite_value(s).map(Term::Float).ok_or_else(|| {
-                format!(
-                    "{at}: expected a number or one of NaN, -NaN, Infinity, -Infinity, found {s:?}"
-                )
-            }),
+            Value::String(s) => non_finite_value(s)
+                .map(Term::Float)
+                .ok_or_else(|| format!("{at}: expected a number or one of NaN, -NaN, Infinity, -Infinity, found {s:?}")),
             _ => Err(wrong("a number")),
         },
         "str" => match body {
@@ -218,17 +217,9 @@ fn read(v: &Value, path: &str, depth: usize) -> Result<Term, String> {
                         entries.push((k, v));
                     }
                     Value::Array(kv) => {
-                        return Err(format!(
-                            "{here}: expected a [key, value] pair, found {} elements",
-                            kv.len()
-                        ))
+                        return Err(format!("{here}: expected a [key, value] pair, found {} elements", kv.len()))
                     }
-                    other => {
-                        return Err(format!(
-                            "{here}: expected a [key, value] pair, found {}",
-                            kind(other)
-                        ))
-                    }
+                    other => return Err(format!("{here}: expected a [key, value] pair, found {}", kind(other))),
                 }
             }
             Ok(Term::map(entries))
@@ -246,9 +237,7 @@ fn read(v: &Value, path: &str, depth: usize) -> Result<Term, String> {
                 .ok_or_else(|| format!("{at}: expected a non-negative integer, found {n}")),
             _ => Err(wrong("a non-negative integer")),
         },
-        other => Err(format!(
-            "{path}: unknown tag {other:?}, expected one of {TAGS}"
-        )),
+        other => Err(format!("{path}: unknown tag {other:?}, expected one of {TAGS}")),
     }
 }
 
@@ -273,14 +262,8 @@ impl Term {
                     .unwrap_or_else(|| Value::String(non_finite_name(*f).to_string())),
             ),
             Term::Str(s) => tagged("str", Value::String(s.to_string())),
-            Term::Tuple(xs) => tagged(
-                "tuple",
-                Value::Array(xs.iter().map(Term::to_json_value).collect()),
-            ),
-            Term::List(xs) => tagged(
-                "list",
-                Value::Array(xs.iter().map(Term::to_json_value).collect()),
-            ),
+            Term::Tuple(xs) => tagged("tuple", Value::Array(xs.iter().map(Term::to_json_value).collect())),
+            Term::List(xs) => tagged("list", Value::Array(xs.iter().map(Term::to_json_value).collect())),
             Term::Map(es) => tagged(
                 "map",
                 Value::Array(
@@ -317,9 +300,7 @@ impl Term {
             Term::Int(i) => Value::from(*i),
             Term::Float(f) => Number::from_f64(*f).map_or(Value::Null, Value::Number),
             Term::Str(s) => Value::String(s.to_string()),
-            Term::Tuple(xs) | Term::List(xs) => {
-                Value::Array(xs.iter().map(Term::to_plain_json).collect())
-            }
+            Term::Tuple(xs) | Term::List(xs) => Value::Array(xs.iter().map(Term::to_plain_json).collect()),
             Term::Map(es) => {
                 let mut obj = Map::new();
                 for (k, v) in es.iter() {
@@ -367,30 +348,14 @@ mod tests {
     fn check(src: &str, expected: Value) {
         let term = t(src);
         assert_eq!(term.to_json_value(), expected, "to_json_value({src})");
-        assert_eq!(
-            serde_json::to_value(&term).ok(),
-            Some(expected.clone()),
-            "Serialize({src})"
-        );
-        assert_eq!(
-            Term::from_json_value(&expected),
-            Ok(term.clone()),
-            "from_json_value({src})"
-        );
+        assert_eq!(serde_json::to_value(&term).ok(), Some(expected.clone()), "Serialize({src})");
+        assert_eq!(Term::from_json_value(&expected), Ok(term.clone()), "from_json_value({src})");
         let text = expected.to_string();
-        assert_eq!(
-            serde_json::from_str::<Term>(&text).ok(),
-            Some(term),
-            "from_str({text})"
-        );
+        assert_eq!(serde_json::from_str::<Term>(&text).ok(), Some(term), "from_str({text})");
     }
 
     fn check_err(input: Value, expected: &str) {
-        assert_eq!(
-            Term::from_json_value(&input),
-            Err(expected.to_string()),
-            "{input}"
-        );
+        assert_eq!(Term::from_json_value(&input), Err(expected.to_string()), "{input}");
         let text = input.to_string();
         match serde_json::from_str::<Term>(&text) {
             Ok(t) => panic!("{text} read as {t:?}"),
@@ -415,10 +380,7 @@ mod tests {
         check("\"a\\n\"", json!({"str": "a\n"}));
         check("{:inc, 5}", json!({"tuple": [{"atom": "inc"}, {"int": 5}]}));
         check("[]", json!({"list": []}));
-        check(
-            "[1, [2]]",
-            json!({"list": [{"int": 1}, {"list": [{"int": 2}]}]}),
-        );
+        check("[1, [2]]", json!({"list": [{"int": 1}, {"list": [{"int": 2}]}]}));
         check(
             "%{\"k\" => 1, name: \"a\"}",
             json!({"map": [[{"atom": "name"}, {"str": "a"}], [{"str": "k"}, {"int": 1}]]}),
@@ -437,103 +399,44 @@ mod tests {
         ] {
             let term = Term::Float(f);
             assert_eq!(term.to_json_value(), json!({ "float": name }));
-            assert_eq!(
-                serde_json::to_value(&term).ok(),
-                Some(json!({ "float": name }))
-            );
+            assert_eq!(serde_json::to_value(&term).ok(), Some(json!({ "float": name })));
             assert_eq!(Term::from_json_value(&json!({ "float": name })), Ok(term));
         }
     }
 
     #[test]
     fn lenient_reading() {
+        assert_eq!(Term::from_json_value(&json!({"float": 2})), Ok(Term::Float(2.0)));
         assert_eq!(
-            Term::from_json_value(&json!({"float": 2})),
-            Ok(Term::Float(2.0))
-        );
-        assert_eq!(
-            Term::from_json_value(
-                &json!({"map": [[{"atom": "a"}, {"int": 1}], [{"atom": "a"}, {"int": 2}]]})
-            ),
+            Term::from_json_value(&json!({"map": [[{"atom": "a"}, {"int": 1}], [{"atom": "a"}, {"int": 2}]]})),
             Ok(t("%{a: 2}")),
         );
-        assert_eq!(
-            Term::from_json_value(&json!({"pid": "#PID<0.3.0>"})),
-            Ok(t("#PID<0.3.0>"))
-        );
+        assert_eq!(Term::from_json_value(&json!({"pid": "#PID<0.3.0>"})), Ok(t("#PID<0.3.0>")));
     }
 
     #[test]
     fn malformed_input() {
-        check_err(
-            json!(5),
-            "$: expected a tagged term object like {\"atom\":\"ok\"}, found a number",
-        );
+        check_err(json!(5), "$: expected a tagged term object like {\"atom\":\"ok\"}, found a number");
         check_err(json!({}), "$: empty object, expected one tag of atom, int, float, str, tuple, list, map, pid, ref");
-        check_err(
-            json!({"atom": "a", "int": 1}),
-            "$: expected exactly one tag, found 2: atom, int",
-        );
+        check_err(json!({"atom": "a", "int": 1}), "$: expected exactly one tag, found 2: atom, int");
         check_err(json!({"atm": "a"}), "$: unknown tag \"atm\", expected one of atom, int, float, str, tuple, list, map, pid, ref");
-        check_err(
-            json!({"atom": 1}),
-            "$.atom: expected a string, found a number",
-        );
-        check_err(
-            json!({"int": 1.5}),
-            "$.int: expected an integer in the 64-bit signed range, found 1.5",
-        );
-        check_err(
-            json!({"int": u64::MAX}),
-            "$.int: expected an integer in the 64-bit signed range, found 18446744073709551615",
-        );
-        check_err(
-            json!({"int": "1"}),
-            "$.int: expected an integer, found a string",
-        );
-        check_err(
-            json!({"float": "nan"}),
-            "$.float: expected a number or one of NaN, -NaN, Infinity, -Infinity, found \"nan\"",
-        );
+        check_err(json!({"atom": 1}), "$.atom: expected a string, found a number");
+        check_err(json!({"int": 1.5}), "$.int: expected an integer in the 64-bit signed range, found 1.5");
+        check_err(json!({"int": u64::MAX}), "$.int: expected an integer in the 64-bit signed range, found 18446744073709551615");
+        check_err(json!({"int": "1"}), "$.int: expected an integer, found a string");
+        check_err(json!({"float": "nan"}), "$.float: expected a number or one of NaN, -NaN, Infinity, -Infinity, found \"nan\"");
         check_err(json!({"str": null}), "$.str: expected a string, found null");
-        check_err(
-            json!({"tuple": {}}),
-            "$.tuple: expected an array, found an object",
-        );
+        check_err(json!({"tuple": {}}), "$.tuple: expected an array, found an object");
         check_err(json!({"tuple": [{"int": 1}, {"atm": "x"}]}), "$.tuple[1]: unknown tag \"atm\", expected one of atom, int, float, str, tuple, list, map, pid, ref");
-        check_err(
-            json!({"list": [[]]}),
-            "$.list[0]: expected a tagged term object like {\"atom\":\"ok\"}, found an array",
-        );
-        check_err(
-            json!({"map": [[{"int": 1}]]}),
-            "$.map[0]: expected a [key, value] pair, found 1 elements",
-        );
-        check_err(
-            json!({"map": [{"int": 1}]}),
-            "$.map[0]: expected a [key, value] pair, found an object",
-        );
+        check_err(json!({"list": [[]]}), "$.list[0]: expected a tagged term object like {\"atom\":\"ok\"}, found an array");
+        check_err(json!({"map": [[{"int": 1}]]}), "$.map[0]: expected a [key, value] pair, found 1 elements");
+        check_err(json!({"map": [{"int": 1}]}), "$.map[0]: expected a [key, value] pair, found an object");
         check_err(json!({"map": [[{"int": 1}, {"bad": 1}]]}), "$.map[0][1]: unknown tag \"bad\", expected one of atom, int, float, str, tuple, list, map, pid, ref");
-        check_err(
-            json!({"map": {}}),
-            "$.map: expected an array of [key, value] pairs, found an object",
-        );
-        check_err(
-            json!({"pid": "1.2.3"}),
-            "$.pid: expected a pid like \"0.42.0\", found \"1.2.3\"",
-        );
-        check_err(
-            json!({"pid": 42}),
-            "$.pid: expected a string like \"0.42.0\", found a number",
-        );
-        check_err(
-            json!({"ref": -1}),
-            "$.ref: expected a non-negative integer, found -1",
-        );
-        check_err(
-            json!({"ref": "7"}),
-            "$.ref: expected a non-negative integer, found a string",
-        );
+        check_err(json!({"map": {}}), "$.map: expected an array of [key, value] pairs, found an object");
+        check_err(json!({"pid": "1.2.3"}), "$.pid: expected a pid like \"0.42.0\", found \"1.2.3\"");
+        check_err(json!({"pid": 42}), "$.pid: expected a string like \"0.42.0\", found a number");
+        check_err(json!({"ref": -1}), "$.ref: expected a non-negative integer, found -1");
+        check_err(json!({"ref": "7"}), "$.ref: expected a non-negative integer, found a string");
     }
 
     #[test]
@@ -543,16 +446,9 @@ mod tests {
             v = json!({ "list": [v] });
         }
         let err = Term::from_json_value(&v);
-        assert!(
-            matches!(&err, Err(e) if e.ends_with("terms nest deeper than 256 levels")),
-            "{err:?}"
-        );
+        assert!(matches!(&err, Err(e) if e.ends_with("terms nest deeper than 256 levels")), "{err:?}");
         // serde_json's own recursion limit stops deep text before we do.
-        let text = format!(
-            "{}{{\"int\":1}}{}",
-            "{\"list\":[".repeat(200),
-            "]}".repeat(200)
-        );
+        let text = format!("{}{{\"int\":1}}{}", "{\"list\":[".repeat(200), "]}".repeat(200));
         assert!(serde_json::from_str::<Term>(&text).is_err());
     }
 
@@ -560,10 +456,7 @@ mod tests {
     fn term_json_wrapper() {
         let term = t("{:ok, %{a: [1.5]}}");
         let wrapped = TermJson(term.clone());
-        assert_eq!(
-            serde_json::to_value(&wrapped).ok(),
-            Some(term.to_json_value())
-        );
+        assert_eq!(serde_json::to_value(&wrapped).ok(), Some(term.to_json_value()));
         let back: Option<TermJson> = serde_json::from_value(term.to_json_value()).ok();
         assert_eq!(back.map(Term::from), Some(term.clone()));
         assert_eq!(Term::from(TermJson::from(term.clone())), term);
@@ -578,10 +471,7 @@ mod tests {
             body: t("{:inc, 5}"),
         };
         let text = serde_json::to_string(&m).unwrap_or_default();
-        assert_eq!(
-            text,
-            r#"{"to":{"pid":"0.1.0"},"body":{"tuple":[{"atom":"inc"},{"int":5}]}}"#
-        );
+        assert_eq!(text, r#"{"to":{"pid":"0.1.0"},"body":{"tuple":[{"atom":"inc"},{"int":5}]}}"#);
         assert_eq!(serde_json::from_str::<Message>(&text).ok(), Some(m));
     }
 

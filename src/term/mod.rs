@@ -54,8 +54,7 @@ impl serde::Serialize for Pid {
 impl<'de> serde::Deserialize<'de> for Pid {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Pid, D::Error> {
         let s = String::deserialize(d)?;
-        Pid::parse_short(&s)
-            .ok_or_else(|| serde::de::Error::custom(format!("not a pid: {s:?} (expected 0.N.0)")))
+        Pid::parse_short(&s).ok_or_else(|| serde::de::Error::custom(format!("not a pid: {s:?} (expected 0.N.0)")))
     }
 }
 
@@ -81,10 +80,7 @@ impl Pid {
     pub fn parse_short(s: &str) -> Option<Pid> {
         let s = s.trim();
         let s = s.strip_prefix("#PID").unwrap_or(s);
-        let s = s
-            .strip_prefix('<')
-            .and_then(|x| x.strip_suffix('>'))
-            .unwrap_or(s);
+        let s = s.strip_prefix('<').and_then(|x| x.strip_suffix('>')).unwrap_or(s);
         let mut parts = s.split('.');
         let (a, b, c) = (parts.next()?, parts.next()?, parts.next()?);
         if parts.next().is_some() || a != "0" || c != "0" {
@@ -226,17 +222,13 @@ impl Term {
     /// The value under `key` in a map.
     pub fn map_get(&self, key: &Term) -> Option<&Term> {
         let m = self.as_map()?;
-        m.binary_search_by(|(k, _)| k.cmp(key))
-            .ok()
-            .map(|i| &m[i].1)
+        m.binary_search_by(|(k, _)| k.cmp(key)).ok().map(|i| &m[i].1)
     }
 
     /// A copy of this map with `key` set to `val`; `None` if not a map.
     pub fn map_put(&self, key: Term, val: Term) -> Option<Term> {
         let m = self.as_map()?;
-        Some(Term::map(
-            m.iter().cloned().chain(std::iter::once((key, val))),
-        ))
+        Some(Term::map(m.iter().cloned().chain(std::iter::once((key, val)))))
     }
 
     /// A tuple whose first element is the atom `tag`, and its elements.

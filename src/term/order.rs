@@ -237,15 +237,12 @@ impl PartialEq for Term {
             (Pid(x), Pid(y)) => x == y,
             (Str(x), Str(y)) => x == y,
             (Tuple(x), Tuple(y)) | (List(x), List(y)) => {
-                Rc::ptr_eq(x, y)
-                    || (x.len() == y.len() && x.iter().zip(y.iter()).all(|(a, b)| a == b))
+                Rc::ptr_eq(x, y) || (x.len() == y.len() && x.iter().zip(y.iter()).all(|(a, b)| a == b))
             }
             (Map(x), Map(y)) => {
                 Rc::ptr_eq(x, y)
                     || (x.len() == y.len()
-                        && x.iter()
-                            .zip(y.iter())
-                            .all(|((ka, va), (kb, vb))| ka == kb && va == vb))
+                        && x.iter().zip(y.iter()).all(|((ka, va), (kb, vb))| ka == kb && va == vb))
             }
             _ => false,
         }
@@ -445,11 +442,7 @@ mod tests {
         let t = |xs: Vec<Term>| Term::tuple(xs);
         check(t(vec![int(9)]), t(vec![int(1), int(1)]), Less);
         check(t(vec![int(1), int(2)]), t(vec![int(1), int(3)]), Less);
-        check(
-            t(vec![int(1), atom("a")]),
-            t(vec![int(1), atom("a")]),
-            Equal,
-        );
+        check(t(vec![int(1), atom("a")]), t(vec![int(1), atom("a")]), Equal);
         check(t(vec![]), t(vec![]), Equal);
     }
 
@@ -467,16 +460,8 @@ mod tests {
     fn maps_compare_by_size_then_keys_then_values() {
         use Ordering::*;
         let m = |xs: Vec<(Term, Term)>| Term::map(xs);
-        check(
-            m(vec![(atom("z"), int(9))]),
-            m(vec![(atom("a"), int(1)), (atom("b"), int(1))]),
-            Less,
-        );
-        check(
-            m(vec![(atom("a"), int(9))]),
-            m(vec![(atom("b"), int(1))]),
-            Less,
-        );
+        check(m(vec![(atom("z"), int(9))]), m(vec![(atom("a"), int(1)), (atom("b"), int(1))]), Less);
+        check(m(vec![(atom("a"), int(9))]), m(vec![(atom("b"), int(1))]), Less);
         check(
             m(vec![(atom("a"), int(1)), (atom("b"), int(9))]),
             m(vec![(atom("a"), int(2)), (atom("b"), int(0))]),
@@ -501,18 +486,8 @@ mod tests {
 
     #[test]
     fn map_constructor_sorts_keys_in_term_order() {
-        let m = Term::map(vec![
-            (Term::str("s"), int(1)),
-            (atom("b"), int(2)),
-            (int(3), int(3)),
-            (atom("a"), int(4)),
-        ]);
-        let keys: Vec<Term> = m
-            .as_map()
-            .unwrap_or(&[])
-            .iter()
-            .map(|(k, _)| k.clone())
-            .collect();
+        let m = Term::map(vec![(Term::str("s"), int(1)), (atom("b"), int(2)), (int(3), int(3)), (atom("a"), int(4))]);
+        let keys: Vec<Term> = m.as_map().unwrap_or(&[]).iter().map(|(k, _)| k.clone()).collect();
         assert_eq!(keys, vec![int(3), atom("a"), atom("b"), Term::str("s")]);
     }
 

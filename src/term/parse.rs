@@ -172,10 +172,7 @@ impl Parser<'_> {
     /// An error at the current position: expected `what`, found the next
     /// character.
     fn expected(&self, what: &str) -> ParseError {
-        self.error(
-            self.pos,
-            format!("expected {what} but found {}", self.found()),
-        )
+        self.error(self.pos, format!("expected {what} but found {}", self.found()))
     }
 
     fn expect(&mut self, c: char) -> Result<(), ParseError> {
@@ -386,9 +383,7 @@ impl Parser<'_> {
                     }
                     Entry::Plain(k) => {
                         if seen_keyword {
-                            return Err(
-                                self.error(at, "'=>' entries must come before keyword entries")
-                            );
+                            return Err(self.error(at, "'=>' entries must come before keyword entries"));
                         }
                         self.skip_ws();
                         if !self.eat_str("=>") {
@@ -432,14 +427,10 @@ impl Parser<'_> {
         let start = self.pos;
         loop {
             self.bump();
-            while self
-                .peek()
-                .is_some_and(|c| c.is_ascii_alphanumeric() || c == '_')
-            {
+            while self.peek().is_some_and(|c| c.is_ascii_alphanumeric() || c == '_') {
                 self.bump();
             }
-            if self.peek() == Some('.') && self.peek_nth(1).is_some_and(|c| c.is_ascii_uppercase())
-            {
+            if self.peek() == Some('.') && self.peek_nth(1).is_some_and(|c| c.is_ascii_uppercase()) {
                 self.bump();
             } else {
                 break;
@@ -522,10 +513,7 @@ impl Parser<'_> {
             if matches!(self.peek(), Some('e' | 'E')) {
                 let signed = matches!(self.peek_nth(1), Some('+' | '-'));
                 let first_digit = if signed { 2 } else { 1 };
-                if self
-                    .peek_nth(first_digit)
-                    .is_some_and(|c| c.is_ascii_digit())
-                {
+                if self.peek_nth(first_digit).is_some_and(|c| c.is_ascii_digit()) {
                     self.bump();
                     text.push('e');
                     if signed {
@@ -557,8 +545,7 @@ impl Parser<'_> {
         if text.is_empty() {
             return Err(self.expected("a digit"));
         }
-        text.parse::<u64>()
-            .map_err(|_| self.error(at, "integer out of range"))
+        text.parse::<u64>().map_err(|_| self.error(at, "integer out of range"))
     }
 
     /// `n.n.n…>` after the opening `<` of a pid or reference.
@@ -605,10 +592,7 @@ impl Parser<'_> {
                 Some('"') => return Ok(out),
                 Some('\\') => self.escape(at, start, &mut out)?,
                 Some('#') if self.peek() == Some('{') => {
-                    return Err(self.error(
-                        at,
-                        "string interpolation is not supported (write \\#{ for a literal #{)",
-                    ))
+                    return Err(self.error(at, "string interpolation is not supported (write \\#{ for a literal #{)"))
                 }
                 Some(c) => out.push(c),
             }
@@ -617,12 +601,7 @@ impl Parser<'_> {
 
     /// The escape after the backslash at `at`, in the string opened at
     /// `string_start`.
-    fn escape(
-        &mut self,
-        at: usize,
-        string_start: usize,
-        out: &mut String,
-    ) -> Result<(), ParseError> {
+    fn escape(&mut self, at: usize, string_start: usize, out: &mut String) -> Result<(), ParseError> {
         let Some(c) = self.bump() else {
             return Err(self.error(string_start, "unterminated string"));
         };
@@ -646,9 +625,7 @@ impl Parser<'_> {
             '\r' if self.eat('\n') => return Ok(()),
             'u' => self.unicode_escape(at)?,
             'x' => self.byte_escape(at)?,
-            other => {
-                return Err(self.error(at, format!("unknown escape '\\{}'", other.escape_debug())))
-            }
+            other => return Err(self.error(at, format!("unknown escape '\\{}'", other.escape_debug()))),
         };
         out.push(ch);
         Ok(())
@@ -674,10 +651,7 @@ impl Parser<'_> {
         let code = if self.eat('{') {
             let (code, n) = self.hex_digits(6);
             if n == 0 || !self.eat('}') {
-                return Err(self.error(
-                    at,
-                    "invalid unicode escape (expected \\u{...} with 1 to 6 hex digits)",
-                ));
+                return Err(self.error(at, "invalid unicode escape (expected \\u{...} with 1 to 6 hex digits)"));
             }
             code
         } else {
@@ -687,12 +661,8 @@ impl Parser<'_> {
             }
             code
         };
-        char::from_u32(code).ok_or_else(|| {
-            self.error(
-                at,
-                format!("invalid unicode escape: {code:X} is not a Unicode scalar value"),
-            )
-        })
+        char::from_u32(code)
+            .ok_or_else(|| self.error(at, format!("invalid unicode escape: {code:X} is not a Unicode scalar value")))
     }
 
     /// `\xHH` or `\x{H…}`, after the `x`: a single byte, which must be ASCII
@@ -781,15 +751,9 @@ mod tests {
         check_err("-9223372036854775809", "integer out of range at 1:1");
         check_err("0x8000000000000000", "integer out of range at 1:1");
         check_err("1.0e400", "float out of range at 1:1");
-        check_err(
-            "-",
-            "expected a digit after '-' but found end of input at 1:2",
-        );
+        check_err("-", "expected a digit after '-' but found end of input at 1:2");
         check_err("- 1", "expected a digit after '-' but found ' ' at 1:2");
-        check_err(
-            "0x",
-            "expected hexadecimal digits but found end of input at 1:3",
-        );
+        check_err("0x", "expected hexadecimal digits but found end of input at 1:3");
         check_err("1.", "trailing input at 1:2");
         check_err("1e3", "trailing input at 1:2");
         check_err("1__0", "trailing input at 1:2");
@@ -823,23 +787,11 @@ mod tests {
 
     #[test]
     fn atom_errors() {
-        check_err(
-            ":",
-            "expected an atom name after ':' but found end of input at 1:2",
-        );
-        check_err(
-            ": ok",
-            "expected an atom name after ':' but found ' ' at 1:2",
-        );
+        check_err(":", "expected an atom name after ':' but found end of input at 1:2");
+        check_err(": ok", "expected an atom name after ':' but found ' ' at 1:2");
         check_err(":1", "expected an atom name after ':' but found '1' at 1:2");
-        check_err(
-            "ok",
-            "unexpected identifier 'ok' (atoms are written :ok) at 1:1",
-        );
-        check_err(
-            "{:a, b}",
-            "unexpected identifier 'b' (atoms are written :b) at 1:6",
-        );
+        check_err("ok", "unexpected identifier 'ok' (atoms are written :ok) at 1:1");
+        check_err("{:a, b}", "unexpected identifier 'b' (atoms are written :b) at 1:6");
         check_err("Foo.bar", "trailing input at 1:4");
         check_err(":foo?!", "trailing input at 1:6");
     }
@@ -849,10 +801,7 @@ mod tests {
         check(r#""""#, Term::str(""));
         check(r#""abc""#, Term::str("abc"));
         check(r#""a\"b\n""#, Term::str("a\"b\n"));
-        check(
-            r#""\t\r\\\'\s\e\a\b\v\f\0\d""#,
-            Term::str("\t\r\\' \u{1b}\u{7}\u{8}\u{b}\u{c}\0\u{7f}"),
-        );
+        check(r#""\t\r\\\'\s\e\a\b\v\f\0\d""#, Term::str("\t\r\\' \u{1b}\u{7}\u{8}\u{b}\u{c}\0\u{7f}"));
         check(r#""\u{1F600}""#, Term::str("😀"));
         check(r#""\u00e9""#, Term::str("é"));
         check(r#""\x41\x{a}""#, Term::str("A\n"));
@@ -870,34 +819,16 @@ mod tests {
         check_err(r#""ab\"#, "unterminated string at 1:1");
         check_err(r#""ab\q""#, "unknown escape '\\q' at 1:4");
         check_err("\"é\\q\"", "unknown escape '\\q' at 1:3");
-        check_err(
-            r#""\u{110000}""#,
-            "invalid unicode escape: 110000 is not a Unicode scalar value at 1:2",
-        );
-        check_err(
-            r#""\u{D800}""#,
-            "invalid unicode escape: D800 is not a Unicode scalar value at 1:2",
-        );
-        check_err(
-            r#""\u{}""#,
-            "invalid unicode escape (expected \\u{...} with 1 to 6 hex digits) at 1:2",
-        );
-        check_err(
-            r#""\u12""#,
-            "invalid unicode escape (expected \\uHHHH or \\u{...}) at 1:2",
-        );
+        check_err(r#""\u{110000}""#, "invalid unicode escape: 110000 is not a Unicode scalar value at 1:2");
+        check_err(r#""\u{D800}""#, "invalid unicode escape: D800 is not a Unicode scalar value at 1:2");
+        check_err(r#""\u{}""#, "invalid unicode escape (expected \\u{...} with 1 to 6 hex digits) at 1:2");
+        check_err(r#""\u12""#, "invalid unicode escape (expected \\uHHHH or \\u{...}) at 1:2");
         check_err(
             r#""\xFF""#,
             "byte escape \\xFF is not valid UTF-8 on its own; use \\u{FF} for the character at 1:2",
         );
-        check_err(
-            r#""\x4""#,
-            "invalid byte escape (expected \\xHH or \\x{H}) at 1:2",
-        );
-        check_err(
-            r##""#{x}""##,
-            "string interpolation is not supported (write \\#{ for a literal #{) at 1:2",
-        );
+        check_err(r#""\x4""#, "invalid byte escape (expected \\xHH or \\x{H}) at 1:2");
+        check_err(r##""#{x}""##, "string interpolation is not supported (write \\#{ for a literal #{) at 1:2");
         check_err("'abc'", "charlists are not supported; use a string at 1:1");
     }
 
@@ -906,35 +837,23 @@ mod tests {
         check("{}", Term::tuple(vec![]));
         check("{:inc, 5}", Term::tuple(vec![atom("inc"), int(5)]));
         check(" { :inc ,\n\t5 } ", Term::tuple(vec![atom("inc"), int(5)]));
-        check(
-            "{{1}, {2, {3}}}",
-            Term::tuple(vec![
-                Term::tuple(vec![int(1)]),
-                Term::tuple(vec![int(2), Term::tuple(vec![int(3)])]),
-            ]),
-        );
+        check("{{1}, {2, {3}}}", Term::tuple(vec![
+            Term::tuple(vec![int(1)]),
+            Term::tuple(vec![int(2), Term::tuple(vec![int(3)])]),
+        ]));
         check("[]", Term::list(vec![]));
         check("[1, 2]", Term::list(vec![int(1), int(2)]));
-        check(
-            "[a: 1, b: 2]",
-            Term::list(vec![pair("a", int(1)), pair("b", int(2))]),
-        );
+        check("[a: 1, b: 2]", Term::list(vec![pair("a", int(1)), pair("b", int(2))]));
         check("[a:1]", Term::list(vec![pair("a", int(1))]));
         check("[1, a: 2]", Term::list(vec![int(1), pair("a", int(2))]));
-        check(
-            "[\"a b\": 1, true: 2, Foo: 3, ok?: 4]",
-            Term::list(vec![
-                pair("a b", int(1)),
-                pair("true", int(2)),
-                pair("Foo", int(3)),
-                pair("ok?", int(4)),
-            ]),
-        );
+        check("[\"a b\": 1, true: 2, Foo: 3, ok?: 4]", Term::list(vec![
+            pair("a b", int(1)),
+            pair("true", int(2)),
+            pair("Foo", int(3)),
+            pair("ok?", int(4)),
+        ]));
         check("[a: :b]", Term::list(vec![pair("a", atom("b"))]));
-        check(
-            "{1, a: 2}",
-            Term::tuple(vec![int(1), Term::list(vec![pair("a", int(2))])]),
-        );
+        check("{1, a: 2}", Term::tuple(vec![int(1), Term::list(vec![pair("a", int(2))])]));
         check("[1 | [2, 3]]", Term::list(vec![int(1), int(2), int(3)]));
         check("[1, 2 | []]", Term::list(vec![int(1), int(2)]));
         check("[[]]", Term::list(vec![Term::list(vec![])]));
@@ -957,65 +876,35 @@ mod tests {
         check_err("", "unexpected end of input at 1:1");
         check_err("  \n ", "unexpected end of input at 2:2");
         check_err(")", "expected a term but found ')' at 1:1");
-        check_err(
-            "[a::b]",
-            "unexpected identifier 'a' (atoms are written :a) at 1:2",
-        );
+        check_err("[a::b]", "unexpected identifier 'a' (atoms are written :a) at 1:2");
     }
 
     #[test]
     fn maps() {
         check("%{}", Term::map(vec![]));
-        check(
-            "%{name: \"a\"}",
-            Term::map(vec![(atom("name"), Term::str("a"))]),
-        );
+        check("%{name: \"a\"}", Term::map(vec![(atom("name"), Term::str("a"))]));
         check("%{\"k\" => 1}", Term::map(vec![(Term::str("k"), int(1))]));
-        check(
-            "%{\"k\" => 1, a: 2}",
-            Term::map(vec![(Term::str("k"), int(1)), (atom("a"), int(2))]),
-        );
-        check(
-            "%{:a => 1, \"k\" => 2}",
-            Term::map(vec![(atom("a"), int(1)), (Term::str("k"), int(2))]),
-        );
-        check(
-            "%{\"quoted key\": 1}",
-            Term::map(vec![(atom("quoted key"), int(1))]),
-        );
-        check(
-            "%{{1, 2} => [3], %{} => %{}}",
-            Term::map(vec![
-                (Term::tuple(vec![int(1), int(2)]), Term::list(vec![int(3)])),
-                (Term::map(vec![]), Term::map(vec![])),
-            ]),
-        );
+        check("%{\"k\" => 1, a: 2}", Term::map(vec![(Term::str("k"), int(1)), (atom("a"), int(2))]));
+        check("%{:a => 1, \"k\" => 2}", Term::map(vec![(atom("a"), int(1)), (Term::str("k"), int(2))]));
+        check("%{\"quoted key\": 1}", Term::map(vec![(atom("quoted key"), int(1))]));
+        check("%{{1, 2} => [3], %{} => %{}}", Term::map(vec![
+            (Term::tuple(vec![int(1), int(2)]), Term::list(vec![int(3)])),
+            (Term::map(vec![]), Term::map(vec![])),
+        ]));
         check("%{a: 1, a: 2}", Term::map(vec![(atom("a"), int(2))]));
         check("%{Foo => 1}", Term::map(vec![(atom("Elixir.Foo"), int(1))]));
-        check(
-            "%{\n  a: 1,\n  b: 2\n}",
-            Term::map(vec![(atom("a"), int(1)), (atom("b"), int(2))]),
-        );
+        check("%{\n  a: 1,\n  b: 2\n}", Term::map(vec![(atom("a"), int(1)), (atom("b"), int(2))]));
     }
 
     #[test]
     fn map_errors() {
-        check_err(
-            "%{a: 1, \"k\" => 2}",
-            "'=>' entries must come before keyword entries at 1:9",
-        );
+        check_err("%{a: 1, \"k\" => 2}", "'=>' entries must come before keyword entries at 1:9");
         check_err("%{\"k\" 1}", "expected '=>' but found '1' at 1:7");
         check_err("%{\"k\" => 1,}", "trailing comma is not allowed at 1:12");
-        check_err(
-            "%{a: 1",
-            "expected '}' or ',' but found end of input at 1:7",
-        );
+        check_err("%{a: 1", "expected '}' or ',' but found end of input at 1:7");
         check_err("%[]", "expected '{' after '%' but found '[' at 1:2");
         check_err("%Foo{}", "structs are not supported at 1:1");
-        check_err(
-            "%{a => 1}",
-            "unexpected identifier 'a' (atoms are written :a) at 1:3",
-        );
+        check_err("%{a => 1}", "unexpected identifier 'a' (atoms are written :a) at 1:3");
     }
 
     #[test]
@@ -1023,21 +912,15 @@ mod tests {
         check("#PID<0.42.0>", Term::Pid(Pid(42)));
         check("#PID<0.4294967295.0>", Term::Pid(Pid(u32::MAX)));
         check("#Reference<0.0.0.7>", Term::Ref(Ref(7)));
-        check(
-            "[#PID<0.1.0>, #Reference<0.0.0.18446744073709551615>]",
-            Term::list(vec![Term::Pid(Pid(1)), Term::Ref(Ref(u64::MAX))]),
-        );
+        check("[#PID<0.1.0>, #Reference<0.0.0.18446744073709551615>]", Term::list(vec![
+            Term::Pid(Pid(1)),
+            Term::Ref(Ref(u64::MAX)),
+        ]));
         check_err("#PID<0.4294967296.0>", "pid number out of range at 1:1");
-        check_err(
-            "#PID<1.2.0>",
-            "only local pids #PID<0.N.0> are supported at 1:1",
-        );
+        check_err("#PID<1.2.0>", "only local pids #PID<0.N.0> are supported at 1:1");
         check_err("#PID<0.2>", "expected '.' but found '>' at 1:9");
         check_err("#PID<0.x.0>", "expected a digit but found 'x' at 1:8");
-        check_err(
-            "#Reference<0.1.2.3>",
-            "only references #Reference<0.0.0.N> are supported at 1:1",
-        );
+        check_err("#Reference<0.1.2.3>", "only references #Reference<0.0.0.N> are supported at 1:1");
         check_err("#Port<0.1>", "expected #PID<...> or #Reference<...> at 1:1");
     }
 
@@ -1066,20 +949,15 @@ mod tests {
     fn max_depth_fits_a_small_stack() {
         // wasm gives about 1 MiB of stack; parse, print, compare and drop
         // a maximally nested term in half that.
-        let handle = std::thread::Builder::new()
-            .stack_size(512 * 1024)
-            .spawn(|| {
-                let n = MAX_DEPTH / 3;
-                let src = format!("{}1{}", "{[%{a: ".repeat(n), "}]}".repeat(n));
-                let Ok(t) = parse(&src) else { return false };
-                let copy = parse(&t.to_string());
-                let json = Term::from_json_value(&t.to_json_value());
-                let pretty = parse(&t.pretty(40));
-                copy.as_ref() == Ok(&t)
-                    && json.as_ref() == Ok(&t)
-                    && pretty.as_ref() == Ok(&t)
-                    && t.flat_size() > 0
-            });
+        let handle = std::thread::Builder::new().stack_size(512 * 1024).spawn(|| {
+            let n = MAX_DEPTH / 3;
+            let src = format!("{}1{}", "{[%{a: ".repeat(n), "}]}".repeat(n));
+            let Ok(t) = parse(&src) else { return false };
+            let copy = parse(&t.to_string());
+            let json = Term::from_json_value(&t.to_json_value());
+            let pretty = parse(&t.pretty(40));
+            copy.as_ref() == Ok(&t) && json.as_ref() == Ok(&t) && pretty.as_ref() == Ok(&t) && t.flat_size() > 0
+        });
         assert!(matches!(handle.map(|h| h.join()), Ok(Ok(true))));
     }
 

@@ -66,10 +66,7 @@ pub(super) fn is_plain_atom(name: &str) -> bool {
 pub(super) fn alias_form(name: &str) -> Option<&str> {
     let rest = name.strip_prefix("Elixir.")?;
     let mut segments = rest.split('.');
-    if segments
-        .next()
-        .is_none_or(|first| first == "Elixir" || !is_upper_identifier(first))
-    {
+    if segments.next().is_none_or(|first| first == "Elixir" || !is_upper_identifier(first)) {
         return None;
     }
     if segments.all(is_upper_identifier) {
@@ -316,9 +313,7 @@ enum Entry<'a> {
 
 /// The column the next character of `out` lands in.
 fn current_column(out: &str) -> usize {
-    out.rsplit('\n')
-        .next()
-        .map_or(0, |line| line.chars().count())
+    out.rsplit('\n').next().map_or(0, |line| line.chars().count())
 }
 
 /// Appends `t` to `out`, flat if it fits in `width` with `trailing`
@@ -349,11 +344,7 @@ fn pretty_into(t: &Term, indent: usize, width: usize, trailing: usize, out: &mut
                 })
                 .collect(),
         ),
-        Term::Map(es) if !es.is_empty() => (
-            "%{",
-            "}",
-            es.iter().map(|(k, v)| Entry::Arrow(k, v)).collect(),
-        ),
+        Term::Map(es) if !es.is_empty() => ("%{", "}", es.iter().map(|(k, v)| Entry::Arrow(k, v)).collect()),
         _ => {
             let _ = write_elixir(t, out);
             return;
@@ -393,9 +384,8 @@ fn pretty_into(t: &Term, indent: usize, width: usize, trailing: usize, out: &mut
 
 /// Erlang's reserved words, which `~w` quotes as atoms.
 const ERLANG_RESERVED: &[&str] = &[
-    "after", "and", "andalso", "band", "begin", "bnot", "bor", "bsl", "bsr", "bxor", "case",
-    "catch", "cond", "div", "else", "end", "fun", "if", "let", "maybe", "not", "of", "or",
-    "orelse", "receive", "rem", "try", "when", "xor",
+    "after", "and", "andalso", "band", "begin", "bnot", "bor", "bsl", "bsr", "bxor", "case", "catch", "cond", "div",
+    "else", "end", "fun", "if", "let", "maybe", "not", "of", "or", "orelse", "receive", "rem", "try", "when", "xor",
 ];
 
 /// Whether Erlang writes this atom without quotes: `[a-z][a-zA-Z0-9_@]*`
@@ -405,9 +395,7 @@ fn is_bare_erlang_atom(name: &str) -> bool {
         return false;
     };
     first.is_ascii_lowercase()
-        && rest
-            .iter()
-            .all(|&c| c.is_ascii_alphanumeric() || c == b'_' || c == b'@')
+        && rest.iter().all(|&c| c.is_ascii_alphanumeric() || c == b'_' || c == b'@')
         && !ERLANG_RESERVED.contains(&name)
 }
 
@@ -447,13 +435,9 @@ fn write_erlang_binary(s: &str, w: &mut dyn Write) -> fmt::Result {
     if s.is_empty() {
         return w.write_str("<<>>");
     }
-    let printable = s.chars().all(|c| {
-        !c.is_control()
-            || matches!(
-                c,
-                '\n' | '\t' | '\r' | '\u{1b}' | '\u{8}' | '\u{b}' | '\u{c}'
-            )
-    });
+    let printable = s
+        .chars()
+        .all(|c| !c.is_control() || matches!(c, '\n' | '\t' | '\r' | '\u{1b}' | '\u{8}' | '\u{b}' | '\u{c}'));
     if !printable {
         w.write_str("<<")?;
         write_joined(s.as_bytes(), ",", w, |b, w| write!(w, "{b}"))?;
@@ -630,20 +614,14 @@ mod tests {
         check(Term::str("back\\slash"), r#""back\\slash""#);
         check(Term::str("tab\there\r"), r#""tab\there\r""#);
         check(Term::str("#{x} #a #"), r#""\#{x} #a #""#);
-        check(
-            Term::str("\u{1}\u{1b}\0\u{7f}\u{85}"),
-            r#""\u{1}\e\0\d\u{85}""#,
-        );
+        check(Term::str("\u{1}\u{1b}\0\u{7f}\u{85}"), r#""\u{1}\e\0\d\u{85}""#);
         check(Term::str("é😀"), "\"é😀\"");
         check(Term::str(""), "\"\"");
     }
 
     #[test]
     fn compounds() {
-        check(
-            Term::tuple(vec![Term::atom("inc"), Term::Int(5)]),
-            "{:inc, 5}",
-        );
+        check(Term::tuple(vec![Term::atom("inc"), Term::Int(5)]), "{:inc, 5}");
         check(Term::tuple(vec![]), "{}");
         check(Term::list(vec![Term::Int(1), Term::Int(2)]), "[1, 2]");
         check(Term::list(vec![]), "[]");
@@ -655,10 +633,7 @@ mod tests {
             "[a: 1, b: 2]",
         );
         check(
-            Term::list(vec![
-                Term::tuple(vec![Term::atom("a"), Term::Int(1)]),
-                Term::Int(2),
-            ]),
+            Term::list(vec![Term::tuple(vec![Term::atom("a"), Term::Int(1)]), Term::Int(2)]),
             "[{:a, 1}, 2]",
         );
         check(
@@ -666,37 +641,18 @@ mod tests {
             "[{:\"a b\", 1}]",
         );
         check(
-            Term::list(vec![Term::tuple(vec![
-                Term::atom("a"),
-                Term::Int(1),
-                Term::Int(2),
-            ])]),
+            Term::list(vec![Term::tuple(vec![Term::atom("a"), Term::Int(1), Term::Int(2)])]),
             "[{:a, 1, 2}]",
         );
         check(Term::map(vec![]), "%{}");
+        check(Term::map(vec![(Term::atom("name"), Term::str("a"))]), "%{name: \"a\"}");
+        check(Term::map(vec![(Term::atom("true"), Term::nil())]), "%{true: nil}");
         check(
-            Term::map(vec![(Term::atom("name"), Term::str("a"))]),
-            "%{name: \"a\"}",
-        );
-        check(
-            Term::map(vec![(Term::atom("true"), Term::nil())]),
-            "%{true: nil}",
-        );
-        check(
-            Term::map(vec![
-                (Term::str("k"), Term::Int(2)),
-                (Term::atom("a"), Term::Int(1)),
-            ]),
+            Term::map(vec![(Term::str("k"), Term::Int(2)), (Term::atom("a"), Term::Int(1))]),
             "%{:a => 1, \"k\" => 2}",
         );
-        check(
-            Term::map(vec![(Term::atom("$x"), Term::Int(1))]),
-            "%{:\"$x\" => 1}",
-        );
-        check(
-            Term::map(vec![(Term::atom("Elixir.Foo"), Term::Int(1))]),
-            "%{Foo => 1}",
-        );
+        check(Term::map(vec![(Term::atom("$x"), Term::Int(1))]), "%{:\"$x\" => 1}");
+        check(Term::map(vec![(Term::atom("Elixir.Foo"), Term::Int(1))]), "%{Foo => 1}");
         check(Term::map(vec![(Term::Int(1), Term::Int(2))]), "%{1 => 2}");
         check(Term::Pid(Pid(42)), "#PID<0.42.0>");
         check(Term::Ref(Ref(7)), "#Reference<0.0.0.7>");
@@ -755,10 +711,7 @@ mod tests {
 
     #[test]
     fn erlang_w() {
-        check_w(
-            t("{:failed_to_start_child, :b, :init_failed}"),
-            "{failed_to_start_child,b,init_failed}",
-        );
+        check_w(t("{:failed_to_start_child, :b, :init_failed}"), "{failed_to_start_child,b,init_failed}");
         check_w(t(":EXIT"), "'EXIT'");
         check_w(t(":\"$gen_call\""), "'$gen_call'");
         check_w(t("Foo.Bar"), "'Elixir.Foo.Bar'");
@@ -786,10 +739,7 @@ mod tests {
         check_w(t("#Reference<0.0.0.7>"), "#Ref<0.0.0.7>");
         check_w(t("-5"), "-5");
         check_w(t("1.0e3"), "1.0e3");
-        check_w(
-            t("{:shutdown, {:EXIT, #PID<0.1.0>, :normal}}"),
-            "{shutdown,{'EXIT',<0.1.0>,normal}}",
-        );
+        check_w(t("{:shutdown, {:EXIT, #PID<0.1.0>, :normal}}"), "{shutdown,{'EXIT',<0.1.0>,normal}}");
     }
 
     proptest! {

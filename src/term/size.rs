@@ -63,10 +63,7 @@ impl Term {
                 } else {
                     3 * n + 2 * n * 4 / 10
                 };
-                own + es
-                    .iter()
-                    .map(|(k, v)| k.flat_size() + v.flat_size())
-                    .sum::<usize>()
+                own + es.iter().map(|(k, v)| k.flat_size() + v.flat_size()).sum::<usize>()
             }
         }
     }
