@@ -9,5 +9,6 @@ pub mod term;
 pub mod runtime;
 pub mod otp;
 pub mod scenario;
+pub mod sandbox;
 pub mod system;
 pub mod control;

@@ -182,3 +182,15 @@ fn runtime_commands_are_logged_inputs() {
     assert_eq!(sys.input_log().len(), 2);
     assert_eq!(sys.input_log()[0].0, sys.now().min(sys.input_log()[0].0).max(VTime::ZERO));
 }
+
+#[test]
+fn every_builtin_scenario_runs_with_its_sandbox_workers() {
+    for name in otpsim::sandbox::builtin_names() {
+        let text = otpsim::sandbox::builtin(name).unwrap();
+        let mut sys = System::new(Scenario::from_json(text).unwrap(), SystemOptions::default()).unwrap();
+        sys.tick(2000);
+        assert!(sys.tree().len() > 2, "{name}: {:?}", sys.tree());
+        let h = control::analyze_system_health(&sys);
+        assert!(h.process_count > 2, "{name}");
+    }
+}

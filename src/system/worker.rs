@@ -354,8 +354,9 @@ pub fn worker_start(node: &Node) -> Result<StartFn, String> {
     }))
 }
 
-fn sandbox_start(kind: &str, _node: &Node) -> Result<StartFn, String> {
-    Err(format!("unknown worker kind {kind:?}: this build has no sandbox workers"))
+fn sandbox_start(kind: &str, node: &Node) -> Result<StartFn, String> {
+    let params = node.params.clone().unwrap_or(serde_json::Value::Object(Default::default()));
+    crate::sandbox::start_fn(kind, &params, node.name.as_deref()).map_err(|e| e.to_string())
 }
 
 fn restart_of(n: &Node) -> RestartType {
@@ -385,7 +386,7 @@ pub fn child_spec(node: &Node) -> Result<ChildSpec, String> {
             restart: restart_of(node),
             shutdown: node.shutdown.as_ref().and_then(shutdown_of).unwrap_or(Shutdown::Timeout(5000)),
             child_type: ChildType::Worker,
-            modules: vec![Rc::from(GENERIC_MODULE)],
+            modules: vec![Rc::from(node.worker.as_deref().unwrap_or(GENERIC_MODULE))],
         }),
     }
 }
