@@ -12,3 +12,4 @@ pub mod scenario;
 pub mod sandbox;
 pub mod system;
 pub mod control;
+pub mod api;
