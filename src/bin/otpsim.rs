@@ -3,7 +3,7 @@
 
 use anyhow::Context as _;
 use clap::{Parser, Subcommand};
-use otpsim::runtime::{Filter, VTime};
+use otpsim::runtime::VTime;
 use otpsim::scenario::{conform, Scenario};
 use otpsim::system::{event_json, System, SystemOptions};
 
@@ -107,6 +107,15 @@ fn readable(v: &serde_json::Value) -> String {
     format!("{at:>12.3} ms  #{seq:<6} {ty:<16} {}", fields.join(" "))
 }
 
+/// Prints to stdout; a closed pipe (`| head`) ends the program quietly.
+fn emit(text: &str) {
+    use std::io::Write;
+    let mut out = std::io::stdout().lock();
+    if out.write_all(text.as_bytes()).and_then(|_| out.flush()).is_err() {
+        std::process::exit(0);
+    }
+}
+
 fn main() -> anyhow::Result<()> {
     let cli = Cli::parse();
     match cli.cmd {
@@ -117,46 +126,45 @@ fn main() -> anyhow::Result<()> {
                 out.push_str(&ev.to_json_line());
                 out.push('\n');
             }
-            print!("{out}");
+            emit(&out);
         }
         Cmd::Run { scenario, json, run_ms, seed } => {
             let s = load_scenario(&scenario)?;
             let total = run_ms.unwrap_or(s.last_at_ms() + s.settle_ms);
-            let mut sys =
-                System::new(s, SystemOptions { seed, ..Default::default() }).map_err(|e| anyhow::anyhow!("{e}"))?;
-            // Events from the start (the tree's starts) are in the recorder
-            // only partly; subscribe before running on.
-            let sub = sys.runtime().bus(|b| b.subscribe(Filter::all(), 1 << 20));
+            // The event log starts before the tree does, so its starts show.
+            let mut sys = System::new(s, SystemOptions { seed, event_log: true, ..Default::default() })
+                .map_err(|e| anyhow::anyhow!("{e}"))?;
             let end = sys.now() + VTime::from_ms(total);
-            use std::io::Write;
-            let stdout = std::io::stdout();
-            let mut out = std::io::BufWriter::new(stdout.lock());
+            let mut out = String::new();
             loop {
-                let left = (end - sys.now()).as_ms();
-                if left == 0 {
-                    break;
-                }
-                sys.tick(left.min(100));
-                let (evs, dropped) = sys.runtime().bus(|b| b.drain(sub)).unwrap_or_default();
+                let (evs, dropped) = sys.take_events();
                 if dropped > 0 {
-                    writeln!(out, "# {dropped} events dropped (queue full)")?;
+                    out.push_str(&format!("# {dropped} events dropped (queue full)\n"));
                 }
                 for e in evs {
                     let v = event_json(&e);
                     if json {
-                        writeln!(out, "{v}")?;
+                        out.push_str(&format!("{v}\n"));
                     } else {
-                        writeln!(out, "{}", readable(&v))?;
+                        out.push_str(&readable(&v));
+                        out.push('\n');
                     }
                 }
+                let left = (end - sys.now()).as_ms();
+                if left == 0 {
+                    break;
+                }
+                emit(&out);
+                out.clear();
+                sys.tick(left.min(100));
             }
-            out.flush()?;
+            emit(&out);
         }
         Cmd::Api { method, path, body, scenario, run_ms, seed } => {
             let mut sys = start(&scenario, seed)?;
             sys.tick(run_ms);
             let (status, v) = otpsim::api::handle(&mut sys, &method, &path, body.as_deref().unwrap_or(""));
-            println!("{}", serde_json::to_string_pretty(&v)?);
+            emit(&format!("{}\n", serde_json::to_string_pretty(&v)?));
             if !(200..300).contains(&status) {
                 std::process::exit(1);
             }
@@ -166,8 +174,8 @@ fn main() -> anyhow::Result<()> {
             sys.tick(run_ms);
             let r = otpsim::control::generate_system_report(&sys);
             match format.as_str() {
-                "md" | "markdown" => print!("{}", r.to_markdown()),
-                "json" => println!("{}", serde_json::to_string_pretty(&r)?),
+                "md" | "markdown" => emit(&r.to_markdown()),
+                "json" => emit(&format!("{}\n", serde_json::to_string_pretty(&r)?)),
                 f => anyhow::bail!("unknown format {f:?} (md or json)"),
             }
         }

@@ -41,11 +41,21 @@ pub struct SystemOptions {
     pub recorder_capacity: usize,
     /// Observe every message send to count flows between processes.
     pub observe_flows: bool,
+    /// Keep every event from the very start (the tree's own starts
+    /// included) for [`System::take_events`]; bounded to 2^20 between takes.
+    pub event_log: bool,
 }
 
 impl Default for SystemOptions {
     fn default() -> SystemOptions {
-        SystemOptions { seed: None, hash_events: false, sample_ms: 100, recorder_capacity: 20_000, observe_flows: true }
+        SystemOptions {
+            seed: None,
+            hash_events: false,
+            sample_ms: 100,
+            recorder_capacity: 20_000,
+            observe_flows: true,
+            event_log: false,
+        }
     }
 }
 
@@ -168,6 +178,7 @@ pub struct System {
     restarts_at_last_sample: u64,
     sup_sub: SubId,
     flow_sub: Option<SubId>,
+    all_sub: Option<SubId>,
     flow_dropped: u64,
     flows: BTreeMap<(Option<Pid>, Pid), FlowEdge>,
     flow_bucket: BTreeMap<(Option<Pid>, Pid), u64>,
@@ -205,6 +216,7 @@ impl System {
             KindMask(KindMask::SUPERVISION.0 | KindMask::CONTROL.0 | KindMask::PROBES.0 | KindMask::SYSTEM.0);
         rt.bus(|b| b.set_recorder(Some((Filter::kinds(recorder_kinds), opts.recorder_capacity))));
         let sup_sub = rt.bus(|b| b.subscribe(Filter::kinds(KindMask::SUPERVISION), 1 << 16));
+        let all_sub = opts.event_log.then(|| rt.bus(|b| b.subscribe(Filter::all(), 1 << 20)));
         let flow_sub = opts.observe_flows.then(|| rt.bus(|b| b.subscribe(Filter::kinds(KindMask::SEND), 1 << 18)));
         let jobs = Rc::new(RefCell::new(Jobs::default()));
         let j2 = jobs.clone();
@@ -233,6 +245,7 @@ impl System {
             restarts_at_last_sample: 0,
             sup_sub,
             flow_sub,
+            all_sub,
             flow_dropped: 0,
             flows: BTreeMap::new(),
             flow_bucket: BTreeMap::new(),
@@ -523,6 +536,15 @@ impl System {
                     }
                 }
             }
+        }
+    }
+
+    /// Takes every event since the last take (with `event_log`), and how
+    /// many were dropped because the queue was full.
+    pub fn take_events(&mut self) -> (Vec<Event>, u64) {
+        match self.all_sub {
+            Some(s) => self.rt.bus(|b| b.drain(s)).unwrap_or_default(),
+            None => (Vec::new(), 0),
         }
     }
 
