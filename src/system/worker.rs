@@ -208,8 +208,11 @@ impl GenericWorker {
                 Handled::Reply(Term::ok())
             }
             (Some("grow"), [Term::Int(n)]) => {
+                // The ballast lives in the process dictionary, where the
+                // runtime's memory estimate (like `process_info(P, memory)`) sees it.
                 let n = (*n).clamp(0, 1_000_000) as usize;
                 self.ballast.extend(std::iter::repeat_n(Term::Int(0), n));
+                ctx.put(Term::atom("$ballast"), Term::list(self.ballast.clone()));
                 Handled::Reply(Term::Int(self.ballast.len() as i64))
             }
             (Some("call"), [to, req, rest @ ..]) if rest.len() <= 1 => {
