@@ -430,9 +430,16 @@ impl Kernel {
             match action {
                 TimerAction::Wake { pid, token } => {
                     if let Some(p) = self.proc_mut(pid) {
-                        if p.status == Status::Waiting && p.wait_token == token {
+                        // The same wait is still on (its token is unchanged):
+                        // it has timed out, even if a message already made the
+                        // process runnable; otherwise the timeout would be lost
+                        // and a receive-with-timeout that keeps getting
+                        // non-matching messages would wait forever.
+                        if p.wait_token == token {
                             p.timed_out = true;
-                            self.wake(pid);
+                            if p.status == Status::Waiting {
+                                self.wake(pid);
+                            }
                         }
                     }
                 }
