@@ -544,11 +544,21 @@ pub fn benchmark_supervision_tree(sys: &mut System, sup: Pid) -> Result<TreeBenc
     let memory_words_before = mem_total(sys);
     let gap_ms = (snap.flags.period_s + 1) * 1000;
     let mut out = Vec::new();
-    for c in snap.children.iter() {
-        let Some(old) = c.pid else { continue };
+    for c0 in snap.children.iter() {
         if !sys.runtime().is_alive(sup) {
             break;
         }
+        // A restart under one_for_all or rest_for_one replaces siblings
+        // too: take each child's pid as it is now.
+        // (Dynamic children share one id: they are taken by pid.)
+        let dynamic = snap.flags.strategy == Strategy::SimpleOneForOne;
+        let Some(c) = sys
+            .snapshot(sup)
+            .and_then(|s| s.children.into_iter().find(|x| if dynamic { x.pid == c0.pid } else { x.id == c0.id }))
+        else {
+            continue;
+        };
+        let Some(old) = c.pid.filter(|p| sys.runtime().is_alive(*p)) else { continue };
         let mem_before = sys.runtime().with_proc(old, crate::runtime::memory_words).unwrap_or(0);
         let t0 = sys.now();
         sys.apply(Input::Command { command: Command::Exit { pid: old, reason: Term::atom("kill") } })?;
