@@ -50,7 +50,9 @@ fn valid_request(r: Route, probe: u64, sub: u64) -> (String, String) {
         Impact => ("/processes/a/impact?reason=%3Aboom".into(), ""),
         Profile => ("/processes/a/profile".into(), r#"{"duration_ms":200}"#),
         ListProbes => ("/processes/a/probes".into(), ""),
-        AddProbe => ("/processes/a/probes".into(), r#"{"pattern":"{:\"$gen_cast\", {:inc, n}} when n > 1","action":"count"}"#),
+        AddProbe => {
+            ("/processes/a/probes".into(), r#"{"pattern":"{:\"$gen_cast\", {:inc, n}} when n > 1","action":"count"}"#)
+        }
         RemoveProbe => (format!("/processes/a/probes/{probe}"), ""),
         ListSupervisors => ("/supervisors".into(), ""),
         GetSupervisor => ("/supervisors/top".into(), ""),
@@ -69,7 +71,9 @@ fn valid_request(r: Route, probe: u64, sub: u64) -> (String, String) {
         Hierarchy => ("/system/hierarchy".into(), ""),
         Report => ("/system/report?format=md".into(), ""),
         MessagePatterns => ("/system/message-patterns".into(), ""),
-        TraceFlow => ("/system/trace-flow".into(), r#"{"to":"a","message":"{:\"$gen_cast\", :ping}","duration_ms":20}"#),
+        TraceFlow => {
+            ("/system/trace-flow".into(), r#"{"to":"a","message":"{:\"$gen_cast\", :ping}","duration_ms":20}"#)
+        }
         Tick => ("/system/tick".into(), r#"{"ms":100}"#),
         Chaos => ("/system/chaos".into(), r#"{"rate_per_s":0}"#),
         Inputs => ("/system/inputs".into(), ""),
@@ -121,7 +125,12 @@ fn the_openapi_document_and_the_router_agree() {
     for (path, item) in paths {
         for (method, _) in item.as_object().unwrap() {
             ops += 1;
-            let p = path.strip_prefix("/api/v1/").unwrap().replace("{pid}", "a").replace("{name}", "top").replace("{id}", "1");
+            let p = path
+                .strip_prefix("/api/v1/")
+                .unwrap()
+                .replace("{pid}", "a")
+                .replace("{name}", "top")
+                .replace("{id}", "1");
             let segs: Vec<&str> = p.split('/').collect();
             assert!(route_of(&method.to_uppercase(), &segs).is_ok(), "{method} {path} is documented but not routed");
         }
@@ -174,7 +183,8 @@ fn observable(sys: &System) -> Value {
             json!([p.pid, p.message_queue_len, p.status, st])
         })
         .collect();
-    let sups: Vec<Value> = otpsim::control::list_supervisors(sys).iter().map(|s| json!([s.pid, s.flags, s.paused])).collect();
+    let sups: Vec<Value> =
+        otpsim::control::list_supervisors(sys).iter().map(|s| json!([s.pid, s.flags, s.paused])).collect();
     json!({ "procs": procs, "sups": sups })
 }
 
@@ -218,9 +228,21 @@ fn bad_input_on_every_route_answers_the_documented_error_and_changes_nothing() {
         ("GET", "/api/v1/processes/a/impact?reason=%7B".into(), "", 400, "bad_term"),
         ("POST", "/api/v1/processes/a/profile".into(), r#"{"duration_ms":0}"#, 400, "bad_request"),
         ("GET", "/api/v1/processes/nobody/probes".into(), "", 404, "no_proc"),
-        ("POST", "/api/v1/processes/a/probes".into(), r#"{"pattern":"{:inc, n} when","action":"count"}"#, 400, "bad_term"),
+        (
+            "POST",
+            "/api/v1/processes/a/probes".into(),
+            r#"{"pattern":"{:inc, n} when","action":"count"}"#,
+            400,
+            "bad_term",
+        ),
         ("POST", "/api/v1/processes/a/probes".into(), r#"{"pattern":"_","action":"explode"}"#, 400, "bad_request"),
-        ("POST", format!("/api/v1/processes/{raw}/probes"), r#"{"pattern":"_","action":"count"}"#, 422, "not_genserver"),
+        (
+            "POST",
+            format!("/api/v1/processes/{raw}/probes"),
+            r#"{"pattern":"_","action":"count"}"#,
+            422,
+            "not_genserver",
+        ),
         ("DELETE", "/api/v1/processes/a/probes/77".into(), "", 404, "not_found"),
         ("DELETE", "/api/v1/processes/a/probes/seven".into(), "", 400, "bad_request"),
         ("GET", "/api/v1/supervisors/nobody".into(), "", 404, "no_proc"),
@@ -229,7 +251,13 @@ fn bad_input_on_every_route_answers_the_documented_error_and_changes_nothing() {
         ("GET", "/api/v1/supervisors/nobody/analytics".into(), "", 404, "no_proc"),
         ("POST", "/api/v1/supervisors/top/children".into(), r#"{"spec":{"id":"w"}}"#, 400, "bad_request"),
         ("POST", "/api/v1/supervisors/top/children".into(), r#"{"spec":{"id":"a","type":"worker"}}"#, 409, "refused"),
-        ("POST", "/api/v1/supervisors/top/children".into(), r#"{"spec":{"id":"w","type":"worker","worker":"gadget"}}"#, 400, "bad_request"),
+        (
+            "POST",
+            "/api/v1/supervisors/top/children".into(),
+            r#"{"spec":{"id":"w","type":"worker","worker":"gadget"}}"#,
+            400,
+            "bad_request",
+        ),
         ("PUT", "/api/v1/supervisors/top/strategy".into(), r#"{"strategy":"simple_one_for_one"}"#, 409, "refused"),
         ("PUT", "/api/v1/supervisors/top/strategy".into(), r#"{"strategy":"one_for_two"}"#, 400, "bad_request"),
         ("PUT", "/api/v1/supervisors/a/strategy".into(), r#"{"strategy":"one_for_all"}"#, 422, "not_supervisor"),
@@ -288,7 +316,9 @@ fn topics_deliver_through_the_api() {
 fn pids_are_written_in_every_accepted_form() {
     let mut sys = system();
     let a = sys.resolve("a").unwrap();
-    for form in [a.short(), format!("%3C{}%3E", a.short()), format!("%23PID%3C{}%3E", a.short()), "a".into(), "root%2Fa".into()] {
+    for form in
+        [a.short(), format!("%3C{}%3E", a.short()), format!("%23PID%3C{}%3E", a.short()), "a".into(), "root%2Fa".into()]
+    {
         let (s, v) = req(&mut sys, "GET", &format!("/api/v1/processes/{form}?fields=pid"), "");
         assert_eq!((s, v["pid"].as_str()), (200, Some(a.short().as_str())), "{form}");
     }
@@ -309,7 +339,8 @@ fn the_cli_answers_api_requests_and_reports() {
     assert_eq!(code, 1);
     let v: Value = serde_json::from_str(&out).unwrap();
     assert_eq!(v["error"]["code"], "no_proc");
-    let (code, out) = cli(&["api", "POST", "/api/v1/processes/0.5.0/message", r#"{"message":":hello"}"#, "--run-ms", "10"]);
+    let (code, out) =
+        cli(&["api", "POST", "/api/v1/processes/0.5.0/message", r#"{"message":":hello"}"#, "--run-ms", "10"]);
     assert_eq!(code, 0, "{out}");
     let (code, out) = cli(&["report", "--scenario", "demo", "--run-ms", "300", "--format", "json"]);
     assert_eq!(code, 0);

@@ -25,13 +25,27 @@ fn impact_matches_reality(json: &str, victim: &str) -> control::FailureImpact {
     sys.tick(10);
     let pid = sys.resolve(victim).unwrap();
     let predicted = control::trace_failure_impact(&sys, pid, None).unwrap();
-    let sub = sys.runtime().bus(|b| b.subscribe(Filter::kinds(KindMask(KindMask::PROCS.0 | KindMask::SUPERVISION.0)), 1 << 16));
+    let sub = sys
+        .runtime()
+        .bus(|b| b.subscribe(Filter::kinds(KindMask(KindMask::PROCS.0 | KindMask::SUPERVISION.0)), 1 << 16));
     control::kill_process(&mut sys, pid, Term::atom("kill")).unwrap();
     sys.tick(200);
     let (evs, _) = sys.runtime().bus(|b| b.drain(sub)).unwrap();
-    let died: BTreeSet<Pid> = evs.iter().filter_map(|e| match &e.kind { EventKind::Exit { pid, .. } => Some(*pid), _ => None }).collect();
+    let died: BTreeSet<Pid> = evs
+        .iter()
+        .filter_map(|e| match &e.kind {
+            EventKind::Exit { pid, .. } => Some(*pid),
+            _ => None,
+        })
+        .collect();
     // Processes started during the aftermath (restarts) are not in the prediction: only the ones alive before.
-    let spawned: BTreeSet<Pid> = evs.iter().filter_map(|e| match &e.kind { EventKind::Spawn { pid, .. } => Some(*pid), _ => None }).collect();
+    let spawned: BTreeSet<Pid> = evs
+        .iter()
+        .filter_map(|e| match &e.kind {
+            EventKind::Spawn { pid, .. } => Some(*pid),
+            _ => None,
+        })
+        .collect();
     let died_old: BTreeSet<Pid> = died.difference(&spawned).copied().collect();
     let predicted_dead: BTreeSet<Pid> = predicted.dies.iter().map(|d| d.pid).collect();
     assert_eq!(predicted_dead, died_old, "predicted {:#?}", predicted);
@@ -40,8 +54,12 @@ fn impact_matches_reality(json: &str, victim: &str) -> control::FailureImpact {
     assert_eq!(escalated, predicted.escalations.len(), "{predicted:#?}");
     // Each supervisor's restart decision is one Restart event (a
     // one_for_all restart of many children is one event).
-    let decisions: BTreeSet<(Pid, &str)> =
-        predicted.restarts.iter().filter(|r| !r.rule.contains("along with")).map(|r| (r.supervisor, r.child.as_str())).collect();
+    let decisions: BTreeSet<(Pid, &str)> = predicted
+        .restarts
+        .iter()
+        .filter(|r| !r.rule.contains("along with"))
+        .map(|r| (r.supervisor, r.child.as_str()))
+        .collect();
     assert_eq!(restarts, decisions.len(), "{predicted:#?}");
     predicted
 }
@@ -106,7 +124,8 @@ fn failure_impact_of_a_supervisor_and_of_a_paused_one() {
             {"id":"mid","type":"supervisor","name":"mid","children":[{"id":"w","type":"worker"},{"id":"v","type":"worker"}]}]}}"#,
         "mid",
     );
-    let mut sys = system(r#"{"tree":{"id":"root","type":"supervisor","children":[{"id":"w","type":"worker","name":"w"}]}}"#);
+    let mut sys =
+        system(r#"{"tree":{"id":"root","type":"supervisor","children":[{"id":"w","type":"worker","name":"w"}]}}"#);
     let root = sys.root().unwrap();
     control::pause_supervision(&mut sys, root).unwrap();
     let p = control::trace_failure_impact(&sys, sys.resolve("w").unwrap(), None).unwrap();
@@ -125,7 +144,8 @@ fn the_relationship_graph_has_links_monitors_parents_and_flows() {
     sys.tick(1000);
     let g = control::build_relationship_graph(&sys);
     let (a, b, root) = (sys.resolve("a").unwrap(), sys.resolve("b").unwrap(), sys.root().unwrap());
-    let has = |from: Pid, to: Pid, kind: &str| g.edges.iter().any(|e| e.from == Some(from) && e.to == to && e.kind == kind);
+    let has =
+        |from: Pid, to: Pid, kind: &str| g.edges.iter().any(|e| e.from == Some(from) && e.to == to && e.kind == kind);
     assert!(has(root, a, "parent") && has(root, b, "parent"));
     assert!(has(root, a, "link") || has(a, root, "link"));
     assert!(has(a, b, "monitor"));
@@ -207,7 +227,8 @@ fn blocked_call_chains_and_deadlocks_are_found() {
 
 #[test]
 fn health_is_100_when_clean_and_names_anti_patterns() {
-    let sys = system(r#"{"tree":{"id":"root","type":"supervisor","intensity":3,"children":[{"id":"a","type":"worker"}]}}"#);
+    let sys =
+        system(r#"{"tree":{"id":"root","type":"supervisor","intensity":3,"children":[{"id":"a","type":"worker"}]}}"#);
     let h = control::analyze_system_health(&sys);
     assert_eq!(h.score, 100);
     assert_eq!(h.supervised_percentage, 100.0);
@@ -232,7 +253,9 @@ fn health_is_100_when_clean_and_names_anti_patterns() {
 
 #[test]
 fn the_report_in_json_and_markdown() {
-    let mut sys = system(r#"{"name":"rep","tree":{"id":"root","type":"supervisor","children":[{"id":"a","type":"worker","name":"a"}]}}"#);
+    let mut sys = system(
+        r#"{"name":"rep","tree":{"id":"root","type":"supervisor","children":[{"id":"a","type":"worker","name":"a"}]}}"#,
+    );
     sys.tick(500);
     let r = control::generate_system_report(&sys);
     assert_eq!(r.scenario, "rep");
@@ -242,7 +265,9 @@ fn the_report_in_json_and_markdown() {
     assert!(v["health"]["formula"].as_str().unwrap().contains("score = 100"));
     let md = r.to_markdown();
     assert!(md.starts_with("# System report: rep"));
-    for h in ["## Health: 100/100", "## Bottlenecks", "## Supervisors", "| 0.3.0 | root | one_for_one |", "## Top memory"] {
+    for h in
+        ["## Health: 100/100", "## Bottlenecks", "## Supervisors", "| 0.3.0 | root | one_for_one |", "## Top memory"]
+    {
         assert!(md.contains(h), "{h} missing from\n{md}");
     }
 }

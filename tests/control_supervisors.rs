@@ -79,7 +79,10 @@ fn simulate_failure_reports_what_restarted_and_when() {
     assert_eq!(after[0], before[0], "rest_for_one keeps the older sibling");
     assert_ne!(after[1], before[1]);
     assert_ne!(after[2], before[2], "and restarts the younger one");
-    assert!(matches!(control::simulate_failure(&mut sys, root, Some("zzz"), Term::atom("x")), Err(ControlError::NotFound { .. })));
+    assert!(matches!(
+        control::simulate_failure(&mut sys, root, Some("zzz"), Term::atom("x")),
+        Err(ControlError::NotFound { .. })
+    ));
     // Without a child id, the seeded RNG chooses: the same in two identical systems.
     let pick = |seed| {
         let mut s = System::new(
@@ -133,7 +136,10 @@ fn strategy_changes_take_effect_are_refused_when_unsafe_and_roll_back() {
     control::pause_supervision(&mut sys, root).unwrap();
     let e = control::change_supervision_strategy(&mut sys, root, "rest_for_one", None).unwrap_err();
     assert!(matches!(&e, ControlError::Refused { reason } if reason.contains("paused")), "{e:?}");
-    assert!(matches!(control::change_supervision_strategy(&mut sys, root, "one_for_two", None), Err(ControlError::BadRequest { .. })));
+    assert!(matches!(
+        control::change_supervision_strategy(&mut sys, root, "one_for_two", None),
+        Err(ControlError::BadRequest { .. })
+    ));
     assert_eq!(sys.snapshot(root).unwrap().flags.strategy, Strategy::OneForOne, "refusals change nothing");
 }
 

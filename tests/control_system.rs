@@ -36,9 +36,11 @@ fn the_tree_starts_with_paths_and_names() {
 
 #[test]
 fn a_broken_scenario_is_an_error_not_a_panic() {
-    let s = scen(r#"{"tree":{"id":"r","type":"supervisor","children":[{"id":"w","type":"worker","params":{"slow":1}}]}}"#);
+    let s =
+        scen(r#"{"tree":{"id":"r","type":"supervisor","children":[{"id":"w","type":"worker","params":{"slow":1}}]}}"#);
     assert!(matches!(System::new(s, SystemOptions::default()), Err(ControlError::BadScenario { .. })));
-    let s = scen(r#"{"tree":{"id":"r","type":"supervisor","children":[{"id":"w","type":"worker","worker":"gadget"}]}}"#);
+    let s =
+        scen(r#"{"tree":{"id":"r","type":"supervisor","children":[{"id":"w","type":"worker","worker":"gadget"}]}}"#);
     assert!(matches!(System::new(s, SystemOptions::default()), Err(ControlError::BadScenario { .. })));
 }
 
@@ -48,7 +50,8 @@ fn the_shell_makes_calls_and_the_generic_worker_answers() {
     let a = sys.resolve("a").unwrap();
     let r = sys
         .call(1000, move |c| async move {
-            otpsim::otp::gen_server::try_call(&c, a, Term::tuple(vec![Term::atom("inc"), Term::Int(5)]), Some(100)).await
+            otpsim::otp::gen_server::try_call(&c, a, Term::tuple(vec![Term::atom("inc"), Term::Int(5)]), Some(100))
+                .await
         })
         .unwrap();
     assert_eq!(r, Term::Int(5));

@@ -491,7 +491,7 @@ pub fn start_child(sys: &mut System, sup: Pid, spec: crate::scenario::Node) -> R
         }
         .validate()
         .map_err(|e| ControlError::BadRequest { message: e.to_string() })?;
-        SupOp::StartChild { spec }
+        SupOp::StartChild { spec: Box::new(spec) }
     };
     let r = sys.apply(Input::Supervisor { sup, op })?;
     match r.as_tuple() {

@@ -70,7 +70,7 @@ pub enum SupOp {
         window_s: u64,
     },
     StartChild {
-        spec: Node,
+        spec: Box<Node>,
     },
     /// `start_child` of a `simple_one_for_one` supervisor, with extra arguments.
     StartDynamicChild {
@@ -153,6 +153,9 @@ enum TopicSub {
     Metrics { next: u64 },
 }
 
+/// The tree, cached under the (spawned, exited) counters it was built at.
+type TreeCache = ((u64, u64), Vec<TreeEntry>);
+
 /// Interval buckets kept per flow edge.
 const FLOW_BUCKETS: usize = 100;
 /// Flow edges kept at most.
@@ -188,7 +191,7 @@ pub struct System {
     topics: BTreeMap<u64, TopicSub>,
     next_topic: u64,
     next_token: u64,
-    tree_cache: RefCell<Option<((u64, u64), Vec<TreeEntry>)>>,
+    tree_cache: RefCell<Option<TreeCache>>,
     snapshots: RefCell<BTreeMap<Pid, SupervisorSnapshot>>,
     /// Supervision events seen (restarts, starts, terminations, max
     /// intensity), bounded, for analytics.
