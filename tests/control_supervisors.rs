@@ -58,6 +58,9 @@ fn analytics_count_restarts_budget_and_uptime() {
     sys.tick(6000);
     let a = control::get_supervisor_analytics(&sys, root).unwrap();
     assert_eq!(a.restart_budget.used_in_period, 0);
+    // Every running child has a sampled resource trend.
+    assert_eq!(a.resource_trends.len(), 3);
+    assert!(a.resource_trends.iter().all(|t| t.memory_words.len() >= 50 && t.memory_slope_words_per_s.abs() < 1.0));
     let w = sys.path_pid("root/a").unwrap();
     assert!(matches!(control::get_supervisor_analytics(&sys, w), Err(ControlError::NotSupervisor { .. })));
 }
@@ -155,10 +158,13 @@ fn paused_supervision_holds_exits_until_resumed() {
     assert!(snap.paused);
     assert_eq!(snap.held_exits, 1);
     assert_eq!(snap.total_restarts, 0, "nothing restarts while paused");
+    // A simulated failure while paused reports the exit as held.
+    let r = control::simulate_failure(&mut sys, root, Some("b"), Term::atom("boom")).unwrap();
+    assert!(r.held_by_pause && !r.recovered && r.restarted.is_empty());
     control::resume_supervision(&mut sys, root).unwrap();
     sys.tick(5);
     let snap = sys.snapshot(root).unwrap();
-    assert_eq!(snap.total_restarts, 1);
+    assert_eq!(snap.total_restarts, 2);
     assert!(snap.children[0].pid.is_some_and(|p| p != a && sys.runtime().is_alive(p)));
 }
 

@@ -334,6 +334,8 @@ pub struct FailureReport {
     pub supervisor_died: bool,
     /// The process did not die (it traps exits and the reason was not `:kill`).
     pub survived: bool,
+    /// Supervision is paused: the exit is held until it resumes.
+    pub held_by_pause: bool,
 }
 
 /// `simulate_failure/3`: exits one child with `reason`, then lets virtual
@@ -372,6 +374,7 @@ pub fn simulate_failure(
     sys.apply(Input::Command { command: Command::Exit { pid, reason: reason.clone() } })?;
     let mut recovered_at = None;
     let mut died = false;
+    let mut held = false;
     for _ in 0..5000 {
         sys.apply(Input::Tick { ms: 1 })?;
         if !sys.runtime().is_alive(sup) {
@@ -387,6 +390,11 @@ pub fn simulate_failure(
         }
         if sys.runtime().is_alive(pid) && sys.snapshot(sup).is_some_and(|s| s.total_restarts == restarts_before) {
             // Still alive after a tick: it trapped the signal.
+            break;
+        }
+        if !sys.runtime().is_alive(pid) && sys.snapshot(sup).is_some_and(|s| s.paused) {
+            // Supervision is paused: the exit waits for a resume.
+            held = true;
             break;
         }
     }
@@ -409,6 +417,7 @@ pub fn simulate_failure(
         time_to_recover_ms: recovered_at.map(|t| (t - t0).as_ms_f64()),
         supervisor_died: died,
         survived,
+        held_by_pause: held,
     })
 }
 

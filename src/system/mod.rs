@@ -443,12 +443,19 @@ impl System {
         let mut memory: u64 = 0;
         let mut queued: Vec<(Pid, ProcSample)> = Vec::new();
         let at_ms = self.rt.now().as_ms_f64();
+        // Series are kept for the tree's processes (for supervisor resource
+        // trends), the watched ones, and any process with a queue.
+        let in_tree: std::collections::BTreeSet<Pid> = self.tree().into_iter().filter_map(|e| e.pid).collect();
         let watched = &self.metrics.watched;
         let tracked = &self.metrics.procs;
         self.rt.for_each_proc(|p| {
             let mem = crate::runtime::memory_words(p);
             memory += mem as u64;
-            if !p.mailbox.is_empty() || watched.contains(&p.pid) || tracked.contains_key(&p.pid) {
+            if !p.mailbox.is_empty()
+                || watched.contains(&p.pid)
+                || tracked.contains_key(&p.pid)
+                || in_tree.contains(&p.pid)
+            {
                 queued.push((
                     p.pid,
                     ProcSample {
