@@ -286,6 +286,13 @@ fn bad_input_on_every_route_answers_the_documented_error_and_changes_nothing() {
         assert!(v["error"]["message"].as_str().is_some_and(|x| !x.is_empty()), "{v}");
         assert_eq!(observable(&sys), before, "{m} {p} {b} changed the system");
     }
+    // A call that times out answers 504.
+    let (s, v) =
+        req(&mut sys, "POST", "/api/v1/processes/a/message", r#"{"message":"{:sleep, 100}","call_timeout_ms":10}"#);
+    assert_eq!((s, v["error"]["code"].as_str()), (504, Some("timeout")), "{v}");
+    sys.tick(200);
+    let (s, v) = req(&mut sys, "POST", "/api/v1/processes/a/message", r#"{"message":":ping","call_timeout_ms":10}"#);
+    assert_eq!((s, v["reply"].as_str()), (200, Some(":pong")), "{v}");
     // A bad term says where.
     let (_, v) = req(&mut sys, "POST", "/api/v1/processes/a/message", r#"{"message":"{:ok,\n :x"}"#);
     assert_eq!((v["error"]["line"].as_u64(), v["error"]["col"].as_u64()), (Some(2), Some(4)), "{v}");

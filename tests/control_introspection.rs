@@ -210,8 +210,13 @@ fn send_message_parses_terms_and_records_the_send() {
     let e = control::send_message(&mut sys, alpha, "{:inc, ", &SendOpts::default()).unwrap_err();
     assert!(matches!(e, ControlError::BadTerm { line: 1, .. }), "{e:?}");
     assert_eq!(sys.input_log().len(), before, "a bad term sends and records nothing");
-    let s = control::send_message(&mut sys, alpha, "{:\"$gen_cast\", {:put, :k, \"v\"}}", &SendOpts { trace: true })
-        .unwrap();
+    let s = control::send_message(
+        &mut sys,
+        alpha,
+        "{:\"$gen_cast\", {:put, :k, \"v\"}}",
+        &SendOpts { trace: true, ..Default::default() },
+    )
+    .unwrap();
     assert!(s.token.is_some());
     assert_eq!(s.input_index, before);
     sys.tick(2);
@@ -318,4 +323,31 @@ fn probes_count_drop_delay_pause_and_log() {
         Err(ControlError::NotGenServer { .. })
     ));
     let _ = EventKind::Log { pid: None, text: "".into() };
+}
+
+#[test]
+fn send_message_as_a_call_answers_the_reply_or_a_timeout() {
+    let mut sys = three();
+    let alpha = sys.resolve("alpha").unwrap();
+    let call = |ms| SendOpts { call_timeout_ms: Some(ms), ..Default::default() };
+    let s = control::send_message(&mut sys, alpha, "{:inc, 4}", &call(100)).unwrap();
+    assert_eq!(s.reply.as_deref(), Some("4"));
+    let s = control::send_message(&mut sys, alpha, ":ping", &call(100)).unwrap();
+    assert_eq!(s.reply.as_deref(), Some(":pong"));
+    // A server busy longer than the timeout: a timeout error, and the shell
+    // is free again afterwards.
+    let e = control::send_message(&mut sys, alpha, "{:sleep, 500}", &call(50)).unwrap_err();
+    assert!(matches!(e, ControlError::Timeout { .. }), "{e:?}");
+    sys.tick(600);
+    assert_eq!(
+        control::send_message(&mut sys, alpha, ":get", &call(100)).unwrap().reply.unwrap().contains("value: 4"),
+        true
+    );
+    // A call that makes the server crash: the caller sees its exit reason.
+    let e = control::send_message(&mut sys, alpha, "{:crash, :boom}", &call(100)).unwrap_err();
+    assert!(matches!(&e, ControlError::CallFailed { reason } if reason == ":boom"), "{e:?}");
+    assert!(matches!(
+        control::send_message(&mut sys, alpha, ":x", &SendOpts { trace: true, call_timeout_ms: Some(5) }),
+        Err(ControlError::BadRequest { .. })
+    ));
 }

@@ -337,6 +337,9 @@ struct MessageBody {
     message: String,
     #[serde(default)]
     trace: bool,
+    /// Make it a call and wait this long for the reply.
+    #[serde(default)]
+    call_timeout_ms: Option<u64>,
 }
 
 #[derive(Deserialize)]
@@ -518,7 +521,12 @@ fn handle_inner(sys: &mut System, method: &str, path: &str, b: &str) -> ApiResul
             q.only(&[])?;
             let mb: MessageBody = body(b)?;
             let pid = pid(sys)?;
-            ok(control::send_message(sys, pid, &mb.message, &SendOpts { trace: mb.trace })?)
+            ok(control::send_message(
+                sys,
+                pid,
+                &mb.message,
+                &SendOpts { trace: mb.trace, call_timeout_ms: mb.call_timeout_ms },
+            )?)
         }
         Suspend => {
             q.only(&[])?;

@@ -20,7 +20,8 @@ pub struct RouteDoc {
 fn msg_body() -> Value {
     json!({"type":"object","required":["message"],"properties":{
         "message":{"type":"string","description":"an Elixir term, e.g. {:inc, 5}"},
-        "trace":{"type":"boolean","description":"start a message-flow token on it"}}})
+        "trace":{"type":"boolean","description":"start a message-flow token on it"},
+        "call_timeout_ms":{"type":"integer","description":"make it a GenServer.call and answer the reply"}}})
 }
 fn reason_body() -> Value {
     json!({"type":"object","properties":{"reason":{"type":"string","description":"an Elixir term; default :kill"}}})

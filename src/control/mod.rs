@@ -728,6 +728,10 @@ pub struct SendOpts {
     /// Start a message-flow token on this message (see `trace_message_flow`).
     #[serde(default)]
     pub trace: bool,
+    /// Make it a `GenServer.call` from the shell and wait for the reply, at
+    /// most this many virtual ms.
+    #[serde(default)]
+    pub call_timeout_ms: Option<u64>,
 }
 
 /// What [`send_message`] did.
@@ -736,6 +740,8 @@ pub struct Sent {
     pub to: Pid,
     pub message: String,
     pub token: Option<u64>,
+    /// The reply, for a call.
+    pub reply: Option<String>,
     pub at_ms: f64,
     /// The index of this send in the system's input log (it replays).
     pub input_index: usize,
@@ -743,17 +749,44 @@ pub struct Sent {
 
 /// `send_message/3`: sends an Elixir term from outside. Every send is a
 /// logged input, so it is recorded for replay; with `trace`, it carries a
-/// flow token.
+/// flow token; with `call_timeout_ms`, it is a `GenServer.call` from the
+/// shell and answers the reply (a timeout is [`ControlError::Timeout`]).
 pub fn send_message(sys: &mut System, pid: Pid, message: &str, opts: &SendOpts) -> Result<Sent, ControlError> {
     let msg = parse_term(message)?;
+    if opts.trace && opts.call_timeout_ms.is_some() {
+        return Err(ControlError::BadRequest {
+            message: "a call cannot carry a flow token; send it traced instead".into(),
+        });
+    }
+    if opts.call_timeout_ms.is_some_and(|t| t > 3_600_000) {
+        return Err(ControlError::BadRequest { message: "a call's timeout is at most 3600000 ms".into() });
+    }
     alive(sys, pid)?;
+    if let Some(timeout_ms) = opts.call_timeout_ms {
+        let reply = sys.apply(Input::Call { to: pid, request: msg.clone().into(), timeout_ms })?;
+        return Ok(Sent {
+            to: pid,
+            message: msg.to_string(),
+            token: None,
+            reply: Some(reply.to_string()),
+            at_ms: sys.now_ms(),
+            input_index: sys.input_log().len() - 1,
+        });
+    }
     let token = opts.trace.then(|| sys.new_token());
     let command = match token {
         Some(token) => Command::SendTraced { to: pid, msg: msg.clone(), token },
         None => Command::Send { to: pid, msg: msg.clone() },
     };
     sys.apply(Input::Command { command })?;
-    Ok(Sent { to: pid, message: msg.to_string(), token, at_ms: sys.now_ms(), input_index: sys.input_log().len() - 1 })
+    Ok(Sent {
+        to: pid,
+        message: msg.to_string(),
+        token,
+        reply: None,
+        at_ms: sys.now_ms(),
+        input_index: sys.input_log().len() - 1,
+    })
 }
 
 /// `suspend_process/1` (`erlang:suspend_process`).

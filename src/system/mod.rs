@@ -112,6 +112,12 @@ pub enum Input {
         pid: Pid,
         id: u64,
     },
+    /// `GenServer.call(to, request, timeout_ms)` made by the shell.
+    Call {
+        to: Pid,
+        request: crate::term::TermJson,
+        timeout_ms: u64,
+    },
 }
 
 /// A process's place in the tree.
@@ -360,6 +366,21 @@ impl System {
             }
             Input::Supervisor { sup, op } => self.sup_op(sup, op),
             Input::InstallProbe { pid, spec } => self.install_probe(pid, spec),
+            Input::Call { to, request, timeout_ms } => {
+                if !self.rt.is_alive(to) {
+                    return Err(ControlError::NoProc { pid: to.short() });
+                }
+                let req = request.0;
+                let r = self.call(timeout_ms.saturating_add(1000), move |c| async move {
+                    crate::otp::gen_server::try_call(&c, to, req, Some(timeout_ms)).await
+                });
+                match r {
+                    Err(ControlError::CallFailed { reason }) if reason == ":timeout" => Err(ControlError::Timeout {
+                        what: format!("{} did not reply within {timeout_ms} ms", to.short()),
+                    }),
+                    other => other,
+                }
+            }
             Input::RemoveProbe { pid, id } => self.remove_probe(pid, id),
         }
     }
