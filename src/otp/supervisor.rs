@@ -1016,23 +1016,27 @@ thread_local! {
     /// Child specs travelling inside a `start_child` call: a spec holds a
     /// start function, which no term can carry, so the call carries a
     /// handle into this table instead. Entries are taken by the supervisor.
-    static PENDING_SPECS: std::cell::RefCell<BTreeMap<u64, ChildSpec>> = const { std::cell::RefCell::new(BTreeMap::new()) };
-    static NEXT_SPEC: std::cell::Cell<u64> = const { std::cell::Cell::new(1) };
+    /// Keyed by the runtime (its kernel's address, never shown) and a
+    /// number from that runtime's own reference counter, so that the
+    /// handle a call carries is the same in every run of the same system:
+    /// a counter shared by every runtime on the thread would make a
+    /// replay's messages, and so its event stream, differ.
+    static PENDING_SPECS: std::cell::RefCell<BTreeMap<(usize, u64), ChildSpec>> = const { std::cell::RefCell::new(BTreeMap::new()) };
 }
 
-fn park_spec(spec: ChildSpec) -> Term {
-    let n = NEXT_SPEC.with(|c| {
-        let n = c.get();
-        c.set(n + 1);
-        n
-    });
-    PENDING_SPECS.with(|m| m.borrow_mut().insert(n, spec));
+fn runtime_key(ctx: &Ctx) -> usize {
+    std::rc::Rc::as_ptr(&ctx.k) as usize
+}
+
+fn park_spec(ctx: &Ctx, spec: ChildSpec) -> Term {
+    let n = ctx.k.borrow_mut().make_ref().0;
+    PENDING_SPECS.with(|m| m.borrow_mut().insert((runtime_key(ctx), n), spec));
     Term::tuple(vec![Term::atom("spec_handle"), Term::Int(n as i64)])
 }
 
-fn take_spec(t: &Term) -> Option<ChildSpec> {
+fn take_spec(ctx: &Ctx, t: &Term) -> Option<ChildSpec> {
     let n = t.tagged(Atom::new("spec_handle"))?.get(1)?.as_int()?;
-    PENDING_SPECS.with(|m| m.borrow_mut().remove(&(n as u64)))
+    PENDING_SPECS.with(|m| m.borrow_mut().remove(&(runtime_key(ctx), n as u64)))
 }
 
 #[async_trait(?Send)]
@@ -1091,7 +1095,7 @@ impl GenServer for Supervisor {
                 let arg = if self.is_simple() {
                     StartChildArg::Extra(a.as_list().map(|l| l.to_vec()).unwrap_or_default())
                 } else {
-                    match take_spec(&a) {
+                    match take_spec(ctx, &a) {
                         Some(spec) => StartChildArg::Spec(spec),
                         None => return CallReply::Reply(Term::error_tuple(Term::atom("invalid_child_spec"))),
                     }
@@ -1150,10 +1154,10 @@ impl GenServer for Supervisor {
 
 /// `supervisor:start_child/2` with a full child spec.
 pub async fn start_child(ctx: &Ctx, sup: Pid, spec: ChildSpec) -> Result<Term, Term> {
-    let handle = park_spec(spec);
+    let handle = park_spec(ctx, spec);
     let r = gen_server::try_call(ctx, sup, Term::tuple(vec![Term::atom("start_child"), handle.clone()]), None).await;
     // If the supervisor never took it (dead), drop the parked spec.
-    take_spec(&handle);
+    take_spec(ctx, &handle);
     r
 }
 

@@ -1,0 +1,117 @@
+//! Nothing a user sends through the API can crash the simulator: random
+//! requests built from the API's own vocabulary always get a JSON answer,
+//! an error being `{"error": {"code", "message"}}` with a 4xx/5xx status.
+
+use otpsim::api;
+use otpsim::scenario::Scenario;
+use otpsim::system::{System, SystemOptions};
+use proptest::prelude::*;
+
+fn system() -> System {
+    System::new(
+        Scenario::from_json(
+            r#"{"tree":{"id":"root","type":"supervisor","name":"top","intensity":50,"children":[
+                {"id":"a","type":"worker","name":"a","params":{"load":{"to":"b","every_ms":5,"message":"{:inc, 1}"}}},
+                {"id":"b","type":"worker","name":"b"},
+                {"id":"s","type":"supervisor","name":"s","strategy":"one_for_all","intensity":50,"children":[{"id":"c","type":"worker"}]}]}}"#,
+        )
+        .unwrap(),
+        SystemOptions::default(),
+    )
+    .unwrap()
+}
+
+const METHODS: &[&str] = &["GET", "POST", "PUT", "DELETE", "PATCH", "get"];
+const HEADS: &[&str] =
+    &["/api/v1/processes", "/api/v1/supervisors", "/api/v1/system", "/api/v1/subscriptions", "/api/v1", "/x"];
+const IDS: &[&str] =
+    &["a", "b", "top", "s", "0.3.0", "0.0.0", "%2F", "root%2Fs", "1", "-1", "", "%", "nobody", "0.99999999999.0"];
+const TAILS: &[&str] = &[
+    "",
+    "state",
+    "messages",
+    "message",
+    "suspend",
+    "resume",
+    "history",
+    "trace",
+    "dependencies",
+    "impact",
+    "profile",
+    "probes",
+    "probes/1",
+    "tree",
+    "analytics",
+    "children",
+    "strategy",
+    "simulate-failure",
+    "pause",
+    "benchmark",
+    "health",
+    "metrics",
+    "relationships",
+    "bottlenecks",
+    "hierarchy",
+    "report",
+    "message-patterns",
+    "trace-flow",
+    "tick",
+    "chaos",
+];
+const QUERIES: &[&str] = &[
+    "",
+    "?sort=memory",
+    "?limit=2&offset=1",
+    "?fields=memory,links",
+    "?reason=%3Aboom",
+    "?format=md",
+    "?x=%zz",
+    "?window_ms=1",
+];
+const BODIES: &[&str] = &[
+    "",
+    "{",
+    "[]",
+    "null",
+    r#"{"message":"{:inc, 1}"}"#,
+    r#"{"message":"{:sleep, 50}","call_timeout_ms":5}"#,
+    r#"{"message":"{:crash, :boom}"}"#,
+    r#"{"on":true}"#,
+    r#"{"duration_ms":30}"#,
+    r#"{"pattern":"{:\"$gen_cast\", _}","action":"drop"}"#,
+    r#"{"pattern":"_","action":"pause"}"#,
+    r#"{"spec":{"id":"n","type":"worker"}}"#,
+    r#"{"strategy":"rest_for_one"}"#,
+    r#"{"strategy":"simple_one_for_one"}"#,
+    r#"{"child_id":"c"}"#,
+    r#"{}"#,
+    r#"{"to":"a","message":":ping","duration_ms":10}"#,
+    r#"{"ms":20}"#,
+    r#"{"rate_per_s":3}"#,
+    r#"{"topic":"process:*"}"#,
+];
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 24, ..ProptestConfig::default() })]
+    #[test]
+    fn random_requests_never_crash(reqs in proptest::collection::vec(
+        (0..METHODS.len(), 0..HEADS.len(), 0..IDS.len(), 0..TAILS.len(), 0..QUERIES.len(), 0..BODIES.len()), 1..40)) {
+        let mut sys = system();
+        for (m, h, i, t, q, b) in reqs {
+            let mut path = HEADS[h].to_string();
+            if !IDS[i].is_empty() { path.push('/'); path.push_str(IDS[i]); }
+            if !TAILS[t].is_empty() { path.push('/'); path.push_str(TAILS[t]); }
+            path.push_str(QUERIES[q]);
+            let (status, v) = api::handle(&mut sys, METHODS[m], &path, BODIES[b]);
+            prop_assert!((200..600).contains(&status));
+            if status >= 300 {
+                prop_assert!(v["error"]["code"].is_string(), "{} {}: {}", METHODS[m], path, v);
+                prop_assert!(v["error"]["message"].is_string());
+            }
+        }
+        // The system still runs and answers.
+        sys.tick(50);
+        let (s, _) = api::handle(&mut sys, "GET", "/api/v1/system/health", "");
+        prop_assert_eq!(s, 200);
+    }
+}
