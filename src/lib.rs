@@ -2,14 +2,18 @@
 //!
 //! Layers, bottom up: [`term`] (the dynamic value), [`runtime`] (processes,
 //! signals, scheduler, events), [`otp`] (GenServer and Supervisor),
-//! [`scenario`] (scenario files and the conformance runner), [`system`] (a
-//! live simulation built from a scenario), [`control`] (the Control API).
+//! [`scenario`] (scenario files and the conformance runner), [`sandbox`]
+//! (the demo workers and ready scenarios), [`bench`] (the benchmark
+//! workloads measured against the BEAM), [`system`] (a live simulation
+//! built from a scenario), [`control`] (the Control API) and [`api`] (the
+//! REST-shaped API over it).
 
-pub mod term;
-pub mod runtime;
+pub mod bench;
 pub mod otp;
-pub mod scenario;
+pub mod runtime;
 pub mod sandbox;
+pub mod scenario;
+pub mod term;
 pub mod system;
 pub mod control;
 pub mod api;

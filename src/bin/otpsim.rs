@@ -3,6 +3,7 @@
 
 use anyhow::Context as _;
 use clap::{Parser, Subcommand};
+use otpsim::bench;
 use otpsim::runtime::VTime;
 use otpsim::scenario::{conform, Scenario};
 use otpsim::system::{event_json, System, SystemOptions};
@@ -58,6 +59,30 @@ enum Cmd {
         #[arg(long)]
         seed: Option<u64>,
     },
+    /// Run a benchmark workload (../shared/bench/WORKLOADS.md) and print one
+    /// JSON line, as the BEAM side does.
+    Bench(BenchArgs),
+}
+
+#[derive(clap::Args)]
+struct BenchArgs {
+    /// ring, spawn, call, restart or idle.
+    workload: String,
+    /// Processes (ring: 1000; spawn, idle: 100000).
+    #[arg(long, value_parser = clap::value_parser!(u64).range(1..))]
+    procs: Option<u64>,
+    /// Rounds of the token round the ring (1000).
+    #[arg(long, value_parser = clap::value_parser!(u64).range(1..))]
+    rounds: Option<u64>,
+    /// Calls the client makes (200000).
+    #[arg(long, value_parser = clap::value_parser!(u64).range(1..))]
+    calls: Option<u64>,
+    /// Child restarts (2000).
+    #[arg(long, value_parser = clap::value_parser!(u64).range(1..))]
+    restarts: Option<u64>,
+    /// Run with full tracing on (a recorder keeping every event kind).
+    #[arg(long)]
+    trace: bool,
 }
 
 fn read_scenario(path: &std::path::Path) -> anyhow::Result<Scenario> {
@@ -178,6 +203,20 @@ fn main() -> anyhow::Result<()> {
                 "json" => emit(&format!("{}\n", serde_json::to_string_pretty(&r)?)),
                 f => anyhow::bail!("unknown format {f:?} (md or json)"),
             }
+        }
+        Cmd::Bench(a) => {
+            let w = bench::Workload::parse(&a.workload).with_context(|| {
+                format!("unknown workload {:?} (expected ring, spawn, call, restart or idle)", a.workload)
+            })?;
+            let opts = bench::Options {
+                procs: a.procs,
+                rounds: a.rounds,
+                calls: a.calls,
+                restarts: a.restarts,
+                trace: a.trace,
+            };
+            let out = bench::run(w, &opts, bench::native_clock)?;
+            println!("{}", out.to_json_line());
         }
     }
     Ok(())

@@ -436,13 +436,13 @@ pub struct DependencyEdge {
 }
 
 /// The process `pid` is blocked calling (its current function is
-/// `gen:do_call/4`; the call's monitor is its newest one).
+/// `gen:do_call/4`; the call's monitor is its newest one: the highest reference).
 pub fn blocked_on(sys: &System, pid: Pid) -> Option<Pid> {
     sys.runtime()
         .with_proc(pid, |p| {
             let calling = p.extra().and_then(|e| e.current_function.as_deref()) == Some(DO_CALL);
             if calling && p.status == crate::runtime::Status::Waiting {
-                p.monitors.last().map(|m| m.other)
+                p.monitors.iter().max_by_key(|m| m.mref).map(|m| m.other)
             } else {
                 None
             }

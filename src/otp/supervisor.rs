@@ -368,12 +368,19 @@ impl Supervisor {
 /// What `do_start_child` returned, as OTP's `{ok, Pid}` / `{ok, undefined}`
 /// / `{error, Reason}`.
 async fn do_start_child(ctx: &Ctx, spec: &ChildSpec, args: Vec<Term>) -> Result<Option<Pid>, Term> {
-    match ctx.catch((spec.start)(ctx.clone(), args)).await {
+    let r = match ctx.catch((spec.start)(ctx.clone(), args)).await {
         Ok(StartResult::Ok(p)) => Ok(Some(p)),
         Ok(StartResult::Ignore) => Ok(None),
         Ok(StartResult::Error(e)) => Err(e),
         Err(reason) => Err(Term::tuple(vec![Term::Atom(Atom::EXIT), reason])),
+    };
+    // OTP logs a progress report for a started child and an error report
+    // for a failed start; either asks the logger first, and the first ask
+    // of a run pauses the supervisor (see `gen_server::logger_allow`).
+    if !matches!(r, Ok(None)) {
+        gen_server::logger_allow(ctx, "supervisor").await;
     }
+    r
 }
 
 fn failed_to_start(id: &Term, reason: Term) -> Term {
@@ -423,7 +430,9 @@ impl Supervisor {
     async fn terminate_children(&mut self, ctx: &Ctx, idx: &[usize]) {
         let mut remove = Vec::new();
         for &i in idx.iter().rev() {
-            let Some(c) = self.children.get_mut(i) else { continue };
+            let Some(c) = self.children.get_mut(i) else {
+                continue;
+            };
             if let Slot::Pid(pid) = c.slot {
                 let how = c.spec.shutdown;
                 let id = c.spec.id.clone();
@@ -488,15 +497,21 @@ impl Supervisor {
             return true;
         }
         if self.is_simple() {
-            let Some(args) = self.dynamics.get(&DynKey::Pid(pid)).cloned() else { return true };
-            let Some(tpl) = self.children.first().map(|c| c.spec.clone()) else { return true };
+            let Some(args) = self.dynamics.get(&DynKey::Pid(pid)).cloned() else {
+                return true;
+            };
+            let Some(tpl) = self.children.first().map(|c| c.spec.clone()) else {
+                return true;
+            };
             if !needs_restart(tpl.restart, &reason) {
                 self.dynamics.remove(&DynKey::Pid(pid));
                 return true;
             }
             return self.restart_dynamic(ctx, DynKey::Pid(pid), args, tpl, reason).await;
         }
-        let Some(i) = self.pos_by_slot(Slot::Pid(pid)) else { return true };
+        let Some(i) = self.pos_by_slot(Slot::Pid(pid)) else {
+            return true;
+        };
         let restart = self.children[i].spec.restart;
         if !needs_restart(restart, &reason) {
             self.del_child(i);
@@ -579,7 +594,8 @@ impl Supervisor {
                 let from = if self.flags.strategy == Strategy::OneForAll { 0 } else { i };
                 // del_child for the failed one (one_for_all) / split_child
                 // (rest_for_one): the dead child has no pid any more.
-                if self.children[i].spec.restart == RestartType::Temporary && self.flags.strategy == Strategy::OneForAll {
+                if self.children[i].spec.restart == RestartType::Temporary && self.flags.strategy == Strategy::OneForAll
+                {
                     self.children.remove(i);
                 } else {
                     self.children[i].slot = Slot::Undefined;
@@ -594,7 +610,8 @@ impl Supervisor {
                 self.record(ctx, &id, &reason, old, new);
                 if let Err((failed, _)) = res {
                     if let Some(j) = self.pos(&failed) {
-                        self.children[j].slot = if failed == id { Slot::Restarting(old) } else { Slot::Restarting(None) };
+                        self.children[j].slot =
+                            if failed == id { Slot::Restarting(old) } else { Slot::Restarting(None) };
                     }
                     try_again(ctx, Term::tuple(vec![Term::atom("id"), failed]));
                 }
@@ -640,15 +657,23 @@ impl Supervisor {
 
     /// `handle_cast({try_again_restart, Id})`.
     async fn try_again_restart(&mut self, ctx: &Ctx, what: &Term) -> bool {
-        let Some(t) = what.as_tuple() else { return true };
+        let Some(t) = what.as_tuple() else {
+            return true;
+        };
         if t.len() != 2 {
             return true;
         }
         if t[0].is_atom(Atom::new("restarting")) {
-            let Some(old) = t[1].as_pid() else { return true };
+            let Some(old) = t[1].as_pid() else {
+                return true;
+            };
             let key = DynKey::Restarting(old);
-            let Some(args) = self.dynamics.get(&key).cloned() else { return true };
-            let Some(tpl) = self.children.first().map(|c| c.spec.clone()) else { return true };
+            let Some(args) = self.dynamics.get(&key).cloned() else {
+                return true;
+            };
+            let Some(tpl) = self.children.first().map(|c| c.spec.clone()) else {
+                return true;
+            };
             return self.restart_dynamic(ctx, key, args, tpl, Term::atom("try_again_restart")).await;
         }
         let id = t[1].clone();
@@ -671,7 +696,9 @@ impl Supervisor {
     /// `terminate_dynamic_children/1`: signal all at once (in pid order),
     /// then collect the DOWNs; a timeout kills whoever is left.
     async fn terminate_dynamic_children(&mut self, ctx: &Ctx) {
-        let Some(tpl) = self.children.first().map(|c| c.spec.clone()) else { return };
+        let Some(tpl) = self.children.first().map(|c| c.spec.clone()) else {
+            return;
+        };
         let mut waiting: Vec<(Pid, Ref)> = Vec::new();
         for k in self.dynamics.keys() {
             if let DynKey::Pid(p) = k {
@@ -684,7 +711,11 @@ impl Supervisor {
         let timer = match tpl.shutdown {
             Shutdown::Timeout(ms) => {
                 let tref = ctx.make_ref();
-                let key = ctx.send_after(ms, ctx.pid(), Term::tuple(vec![Term::Atom(Atom::TIMEOUT), Term::Ref(tref), Term::Atom(Atom::KILL)]));
+                let key = ctx.send_after(
+                    ms,
+                    ctx.pid(),
+                    Term::tuple(vec![Term::Atom(Atom::TIMEOUT), Term::Ref(tref), Term::Atom(Atom::KILL)]),
+                );
                 Some((tref, key))
             }
             _ => None,
@@ -765,7 +796,9 @@ impl Supervisor {
                     Err(e) => Term::error_tuple(Term::tuple(vec![e, spec.to_term()])),
                 },
                 Some(i) => match self.children[i].slot {
-                    Slot::Pid(p) => Term::error_tuple(Term::tuple(vec![Term::Atom(Atom::ALREADY_STARTED), Term::Pid(p)])),
+                    Slot::Pid(p) => {
+                        Term::error_tuple(Term::tuple(vec![Term::Atom(Atom::ALREADY_STARTED), Term::Pid(p)]))
+                    }
                     _ => Term::error_tuple(Term::Atom(Atom::ALREADY_PRESENT)),
                 },
             },
@@ -796,7 +829,9 @@ impl Supervisor {
             // OTP: a pid that is not a child but is dead answers ok.
             return if ctx.is_alive(pid) { Term::error_tuple(Term::Atom(Atom::NOT_FOUND)) } else { Term::ok() };
         }
-        let Some(i) = self.pos(&id) else { return Term::error_tuple(Term::Atom(Atom::NOT_FOUND)) };
+        let Some(i) = self.pos(&id) else {
+            return Term::error_tuple(Term::Atom(Atom::NOT_FOUND));
+        };
         if let Slot::Pid(pid) = self.children[i].slot {
             let how = self.children[i].spec.shutdown;
             let reason = shutdown(ctx, pid, how).await;
@@ -812,7 +847,9 @@ impl Supervisor {
         if self.is_simple() {
             return Term::error_tuple(Term::Atom(Atom::SIMPLE_ONE_FOR_ONE));
         }
-        let Some(i) = self.pos(&id) else { return Term::error_tuple(Term::Atom(Atom::NOT_FOUND)) };
+        let Some(i) = self.pos(&id) else {
+            return Term::error_tuple(Term::Atom(Atom::NOT_FOUND));
+        };
         match self.children[i].slot {
             Slot::Undefined => {
                 let spec = self.children[i].spec.clone();
@@ -839,7 +876,9 @@ impl Supervisor {
         if self.is_simple() {
             return Term::error_tuple(Term::Atom(Atom::SIMPLE_ONE_FOR_ONE));
         }
-        let Some(i) = self.pos(&id) else { return Term::error_tuple(Term::Atom(Atom::NOT_FOUND)) };
+        let Some(i) = self.pos(&id) else {
+            return Term::error_tuple(Term::Atom(Atom::NOT_FOUND));
+        };
         match self.children[i].slot {
             Slot::Undefined => {
                 self.children.remove(i);
@@ -854,7 +893,9 @@ impl Supervisor {
         let ty = |c: ChildType| Term::Atom(if c == ChildType::Worker { Atom::WORKER } else { Atom::SUPERVISOR });
         let mods = |s: &ChildSpec| Term::list(s.modules.iter().map(|m| Term::atom(m)).collect::<Vec<_>>());
         if self.is_simple() {
-            let Some(t) = self.children.first() else { return Term::list(vec![]) };
+            let Some(t) = self.children.first() else {
+                return Term::list(vec![]);
+            };
             return Term::list(
                 self.dynamics
                     .keys()
@@ -928,7 +969,10 @@ impl Supervisor {
             (Term::atom("strategy"), Term::atom(self.flags.strategy.name())),
             (Term::atom("intensity"), Term::Int(self.flags.intensity as i64)),
             (Term::atom("period"), Term::Int(self.flags.period_s as i64)),
-            (Term::atom("restarts"), Term::list(self.restarts.iter().map(|r| Term::Int(*r as i64)).collect::<Vec<_>>())),
+            (
+                Term::atom("restarts"),
+                Term::list(self.restarts.iter().map(|r| Term::Int(*r as i64)).collect::<Vec<_>>()),
+            ),
             (Term::atom("children"), Term::list(children)),
             (Term::atom("paused"), Term::bool(self.paused)),
         ])
@@ -1052,7 +1096,9 @@ impl GenServer for Supervisor {
                 p.extra_mut().supervisor = true;
             }
         });
-        let Some(init) = self.init.take() else { return Init::Stop(Term::atom("no_init")) };
+        let Some(init) = self.init.take() else {
+            return Init::Stop(Term::atom("no_init"));
+        };
         match init(ctx.clone()).await {
             SupInit::Ignore => Init::Ignore,
             SupInit::Stop(r) => Init::Stop(r),
@@ -1060,12 +1106,17 @@ impl GenServer for Supervisor {
                 self.flags = flags;
                 if flags.strategy == Strategy::SimpleOneForOne {
                     if specs.len() != 1 {
-                        return Init::Stop(Term::tuple(vec![Term::atom("bad_start_spec"), Term::Int(specs.len() as i64)]));
+                        return Init::Stop(Term::tuple(vec![
+                            Term::atom("bad_start_spec"),
+                            Term::Int(specs.len() as i64),
+                        ]));
                     }
-                    self.children = specs.into_iter().map(|spec| Child { spec, slot: Slot::Undefined, started_at: None }).collect();
+                    self.children =
+                        specs.into_iter().map(|spec| Child { spec, slot: Slot::Undefined, started_at: None }).collect();
                     return Init::Ok;
                 }
-                self.children = specs.into_iter().map(|spec| Child { spec, slot: Slot::Undefined, started_at: None }).collect();
+                self.children =
+                    specs.into_iter().map(|spec| Child { spec, slot: Slot::Undefined, started_at: None }).collect();
                 match self.start_children(ctx, 0).await {
                     Ok(()) => Init::Ok,
                     Err((_, reason)) => {
@@ -1080,7 +1131,11 @@ impl GenServer for Supervisor {
 
     async fn handle_call(&mut self, ctx: &Ctx, req: Term, _from: From) -> CallReply {
         if let Some((reply, alive)) = self.extension_call(ctx, &req).await {
-            return if alive { CallReply::Reply(reply) } else { CallReply::Stop(Term::Atom(Atom::SHUTDOWN), Some(reply)) };
+            return if alive {
+                CallReply::Reply(reply)
+            } else {
+                CallReply::Stop(Term::Atom(Atom::SHUTDOWN), Some(reply))
+            };
         }
         let (op, arg) = match req.as_tuple() {
             Some([Term::Atom(op), arg]) => (*op, Some(arg.clone())),
@@ -1199,6 +1254,11 @@ pub async fn set_paused(ctx: &Ctx, sup: Pid, paused: bool) -> Result<Term, Term>
 /// Extension: change strategy; rolled back if the intensity is reached
 /// within `window_s` seconds. Answers `{:ok, old}` or `{:error, why}`.
 pub async fn set_strategy(ctx: &Ctx, sup: Pid, s: Strategy, window_s: u64) -> Result<Term, Term> {
-    let req = Term::tuple(vec![Term::atom("otpsim"), Term::atom("set_strategy"), Term::atom(s.name()), Term::Int(window_s as i64)]);
+    let req = Term::tuple(vec![
+        Term::atom("otpsim"),
+        Term::atom("set_strategy"),
+        Term::atom(s.name()),
+        Term::Int(window_s as i64),
+    ]);
     gen_server::try_call(ctx, sup, req, None).await
 }

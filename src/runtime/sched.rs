@@ -35,7 +35,9 @@ pub fn step(k: &Rc<RefCell<Kernel>>, limit: Option<VTime>) -> Step {
         kb.fire_due_timers();
         loop {
             let Some(pid) = kb.run_queue.pop_front() else {
-                let Some(at) = kb.next_timer() else { return Step::Idle };
+                let Some(at) = kb.next_timer() else {
+                    return Step::Idle;
+                };
                 if limit.is_some_and(|l| at > l) {
                     return Step::Idle;
                 }
@@ -45,7 +47,13 @@ pub fn step(k: &Rc<RefCell<Kernel>>, limit: Option<VTime>) -> Step {
                 kb.fire_due_timers();
                 return Step::Timer(at);
             };
-            let Some(p) = kb.proc_mut(pid) else { continue };
+            // Field-level borrows: the record and the counters together,
+            // with one lookup of the record.
+            let kr = &mut *kb;
+            let Some(p) = kr.procs.get_mut(pid.0 as usize).and_then(|p| p.as_deref_mut()).filter(|p| p.is_alive())
+            else {
+                continue;
+            };
             p.queued = false;
             if let Some(reason) = p.pending_exit.take() {
                 kb.terminate(pid, reason);
@@ -59,10 +67,12 @@ pub fn step(k: &Rc<RefCell<Kernel>>, limit: Option<VTime>) -> Step {
             }
             let Some(body) = p.body.take() else { continue };
             p.status = Status::Running;
-            kb.current = Some(pid);
-            kb.slice_reds = 0;
             // A context switch costs one reduction, so time always moves.
-            kb.charge(pid, 1);
+            p.reductions += 1;
+            kr.current = Some(pid);
+            kr.slice_reds = 1;
+            kr.total_reductions += 1;
+            kr.now = kr.now + VTime(kr.cfg.ns_per_reduction);
             break (pid, body);
         }
     };
@@ -76,29 +86,41 @@ pub fn step(k: &Rc<RefCell<Kernel>>, limit: Option<VTime>) -> Step {
         Ok(Poll::Pending) => None,
         Err(payload) => Some(panic_reason(payload)),
     };
-    let pending = kb.proc_mut(pid).and_then(|p| p.pending_exit.take());
-    match (pending, exit) {
-        (Some(reason), _) | (None, Some(reason)) => {
-            kb.graveyard.push(body);
-            kb.terminate(pid, reason);
+    let kr = &mut *kb;
+    let slot = kr.procs.get_mut(pid.0 as usize).and_then(|p| p.as_deref_mut()).filter(|p| p.is_alive());
+    let reason = match slot {
+        None => {
+            kr.graveyard.push(body);
+            None
         }
-        (None, None) => {
-            if let Some(p) = kb.proc_mut(pid) {
+        Some(p) => match (p.pending_exit.take(), exit) {
+            (Some(reason), _) | (None, Some(reason)) => {
+                kr.graveyard.push(body);
+                Some(reason)
+            }
+            (None, None) => {
                 p.body = Some(body);
                 if p.status == Status::Running {
                     p.status = Status::Runnable;
-                    if p.suspended == 0 {
-                        kb.enqueue(pid);
+                    if p.suspended == 0 && !p.queued {
+                        p.queued = true;
+                        kr.run_queue.push_back(pid);
                     }
                 }
-            } else {
-                kb.graveyard.push(body);
+                None
             }
-        }
+        },
+    };
+    if let Some(reason) = reason {
+        kb.terminate(pid, reason);
     }
-    let graves = std::mem::take(&mut kb.graveyard);
-    drop(kb);
-    drop(graves);
+    if !kb.graveyard.is_empty() {
+        // Bodies are dropped outside the kernel borrow: their destructors
+        // may touch the kernel.
+        let graves = std::mem::take(&mut kb.graveyard);
+        drop(kb);
+        drop(graves);
+    }
     Step::Ran(pid)
 }
 

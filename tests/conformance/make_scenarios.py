@@ -1,0 +1,392 @@
+#!/usr/bin/env python3
+"""Writes the conformance scenarios in scenarios/ (one JSON file each).
+
+The scenarios are generated from the compact definitions below so that the
+set stays readable; the JSON files are checked in, together with the traces
+real Erlang/OTP 25 printed for them (expected/, via
+../../../shared/conformance/erlang/run_scenario). Rerun this script after
+editing a definition, then re-record that scenario's trace.
+"""
+import json
+import os
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+S = {}
+
+
+def w(id, **kw):
+    d = {"id": id, "type": "worker"}
+    d.update(kw)
+    return d
+
+
+def sup(id, children=(), **kw):
+    d = {"id": id, "type": "supervisor"}
+    d.update(kw)
+    if "template" not in kw:
+        d["children"] = list(children)
+    return d
+
+
+def scen(name, tree, steps, settle_ms=500):
+    S[name] = {"name": name, "tree": tree, "steps": steps, "settle_ms": settle_ms}
+
+
+def at(ms, **kw):
+    d = {"at_ms": ms}
+    d.update(kw)
+    return d
+
+
+def crash(ms, p, r):
+    return at(ms, crash=p, reason=r)
+
+
+def exit_(ms, p, r):
+    return at(ms, exit=p, reason=r)
+
+
+SX = {"shutdown": "x"}
+
+# --- restart types under each strategy -----------------------------------------
+scen("ofo_restart_types",
+     sup("root", [w("p"), w("t", restart="transient"), w("t2", restart="transient"),
+                  w("tmp", restart="temporary"), w("tmp2", restart="temporary", trap_exit=True)],
+         intensity=10),
+     [crash(100, "root/p", "normal"), crash(200, "root/t", "normal"), crash(300, "root/t2", "boom"),
+      crash(400, "root/tmp", "boom"), crash(500, "root/tmp2", "normal"),
+      at(600, restart_child="root/tmp"), at(700, restart_child="root/t"),
+      at(800, restart_child="root/tmp2"), at(900, delete_child="root/t2")])
+
+scen("transient_reasons_matrix",
+     sup("root", [w("a", restart="transient"), w("b", restart="transient", trap_exit=True),
+                  w("c", restart="transient"), w("d", restart="transient"),
+                  w("e", restart="transient", trap_exit=True)], intensity=10),
+     [crash(100, "root/a", "shutdown"), crash(200, "root/b", SX), at(300, kill="root/c"),
+      exit_(400, "root/d", SX), exit_(500, "root/d", "boom"), crash(600, "root/e", {"shutdown": "other"}),
+      crash(700, "root/d", "normal")])
+
+scen("temporary_reasons",
+     sup("root", [w("a", restart="temporary"), w("b", restart="temporary"), w("c", restart="temporary")],
+         intensity=1),
+     [at(100, kill="root/a"), crash(200, "root/b", "boom"), crash(300, "root/c", "boom"),
+      at(400, terminate_child="root/a"), at(500, delete_child="root/b")])
+
+scen("ofa_restart_types",
+     sup("root", [w("a", trap_exit=True), w("t", restart="transient"), w("tmp", restart="temporary", trap_exit=True),
+                  w("c")], strategy="one_for_all", intensity=5),
+     [crash(100, "root/t", "normal"), crash(200, "root/c", "boom"), at(300, restart_child="root/t"),
+      at(400, kill="root/a"), crash(500, "root/tmp", "boom")])
+
+scen("ofa_temporary_dies",
+     sup("root", [w("a"), w("tmp", restart="temporary"), w("c", trap_exit=True)],
+         strategy="one_for_all", intensity=5),
+     [crash(100, "root/tmp", "boom"), at(200, kill="root/c"), at(300, restart_child="root/tmp")])
+
+scen("rfo_restart_types",
+     sup("root", [w("a"), w("b", restart="transient", trap_exit=True), w("tmp", restart="temporary"),
+                  w("d", trap_exit=True)], strategy="rest_for_one", intensity=5),
+     [crash(100, "root/b", "boom"), crash(200, "root/b", {"shutdown": "y"}), at(300, kill="root/a"),
+      at(400, kill="root/d"), at(500, restart_child="root/b")])
+
+scen("rfo_first_last",
+     sup("root", [w("a", trap_exit=True), w("b"), w("c", trap_exit=True, terminate_ms=100)],
+         strategy="rest_for_one", intensity=5),
+     [at(100, kill="root/c"), crash(300, "root/a", "boom"), at(700, terminate_child="root/b"),
+      at(800, kill="root/a")])
+
+# --- simple_one_for_one ----------------------------------------------------------
+scen("sofo_basics",
+     sup("root", [sup("pool", strategy="simple_one_for_one", intensity=5, template=w("t"))]),
+     [at(100, start_child="root/pool"), at(150, start_child="root/pool"), at(200, start_child="root/pool"),
+      crash(300, "root/pool/#2", "boom"), crash(400, "root/pool/#1", "normal"),
+      at(500, terminate_child="root/pool/#3"), at(600, terminate_child="root/pool/#1"),
+      at(700, restart_child="root/pool/#2"), at(800, delete_child="root/pool/#2"),
+      at(900, terminate_child="root/pool/#9"), at(1000, start_child="root/pool")])
+
+scen("sofo_transient_temporary",
+     sup("root", [sup("tr", strategy="simple_one_for_one", intensity=5, template=w("t", restart="transient")),
+                  sup("tm", strategy="simple_one_for_one", intensity=5, template=w("t", restart="temporary"))]),
+     [at(100, start_child="root/tr"), at(150, start_child="root/tr"), at(200, start_child="root/tm"),
+      at(250, start_child="root/tm"), crash(300, "root/tr/#1", "normal"), crash(400, "root/tr/#2", "boom"),
+      crash(500, "root/tm/#1", "boom"), at(600, kill="root/tr/#2"), at(700, terminate_child="root/tm/#2"),
+      at(800, terminate_child="root/tr/#2")])
+
+scen("sofo_intensity",
+     sup("root", [sup("pool", strategy="simple_one_for_one", intensity=2, template=w("t", trap_exit=True)),
+                  w("z")], intensity=3),
+     [at(100, start_child="root/pool"), at(150, start_child="root/pool"), at(200, kill="root/pool/#1"),
+      at(300, kill="root/pool/#2"), at(400, kill="root/pool/#1"), at(500, start_child="root/pool")])
+
+scen("sofo_slow_terminate_killed",
+     sup("root", [sup("pool", strategy="simple_one_for_one", intensity=5,
+                      template=w("t", trap_exit=True, terminate_ms=600, shutdown=200))]),
+     [at(100, start_child="root/pool"), at(150, start_child="root/pool"), at(200, start_child="root/pool"),
+      at(300, stop="root")], settle_ms=1500)
+
+scen("sofo_slow_terminate_ok",
+     sup("root", [sup("pool", strategy="simple_one_for_one", intensity=5,
+                      template=w("t", trap_exit=True, terminate_ms=100, shutdown=1000))]),
+     [at(100, start_child="root/pool"), at(150, start_child="root/pool"), at(200, kill="root/pool/#1"),
+      at(300, start_child="root/pool"), at(400, stop="root")], settle_ms=1500)
+
+scen("sofo_mixed_trap_shutdown",
+     sup("root", [sup("pool", strategy="simple_one_for_one", intensity=5,
+                      template=w("t", trap_exit=True, init_ignore=[2]))]),
+     [at(100, start_child="root/pool"), at(150, start_child="root/pool"), at(200, start_child="root/pool"),
+      crash(300, "root/pool/#1", "boom"), at(400, terminate_child="root/pool/#2"), at(500, stop="root")])
+
+scen("sofo_brutal_kill",
+     sup("root", [sup("pool", strategy="simple_one_for_one", intensity=5,
+                      template=w("t", trap_exit=True, shutdown="brutal_kill", terminate_ms=100))]),
+     [at(100, start_child="root/pool"), at(150, start_child="root/pool"),
+      at(200, terminate_child="root/pool/#1"), at(300, stop="root")])
+
+scen("sofo_init_fail_ignore",
+     sup("root", [sup("pool", strategy="simple_one_for_one", intensity=5, template=w("t", init_fail=[1, 3], init_ignore=[2]))]),
+     [at(100, start_child="root/pool"), at(150, start_child="root/pool"), at(200, start_child="root/pool"),
+      at(250, start_child="root/pool"), at(300, kill="root/pool/#4"), at(400, kill="root/pool/#4")])
+
+scen("sofo_restart_fails",
+     sup("root", [sup("pool", strategy="simple_one_for_one", intensity=3, template=w("t", init_fail=[2, 3]))]),
+     [at(100, start_child="root/pool"), at(200, start_child="root/pool"), at(300, kill="root/pool/#1"),
+      at(400, kill="root/pool/#2")])
+
+scen("sofo_restart_fails_exceeds",
+     sup("root", [sup("pool", strategy="simple_one_for_one", intensity=2, template=w("t", init_fail=[2, 3, 4])),
+                  w("z")], intensity=3),
+     [at(100, start_child="root/pool"), at(150, start_child="root/pool"), at(300, kill="root/pool/#1")])
+
+scen("sofo_killed_sup",
+     sup("root", [sup("pool", strategy="simple_one_for_one", intensity=5,
+                      template=w("t", trap_exit=True, terminate_ms=50))]),
+     [at(100, start_child="root/pool"), at(150, start_child="root/pool"), at(200, kill="root/pool"),
+      at(400, start_child="root/pool")])
+
+# --- intensity ---------------------------------------------------------------------
+scen("nested3_escalation",
+     sup("root", [sup("mid", [sup("leaf", [w("w"), w("v", trap_exit=True)], intensity=1), w("m")], intensity=1),
+                  w("r")], intensity=1),
+     [at(100, kill="root/mid/leaf/w"), at(200, kill="root/mid/leaf/w"), at(300, kill="root/mid/leaf/w"),
+      at(400, kill="root/mid/leaf/w"), at(500, kill="root/mid/leaf/w"), at(600, kill="root/mid/leaf/w"),
+      at(700, kill="root/mid/leaf/w"), at(800, kill="root/mid/leaf/w"), at(900, kill="root/mid/leaf/w")])
+
+scen("nested3_escalation_ofa",
+     sup("root", [w("r0", trap_exit=True),
+                  sup("mid", [w("m0"), sup("leaf", [w("w", trap_exit=True), w("v")], intensity=1, strategy="rest_for_one")],
+                      intensity=1, strategy="one_for_all"),
+                  w("r")], intensity=2, strategy="rest_for_one"),
+     [at(100, kill="root/mid/leaf/w"), at(200, kill="root/mid/leaf/w"), at(300, kill="root/mid/leaf/v"),
+      at(400, kill="root/mid/leaf/w"), at(500, kill="root/mid/leaf/w"), at(600, kill="root/mid/leaf/w"),
+      at(700, kill="root/mid/leaf/w"), at(800, kill="root/mid/leaf/w")])
+
+scen("nested_transient_sup_gives_up",
+     sup("root", [sup("mid", [w("a")], intensity=1, restart="transient"), w("b")], intensity=1),
+     [at(100, kill="root/mid/a"), at(200, kill="root/mid/a"), at(300, restart_child="root/mid"),
+      at(400, kill="root/mid/a"), at(500, kill="root/mid/a"), at(600, terminate_child="root/mid/a"),
+      at(700, delete_child="root/mid")])
+
+scen("nested_temporary_sup_gives_up",
+     sup("root", [sup("mid", [w("a", trap_exit=True)], intensity=0, restart="temporary"), w("b")], intensity=1),
+     [at(100, crash="root/mid/a", reason="boom"), at(200, restart_child="root/mid"),
+      at(300, start_child="root/mid", spec=w("c"))])
+
+scen("intensity_zero",
+     sup("root", [w("a"), w("b", trap_exit=True, terminate_ms=50)], intensity=0),
+     [at(100, crash="root/a", reason="boom")])
+
+scen("intensity_period_expiry",
+     sup("root", [w("a"), w("b")], intensity=1, period_s=1),
+     [at(100, kill="root/a"), at(2300, kill="root/a"), at(4500, kill="root/b"), at(6700, kill="root/a"),
+      at(6800, kill="root/b")])
+
+scen("intensity_at_limit",
+     sup("root", [w("a"), w("b", restart="transient")], intensity=3, period_s=10),
+     [at(100, kill="root/a"), crash(200, "root/b", "normal"), crash(300, "root/a", "boom"),
+      at(400, restart_child="root/b"), at(500, kill="root/b"), at(600, kill="root/a")])
+
+# --- shutdown timeouts -------------------------------------------------------------
+scen("shutdown_timeouts",
+     sup("root", [w("fast", trap_exit=True, shutdown=500, terminate_ms=100),
+                  w("slow", trap_exit=True, shutdown=100, terminate_ms=500),
+                  w("inf", trap_exit=True, shutdown="infinity", terminate_ms=300),
+                  w("bk", trap_exit=True, shutdown="brutal_kill", terminate_ms=100),
+                  w("plain", shutdown=100)], intensity=5),
+     [at(100, terminate_child="root/fast"), at(400, terminate_child="root/slow"),
+      at(800, terminate_child="root/inf"), at(1300, terminate_child="root/bk"),
+      at(1400, terminate_child="root/plain"), at(1500, restart_child="root/slow")], settle_ms=800)
+
+scen("root_stop_slow_children",
+     sup("root", [w("a", trap_exit=True, shutdown=100, terminate_ms=400),
+                  w("b", trap_exit=True, shutdown="infinity", terminate_ms=200),
+                  w("c", shutdown="brutal_kill"),
+                  w("d", trap_exit=True, shutdown=1000, terminate_ms=50)]),
+     [at(100, stop="root")], settle_ms=1500)
+
+scen("ofa_slow_sibling",
+     sup("root", [w("a", trap_exit=True, shutdown=200, terminate_ms=600),
+                  w("b", trap_exit=True, shutdown=1000, terminate_ms=100),
+                  w("c")], strategy="one_for_all", intensity=3),
+     [at(100, kill="root/c"), at(1200, crash="root/a", reason="boom")], settle_ms=1500)
+
+scen("nested_sup_shutdown_timeout",
+     sup("root", [sup("sub", [w("x", trap_exit=True, terminate_ms=600, shutdown=2000), w("y")], shutdown=200),
+                  sup("sub2", [w("x", trap_exit=True, terminate_ms=100)], shutdown="brutal_kill")]),
+     [at(100, terminate_child="root/sub2"), at(300, terminate_child="root/sub"),
+      at(1200, restart_child="root/sub"), at(1300, stop="root")], settle_ms=2000)
+
+scen("nested_sup_infinity_slow",
+     sup("root", [sup("sub", [w("x", trap_exit=True, terminate_ms=300), w("y", trap_exit=True, terminate_ms=100)]),
+                  w("z", trap_exit=True)], strategy="one_for_all", intensity=2),
+     [at(100, kill="root/z"), at(800, stop="root")], settle_ms=1200)
+
+# --- failed and ignored starts ---------------------------------------------------------
+scen("init_fail_first_start",
+     sup("root", [w("a", trap_exit=True), w("b", init_fail=[1]), w("c")]),
+     [at(100, kill="root/a")])
+
+scen("init_fail_first_start_nested",
+     sup("root", [w("a"), sup("sub", [w("x", trap_exit=True), sup("leaf", [w("y"), w("z", init_fail=[1])])]), w("b")]),
+     [])
+
+scen("init_ignore_first_start",
+     sup("root", [w("a", init_ignore=[1]), w("tmp", restart="temporary", init_ignore=[1]), w("b")], intensity=3),
+     [at(100, restart_child="root/tmp"), at(200, restart_child="root/a"), at(300, restart_child="root/a"),
+      at(400, terminate_child="root/a"), at(500, delete_child="root/a"), at(600, delete_child="root/a")])
+
+scen("init_ignore_first_start_ofa",
+     sup("root", [w("a"), w("b", init_ignore=[1, 2]), w("c")], strategy="one_for_all", intensity=3),
+     [at(100, kill="root/c"), at(200, restart_child="root/b"), at(300, kill="root/a")])
+
+scen("ofo_restart_fail_retry",
+     sup("root", [w("a", init_fail=[2, 3]), w("b")], intensity=3),
+     [at(100, kill="root/a"), at(200, kill="root/a")])
+
+scen("ofo_restart_fail_exceeds",
+     sup("root", [w("a", trap_exit=True), w("b", init_fail=[2, 3, 4, 5]), w("c", trap_exit=True)], intensity=2),
+     [at(100, kill="root/b")])
+
+scen("rfo_restart_fail",
+     sup("root", [w("a"), w("b", trap_exit=True), w("c", init_fail=[2]), w("d", trap_exit=True)],
+         strategy="rest_for_one", intensity=4),
+     [at(100, kill="root/b"), at(200, kill="root/a")])
+
+scen("ofa_restart_fail",
+     sup("root", [w("a", trap_exit=True), w("b"), w("c", init_fail=[2], trap_exit=True), w("d")],
+         strategy="one_for_all", intensity=4),
+     [at(100, kill="root/d"), at(200, crash="root/a", reason="boom")])
+
+scen("ofa_restart_fail_exceeds",
+     sup("root", [w("a", trap_exit=True), w("b", init_fail=[2, 3, 4]), w("c")], strategy="one_for_all", intensity=2),
+     [at(100, kill="root/c")])
+
+scen("restart_ignore_each_strategy",
+     sup("root", [sup("o1", [w("a", init_ignore=[2]), w("b")], intensity=5),
+                  sup("oa", [w("a"), w("b", init_ignore=[2]), w("c")], strategy="one_for_all", intensity=5),
+                  sup("rf", [w("a"), w("b", init_ignore=[2]), w("c")], strategy="rest_for_one", intensity=5)],
+         intensity=5),
+     [at(100, kill="root/o1/a"), at(200, kill="root/oa/a"), at(300, kill="root/rf/a"),
+      at(400, restart_child="root/o1/a"), at(500, restart_child="root/oa/b"), at(600, kill="root/rf/c"),
+      at(700, restart_child="root/rf/b")])
+
+scen("nested_sup_fails_at_restart",
+     sup("root", [w("a"), sup("sub", [w("x"), w("y", init_fail=[2])]), w("b")], intensity=3),
+     [at(100, kill="root/sub"), at(300, kill="root/sub/x")])
+
+scen("nested_sup_fails_at_restart_exceeds",
+     sup("root", [w("a", trap_exit=True), sup("sub", [w("x", trap_exit=True), w("y", init_fail=[2, 3, 4])])],
+         intensity=2),
+     [at(100, kill="root/sub/y")])
+
+scen("start_child_spec_failures",
+     sup("root", [w("a")], intensity=3),
+     [at(100, start_child="root", spec=w("f", init_fail=[1])),
+      at(200, start_child="root", spec=w("g", init_ignore=[1])),
+      at(300, start_child="root", spec=w("h", init_ignore=[1], restart="temporary")),
+      at(400, start_child="root", spec=sup("s", [w("x"), w("y", init_fail=[1])])),
+      at(500, start_child="root", spec=sup("s2", [w("x", init_ignore=[1])])),
+      at(600, restart_child="root/g"), at(700, restart_child="root/f"), at(800, start_child="root", spec=w("f")),
+      at(900, start_child="root", spec=w("g"))])
+
+# --- child management errors ---------------------------------------------------------
+scen("mgmt_errors",
+     sup("root", [w("a"), w("b", trap_exit=True, terminate_ms=50)], intensity=3),
+     [at(100, start_child="root", spec=w("a")), at(200, restart_child="root/a"), at(300, delete_child="root/a"),
+      at(400, terminate_child="root/b"), at(500, start_child="root", spec=w("b")),
+      at(600, terminate_child="root/b"), at(700, terminate_child="root/nope"), at(800, restart_child="root/nope"),
+      at(900, delete_child="root/nope"), at(1000, start_child="root", spec=w("c", restart="temporary")),
+      at(1100, terminate_child="root/c"), at(1200, restart_child="root/c"), at(1300, delete_child="root/b"),
+      at(1400, start_child="root", spec=w("b")), at(1500, kill="root/b")])
+
+scen("mgmt_noproc",
+     sup("root", [sup("mid", [w("a")], intensity=0, restart="temporary"),
+                  sup("pool", strategy="simple_one_for_one", template=w("t"), restart="transient", intensity=0)]),
+     [at(100, kill="root/mid/a"), at(200, terminate_child="root/mid/a"), at(300, restart_child="root/mid/a"),
+      at(400, delete_child="root/mid/a"), at(500, start_child="root/mid", spec=w("b")),
+      at(600, start_child="root/pool"), at(700, kill="root/pool/#1"), at(800, start_child="root/pool"),
+      at(900, terminate_child="root/pool/#1"), at(1000, stop="root"), at(1100, start_child="root", spec=w("z")),
+      at(1200, terminate_child="root/mid")])
+
+scen("mgmt_nested_sup_children",
+     sup("root", [sup("sub", [w("x", trap_exit=True), w("y")], strategy="one_for_all"), w("b")], intensity=3),
+     [at(100, terminate_child="root/sub"), at(200, start_child="root/sub", spec=w("z")),
+      at(300, restart_child="root/sub"), at(400, start_child="root/sub", spec=w("z")),
+      at(500, terminate_child="root/sub/x"), at(600, kill="root/sub/y"), at(700, restart_child="root/sub/x"),
+      at(800, delete_child="root/sub"), at(900, terminate_child="root/sub"), at(1000, delete_child="root/sub")])
+
+# --- exit steps ------------------------------------------------------------------------
+scen("exit_worker_reasons",
+     sup("root", [w("a"), w("t", restart="transient"), w("tr", trap_exit=True), w("c")], intensity=10),
+     [exit_(100, "root/a", "normal"), exit_(200, "root/a", "boom"), exit_(300, "root/t", SX),
+      exit_(400, "root/tr", "boom"), exit_(500, "root/tr", "normal"), exit_(600, "root/tr", "shutdown"),
+      exit_(700, "root/tr", "kill"), exit_(800, "root/c", "shutdown"), exit_(900, "root/c", "killed")])
+
+scen("exit_nested_sup_ignored",
+     sup("root", [sup("sub", [w("x"), w("y", trap_exit=True)]), w("b")]),
+     [exit_(100, "root/sub", "boom"), exit_(200, "root/sub", "normal"), exit_(300, "root/sub", SX),
+      at(400, stop="root/sub"), exit_(500, "root/sub", "kill")])
+
+scen("exit_root_boom",
+     sup("root", [w("a", trap_exit=True), sup("sub", [w("x", trap_exit=True)]), w("b")]),
+     [exit_(100, "root", "boom")])
+
+scen("exit_root_normal",
+     sup("root", [w("a", trap_exit=True), w("b")]),
+     [exit_(100, "root", "normal")])
+
+scen("exit_root_shutdown_x",
+     sup("root", [sup("pool", strategy="simple_one_for_one", template=w("t", trap_exit=True)), w("b", trap_exit=True)]),
+     [at(100, start_child="root/pool"), at(150, start_child="root/pool"), exit_(200, "root", SX)])
+
+scen("exit_root_kill",
+     sup("root", [w("a", trap_exit=True), sup("sub", [w("x", trap_exit=True), w("y")]), w("b")]),
+     [exit_(100, "root", "kill")])
+
+# --- stop and killed supervisors ---------------------------------------------------------
+scen("stop_nested_levels",
+     sup("root", [sup("mid", [sup("leaf", [w("x", trap_exit=True)]), w("m", trap_exit=True)]), w("r")]),
+     [at(100, stop="root/mid/leaf"), at(200, stop="root/mid"), at(300, stop="root")])
+
+scen("killed_sup_trapping_children",
+     sup("root", [w("a"), sup("sub", [w("x", trap_exit=True, terminate_ms=100), w("y"), w("z", trap_exit=True)]), w("b")],
+         intensity=3),
+     [at(100, kill="root/sub"), at(500, kill="root/sub")])
+
+scen("killed_sup_ofa_rfo",
+     sup("root", [sup("s1", [w("x")], strategy="one_for_all"), w("m", trap_exit=True),
+                  sup("s2", [w("y", trap_exit=True), w("z")])], strategy="rest_for_one", intensity=3),
+     [at(100, kill="root/s2"), at(200, kill="root/s1"), at(400, kill="root/m")])
+
+scen("killed_mid_of_three",
+     sup("root", [sup("mid", [sup("leaf", [w("x"), w("y", trap_exit=True)]), w("m")]), w("r", trap_exit=True)],
+         strategy="one_for_all", intensity=2),
+     [at(100, kill="root/mid"), at(300, kill="root/mid/leaf")])
+
+if __name__ == "__main__":
+    out = os.path.join(HERE, "scenarios")
+    os.makedirs(out, exist_ok=True)
+    for name, s in S.items():
+        with open(os.path.join(out, name + ".json"), "w") as f:
+            json.dump(s, f, indent=1)
+            f.write("\n")
+    print(len(S), "scenarios")
