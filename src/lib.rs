@@ -8,12 +8,12 @@
 //! built from a scenario), [`control`] (the Control API) and [`api`] (the
 //! REST-shaped API over it).
 
+pub mod api;
 pub mod bench;
+pub mod control;
 pub mod otp;
 pub mod runtime;
 pub mod sandbox;
 pub mod scenario;
-pub mod term;
 pub mod system;
-pub mod control;
-pub mod api;
+pub mod term;
