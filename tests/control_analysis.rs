@@ -247,8 +247,19 @@ fn health_is_100_when_clean_and_names_anti_patterns() {
     let h = control::analyze_system_health(&sys);
     let kinds: BTreeSet<&str> = h.supervision_anti_patterns.iter().map(|f| f.kind).collect();
     assert_eq!(kinds, BTreeSet::from(["zero_intensity", "unbounded_restarts", "empty_supervisor", "crash_loop"]));
-    assert!(h.supervision_anti_patterns.iter().all(|f| !f.explanation.is_empty() && !f.suggestion.is_empty()));
     assert_eq!(h.score, 80, "4 anti-patterns x 5 points: {:?}", h.penalties);
+    // z gives up on its first restart: an escalation, for 10 s.
+    let w = sys.path_pid("root/z/w").unwrap();
+    control::kill_process(&mut sys, w, Term::atom("kill")).unwrap();
+    sys.tick(10);
+    let h = control::analyze_system_health(&sys);
+    let esc: Vec<_> = h.supervision_anti_patterns.iter().filter(|f| f.kind == "escalation").collect();
+    assert_eq!(esc.len(), 1, "{:#?}", h.supervision_anti_patterns);
+    assert!(esc[0].explanation.contains("gave up"));
+    sys.tick(11_000);
+    let h = control::analyze_system_health(&sys);
+    assert!(h.supervision_anti_patterns.iter().all(|f| f.kind != "escalation" && f.kind != "crash_loop"));
+    assert!(h.supervision_anti_patterns.iter().all(|f| !f.explanation.is_empty() && !f.suggestion.is_empty()));
 }
 
 #[test]

@@ -661,6 +661,26 @@ pub fn analyze_system_health(sys: &System) -> SystemHealth {
 fn anti_patterns(sys: &System) -> Vec<Finding> {
     let mut out = Vec::new();
     let now_ms = sys.now_ms();
+    // Supervisors that gave up in the last 10 s (they are dead now: the
+    // restart budget was spent and the failure went up the tree).
+    for e in sys.sup_events.iter().filter(|e| now_ms - e.at.as_ms_f64() <= 10_000.0) {
+        if let crate::runtime::EventKind::MaxIntensity { sup, restarts, period_ms } = &e.kind {
+            out.push(Finding {
+                kind: "escalation",
+                pid: Some(*sup),
+                path: None,
+                explanation: format!(
+                    "supervisor {} gave up at {:.0} ms: {restarts} restarts within {} s exceeded its intensity",
+                    sup.short(),
+                    e.at.as_ms_f64(),
+                    period_ms / 1000
+                ),
+                suggestion:
+                    "the fault survives restarts: fix its cause, or isolate the failing child under its own supervisor"
+                        .into(),
+            });
+        }
+    }
     for s in list_supervisors(sys) {
         let Some(snap) = sys.snapshot(s.pid) else {
             continue;

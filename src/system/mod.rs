@@ -344,6 +344,13 @@ impl System {
     /// Applies one input and logs it.
     pub fn apply(&mut self, input: Input) -> Result<Term, ControlError> {
         self.inputs.push((self.rt.now(), input.clone()));
+        let r = self.apply_inner(input);
+        // What the input caused is visible to the analysis at once.
+        self.drain();
+        r
+    }
+
+    fn apply_inner(&mut self, input: Input) -> Result<Term, ControlError> {
         match input {
             Input::Tick { ms } => {
                 self.run_for(ms);
