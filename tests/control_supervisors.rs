@@ -211,3 +211,25 @@ fn the_benchmark_restarts_every_child_once_and_times_it() {
     assert_eq!(b.processes_before, b.processes_after);
     assert!(b.took_ms >= 18_000.0);
 }
+
+#[test]
+fn a_request_to_a_stuck_supervisor_times_out_and_the_next_one_works() {
+    let mut sys = sup3("one_for_one", 5);
+    let root = sys.root().unwrap();
+    let [_, shell] = sys.system_pids();
+    control::suspend_process(&mut sys, root).unwrap();
+    let e = control::pause_supervision(&mut sys, root).unwrap_err();
+    assert!(matches!(e, ControlError::Timeout { .. }), "{e:?}");
+    let [_, shell2] = sys.system_pids();
+    assert_ne!(shell, shell2, "the stuck shell was replaced");
+    sys.tick(1);
+    assert!(!sys.runtime().is_alive(shell));
+    control::resume_process(&mut sys, root).unwrap();
+    // The pause request was delivered before the timeout: as with an OTP
+    // call that times out, it is still handled.
+    sys.tick(1);
+    assert!(sys.snapshot(root).unwrap().paused);
+    control::resume_supervision(&mut sys, root).unwrap();
+    assert!(!sys.snapshot(root).unwrap().paused);
+    assert_eq!(control::list_all_processes(&sys, &Default::default()).total, 4, "no shell is listed");
+}

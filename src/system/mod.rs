@@ -330,8 +330,15 @@ impl System {
         [self.app, self.shell]
     }
 
+    /// The application master, the shell, and shells replaced after a
+    /// request got stuck (they are dying).
     pub fn is_system_pid(&self, pid: Pid) -> bool {
-        pid == self.app || pid == self.shell
+        pid == self.app
+            || pid == self.shell
+            || self
+                .rt
+                .with_proc(pid, |p| p.extra().and_then(|e| e.initial_call.as_deref()) == Some("otpsim:shell/0"))
+                .unwrap_or(false)
     }
 
     pub fn chaos_rate(&self) -> f64 {
@@ -625,18 +632,34 @@ impl System {
                 return r.map_err(|reason| ControlError::CallFailed { reason: reason.to_string() });
             }
             if self.rt.now() > deadline {
-                self.jobs.borrow_mut().pending.remove(&n);
+                self.abandon(n);
                 return Err(ControlError::Timeout {
                     what: format!("the shell's request did not finish within {limit_ms} ms"),
                 });
             }
             if self.step() == Step::Idle {
-                self.jobs.borrow_mut().pending.remove(&n);
+                self.abandon(n);
                 return Err(ControlError::Timeout {
                     what: "the shell's request can never finish (nothing left to run)".into(),
                 });
             }
         }
+    }
+
+    /// Gives up on a shell job. If the shell is inside it (blocked in a
+    /// call that will not return), the shell is killed and a new one
+    /// started, so that later requests are not queued behind it forever. As
+    /// with an OTP call that times out, a request already delivered may
+    /// still be handled later.
+    fn abandon(&mut self, n: i64) {
+        let was_waiting = self.jobs.borrow_mut().pending.remove(&n).is_some();
+        if was_waiting {
+            return;
+        }
+        let old = self.shell;
+        self.rt.kernel().exit_signal(crate::runtime::WORLD, old, Term::Atom(Atom::KILL), false);
+        let jobs = self.jobs.clone();
+        self.shell = self.rt.spawn(SpawnOpts::named("otpsim:shell/0"), move |c| shell_loop(c, jobs));
     }
 
     fn sup_op(&mut self, sup: Pid, op: SupOp) -> Result<Term, ControlError> {
