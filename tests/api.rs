@@ -77,6 +77,7 @@ fn valid_request(r: Route, probe: u64, sub: u64) -> (String, String) {
         Tick => ("/system/tick".into(), r#"{"ms":100}"#),
         Chaos => ("/system/chaos".into(), r#"{"rate_per_s":0}"#),
         Inputs => ("/system/inputs".into(), ""),
+        Events => ("/system/events?since=0&limit=50&pid=a".into(), ""),
         Subscribe => ("/subscriptions".into(), r#"{"topic":"system:metrics"}"#),
         Poll => (format!("/subscriptions/{sub}"), ""),
         Unsubscribe => (format!("/subscriptions/{sub}"), ""),
@@ -112,6 +113,11 @@ fn every_route_answers_a_valid_request_with_200() {
             Route::Report => assert!(v["markdown"].as_str().unwrap().starts_with("# System report: api")),
             Route::OpenApi => assert_eq!(v["openapi"], "3.0.3"),
             Route::Health => assert!(v["score"].as_u64().unwrap() <= 100),
+            Route::Events => {
+                let evs = v["events"].as_array().unwrap();
+                assert!(!evs.is_empty() && evs.len() <= 50, "{v}");
+            }
+            Route::Metrics => assert_eq!(v["system"].as_array().unwrap().len(), 5),
             _ => {}
         }
     }
@@ -268,6 +274,8 @@ fn bad_input_on_every_route_answers_the_documented_error_and_changes_nothing() {
         ("POST", "/api/v1/supervisors/a/benchmark".into(), "", 422, "not_supervisor"),
         ("GET", "/api/v1/system/bottlenecks?window_ms=0".into(), "", 400, "bad_request"),
         ("GET", "/api/v1/system/report?format=pdf".into(), "", 400, "bad_request"),
+        ("GET", "/api/v1/system/metrics?pid=nobody".into(), "", 404, "no_proc"),
+        ("GET", "/api/v1/system/events?since=x".into(), "", 400, "bad_request"),
         ("POST", "/api/v1/system/trace-flow".into(), r#"{"to":"a","message":"{"}"#, 400, "bad_term"),
         ("POST", "/api/v1/system/trace-flow".into(), r#"{"to":"nobody","message":":x"}"#, 404, "no_proc"),
         ("POST", "/api/v1/system/tick".into(), r#"{"ms":-1}"#, 400, "bad_request"),

@@ -61,6 +61,7 @@ pub enum Route {
     Tick,
     Chaos,
     Inputs,
+    Events,
     Subscribe,
     Poll,
     Unsubscribe,
@@ -68,7 +69,7 @@ pub enum Route {
 }
 
 impl Route {
-    pub const ALL: [Route; 41] = [
+    pub const ALL: [Route; 42] = [
         Route::ListProcesses,
         Route::GetProcess,
         Route::KillProcess,
@@ -106,6 +107,7 @@ impl Route {
         Route::Tick,
         Route::Chaos,
         Route::Inputs,
+        Route::Events,
         Route::Subscribe,
         Route::Poll,
         Route::Unsubscribe,
@@ -157,6 +159,7 @@ pub fn route_of(method: &str, segs: &[&str]) -> Result<Route, bool> {
         ("POST", ["system", "tick"]) => Some(Tick),
         ("POST", ["system", "chaos"]) => Some(Chaos),
         ("GET", ["system", "inputs"]) => Some(Inputs),
+        ("GET", ["system", "events"]) => Some(Events),
         ("POST", ["subscriptions"]) => Some(Subscribe),
         ("GET", ["subscriptions", _]) => Some(Poll),
         ("DELETE", ["subscriptions", _]) => Some(Unsubscribe),
@@ -185,7 +188,7 @@ fn route_of_exact(method: &str, segs: &[&str]) -> bool {
             | ("POST", ["supervisors", _, "children" | "simulate-failure" | "pause" | "resume" | "benchmark"])
             | ("PUT", ["supervisors", _, "strategy"])
             | ("GET", ["system", "health" | "metrics" | "relationships" | "bottlenecks" | "hierarchy" | "report"])
-            | ("GET", ["system", "message-patterns" | "inputs"])
+            | ("GET", ["system", "message-patterns" | "inputs" | "events"])
             | ("POST", ["system", "trace-flow" | "tick" | "chaos"])
             | ("POST", ["subscriptions"])
             | ("GET" | "DELETE", ["subscriptions", _])
@@ -660,15 +663,18 @@ fn handle_inner(sys: &mut System, method: &str, path: &str, b: &str) -> ApiResul
             ok(control::analyze_system_health(sys))
         }
         Metrics => {
-            q.only(&["last"])?;
+            q.only(&["last", "pid", "processes"])?;
             body::<Empty>(b)?;
             let last: usize = q.num("last")?.unwrap_or(usize::MAX);
+            let only = q.str("pid").map(|p| sys.resolve(p)).transpose()?;
+            let with_procs = q.bool("processes")?.unwrap_or(true);
             let skip = sys.metrics.system.len().saturating_sub(last);
             let system: Vec<_> = sys.metrics.system.iter().skip(skip).copied().collect();
             let procs: BTreeMap<String, Vec<crate::system::metrics::ProcSample>> = sys
                 .metrics
                 .procs
                 .iter()
+                .filter(|(p, _)| with_procs && only.is_none_or(|o| o == **p))
                 .map(|(p, r)| (p.short(), r.iter().skip(r.len().saturating_sub(last)).copied().collect()))
                 .collect();
             ok(json!({
@@ -746,6 +752,23 @@ fn handle_inner(sys: &mut System, method: &str, path: &str, b: &str) -> ApiResul
                 )
                 .collect();
             ok(json!({ "seed": sys.seed(), "inputs": v }))
+        }
+        Events => {
+            q.only(&["since", "limit", "pid"])?;
+            body::<Empty>(b)?;
+            let since: Option<u64> = q.num("since")?;
+            let limit: usize = q.num("limit")?.unwrap_or(1000);
+            let only = q.str("pid").map(|p| sys.resolve(p)).transpose()?;
+            let k = sys.runtime().kernel_ref();
+            let Some(rec) = k.bus.recorder() else { return ok(json!({ "events": [], "evicted": 0 })) };
+            let evs: Vec<&crate::runtime::Event> = rec
+                .events()
+                .filter(|e| since.is_none_or(|s| e.seq > s))
+                .filter(|e| only.is_none_or(|p| e.kind.pids().contains(&Some(p))))
+                .collect();
+            let skip = evs.len().saturating_sub(limit);
+            let out: Vec<Value> = evs.iter().skip(skip).map(|e| crate::system::event_json(e)).collect();
+            ok(json!({ "events": out, "evicted": rec.evicted, "capacity": rec.capacity() }))
         }
         Subscribe => {
             q.only(&[])?;

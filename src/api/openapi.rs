@@ -155,7 +155,17 @@ pub fn doc(r: Route) -> RouteDoc {
             d("POST", "/supervisors/{name}/benchmark", "benchmark_supervision_tree (kills each child once)", &[], None)
         }
         Health => d("GET", "/system/health", "analyze_system_health", &[], None),
-        Metrics => d("GET", "/system/metrics", "the sampled time series", &[("last", "only the last N samples")], None),
+        Metrics => d(
+            "GET",
+            "/system/metrics",
+            "the sampled time series",
+            &[
+                ("last", "only the last N samples"),
+                ("pid", "only this process's series"),
+                ("processes", "false: the system series only"),
+            ],
+            None,
+        ),
         Relationships => d("GET", "/system/relationships", "build_relationship_graph", &[], None),
         Bottlenecks => {
             d("GET", "/system/bottlenecks", "detect_bottlenecks", &[("window_ms", "growth window; default 2000")], None)
@@ -167,6 +177,17 @@ pub fn doc(r: Route) -> RouteDoc {
         Tick => d("POST", "/system/tick", "let virtual time pass", &[], Some(tick_body)),
         Chaos => d("POST", "/system/chaos", "seeded random kills at a rate", &[], Some(chaos_body)),
         Inputs => d("GET", "/system/inputs", "the input log (seed + scenario + inputs replay exactly)", &[], None),
+        Events => d(
+            "GET",
+            "/system/events",
+            "the bounded recorder's events (supervision, control, probes, logs; all kinds for traced processes)",
+            &[
+                ("since", "only events after this seq"),
+                ("limit", "the newest N (1000)"),
+                ("pid", "only events about this process"),
+            ],
+            None,
+        ),
         Subscribe => d("POST", "/subscriptions", "subscribe to a topic", &[], Some(topic_body)),
         Poll => d("GET", "/subscriptions/{id}", "take what a subscription received", &[], None),
         Unsubscribe => d("DELETE", "/subscriptions/{id}", "end a subscription", &[], None),
