@@ -104,6 +104,30 @@ fn failure_impact_one_for_all_and_rest_for_one() {
 }
 
 #[test]
+fn failure_impact_with_a_sibling_linked_to_the_failing_child() {
+    // api dies by its link to db, and rest_for_one restarts it with db:
+    // one restart decision, and api's own exit, arriving later, is ignored.
+    let p = impact_matches_reality(
+        r#"{"tree":{"id":"root","type":"supervisor","intensity":5,"children":[
+            {"id":"storage","type":"supervisor","strategy":"rest_for_one","intensity":5,"children":[
+                {"id":"db","type":"worker","name":"db"},{"id":"cache","type":"worker"},
+                {"id":"api","type":"worker","name":"api","params":{"links":["db"],"monitors":["db"]}}]}]}}"#,
+        "db",
+    );
+    assert_eq!(p.dies.len(), 3);
+    assert_eq!(p.restarts.len(), 3, "db, cache and api, once each: {:#?}", p.restarts);
+    assert!(p.notified.is_empty(), "api monitors db but dies too: {:#?}", p.notified);
+    // The same under one_for_all.
+    let p = impact_matches_reality(
+        r#"{"tree":{"id":"root","type":"supervisor","intensity":5,"children":[
+            {"id":"s","type":"supervisor","strategy":"one_for_all","intensity":5,"children":[
+                {"id":"x","type":"worker","name":"x"},{"id":"y","type":"worker","params":{"links":["x"]}},{"id":"z","type":"worker"}]}]}}"#,
+        "x",
+    );
+    assert_eq!(p.restarts.len(), 3);
+}
+
+#[test]
 fn failure_impact_escalation_past_the_intensity() {
     let p = impact_matches_reality(
         r#"{"tree":{"id":"root","type":"supervisor","intensity":5,"children":[

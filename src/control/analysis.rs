@@ -208,6 +208,10 @@ pub fn trace_failure_impact(sys: &System, pid: Pid, reason: Option<Term>) -> Res
     let mut notified: BTreeSet<Pid> = BTreeSet::new();
     // Supervisors that are shutting children down themselves.
     let mut terminating: BTreeSet<Pid> = BTreeSet::new();
+    // Children a supervisor has already decided to restart (with a sibling,
+    // by one_for_all or rest_for_one): their own exit, arriving later, is
+    // no longer its child's and changes nothing.
+    let mut covered: BTreeSet<Pid> = BTreeSet::new();
     while let Some((p, r, rule, by_sup)) = queue.pop_front() {
         if dead.contains(&p) || sys.is_system_pid(p) {
             continue;
@@ -297,7 +301,7 @@ pub fn trace_failure_impact(sys: &System, pid: Pid, reason: Option<Term>) -> Res
         let Some((sup, id)) = parent_sup.get(&p).cloned() else {
             continue;
         };
-        if dead.contains(&sup) || terminating.contains(&sup) {
+        if dead.contains(&sup) || terminating.contains(&sup) || covered.contains(&p) {
             continue;
         }
         let Some(sv) = sups.get(&sup) else { continue };
@@ -368,6 +372,9 @@ pub fn trace_failure_impact(sys: &System, pid: Pid, reason: Option<Term>) -> Res
         };
         for j in affected {
             let (cid, cp, crestart, _) = &sv.children[j];
+            if let Some(cp) = cp {
+                covered.insert(*cp);
+            }
             if j != ci {
                 if let Some(cp) = cp {
                     queue.push_back((
@@ -403,6 +410,8 @@ pub fn trace_failure_impact(sys: &System, pid: Pid, reason: Option<Term>) -> Res
             });
         }
     }
+    // A process that dies is not also "only notified".
+    out.notified.retain(|n| !dead.contains(&n.pid));
     Ok(out)
 }
 
