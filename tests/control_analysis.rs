@@ -375,3 +375,39 @@ fn message_patterns_give_shapes_rates_and_flag_a_spike() {
     let odd = m.unusual.iter().find(|p| p.from == Some(relay) && p.to == b).expect("the spike is flagged");
     assert!(odd.unusual.as_deref().unwrap().starts_with("spike"));
 }
+
+/// Every process of the demo (sandbox workers of every kind, supervisors of
+/// every strategy): the predicted deaths are the deaths that happen.
+#[test]
+fn failure_impact_matches_reality_for_every_process_of_the_demo() {
+    let text = otpsim::sandbox::builtin("demo").unwrap();
+    let probe = System::new(Scenario::from_json(text).unwrap(), SystemOptions::default()).unwrap();
+    let paths: Vec<String> = probe.tree().into_iter().map(|e| e.path).collect();
+    let mut mismatches = Vec::new();
+    for path in &paths {
+        let mut sys = System::new(Scenario::from_json(text).unwrap(), SystemOptions::default()).unwrap();
+        sys.tick(300);
+        let Some(pid) = sys.path_pid(path) else { continue };
+        let predicted = control::trace_failure_impact(&sys, pid, None).unwrap();
+        let sub = sys.runtime().bus(|b| b.subscribe(Filter::kinds(KindMask::PROCS), 1 << 18));
+        control::kill_process(&mut sys, pid, Term::atom("kill")).unwrap();
+        // Long enough for the exits (and shutdowns), short enough that load
+        // generators do not cause unrelated crashes.
+        sys.tick(20);
+        let (evs, _) = sys.runtime().bus(|b| b.drain(sub)).unwrap();
+        let spawned: BTreeSet<Pid> = evs
+            .iter()
+            .filter_map(|e| if let EventKind::Spawn { pid, .. } = &e.kind { Some(*pid) } else { None })
+            .collect();
+        let died: BTreeSet<Pid> = evs
+            .iter()
+            .filter_map(|e| if let EventKind::Exit { pid, .. } = &e.kind { Some(*pid) } else { None })
+            .filter(|p| !spawned.contains(p))
+            .collect();
+        let want: BTreeSet<Pid> = predicted.dies.iter().map(|d| d.pid).collect();
+        if want != died {
+            mismatches.push(format!("{path}: predicted {want:?}, died {died:?}"));
+        }
+    }
+    assert!(mismatches.is_empty(), "{}", mismatches.join("\n"));
+}
