@@ -376,19 +376,31 @@ fn message_patterns_give_shapes_rates_and_flag_a_spike() {
     assert!(odd.unusual.as_deref().unwrap().starts_with("spike"));
 }
 
-/// Every process of the demo (sandbox workers of every kind, supervisors of
-/// every strategy): the predicted deaths are the deaths that happen.
+/// Every process of every ready scenario (sandbox workers of every kind,
+/// supervisors of every strategy): the predicted deaths are the deaths
+/// that happen.
 #[test]
-fn failure_impact_matches_reality_for_every_process_of_the_demo() {
-    let text = otpsim::sandbox::builtin("demo").unwrap();
+fn failure_impact_matches_reality_for_every_process_of_the_ready_scenarios() {
+    let mut mismatches = Vec::new();
+    let mut checked = 0;
+    for name in otpsim::sandbox::builtin_names() {
+        let text = otpsim::sandbox::builtin(name).unwrap();
+        checked += failure_impact_for_every_process(text, &mut mismatches);
+    }
+    assert!(mismatches.is_empty(), "{}", mismatches.join("\n"));
+    assert!(checked >= 60, "{checked} processes checked");
+}
+
+fn failure_impact_for_every_process(text: &str, mismatches: &mut Vec<String>) -> usize {
     let probe = System::new(Scenario::from_json(text).unwrap(), SystemOptions::default()).unwrap();
     let paths: Vec<String> = probe.tree().into_iter().map(|e| e.path).collect();
-    let mut mismatches = Vec::new();
+    let mut checked = 0;
     for path in &paths {
         let mut sys = System::new(Scenario::from_json(text).unwrap(), SystemOptions::default()).unwrap();
         sys.tick(300);
         let Some(pid) = sys.path_pid(path) else { continue };
         let predicted = control::trace_failure_impact(&sys, pid, None).unwrap();
+        checked += 1;
         let sub = sys.runtime().bus(|b| b.subscribe(Filter::kinds(KindMask::PROCS), 1 << 18));
         control::kill_process(&mut sys, pid, Term::atom("kill")).unwrap();
         // Long enough for the exits (and shutdowns), short enough that load
@@ -406,8 +418,8 @@ fn failure_impact_matches_reality_for_every_process_of_the_demo() {
             .collect();
         let want: BTreeSet<Pid> = predicted.dies.iter().map(|d| d.pid).collect();
         if want != died {
-            mismatches.push(format!("{path}: predicted {want:?}, died {died:?}"));
+            mismatches.push(format!("{}: {path}: predicted {want:?}, died {died:?}", probe.scenario().name));
         }
     }
-    assert!(mismatches.is_empty(), "{}", mismatches.join("\n"));
+    checked
 }
