@@ -21,14 +21,27 @@ fn send(sys: &mut System, to: &str, m: &str) {
 /// Predicts the impact of killing `victim`, kills it, and checks that what
 /// died and what restarted is what was predicted.
 fn impact_matches_reality(json: &str, victim: &str) -> control::FailureImpact {
+    impact_of_exit_matches_reality(json, victim, None)
+}
+
+/// As [`impact_matches_reality`], with the process exiting with `reason`
+/// itself (a crash request to the generic worker) instead of being killed.
+fn impact_of_exit_matches_reality(json: &str, victim: &str, reason: Option<&str>) -> control::FailureImpact {
     let mut sys = system(json);
     sys.tick(10);
     let pid = sys.resolve(victim).unwrap();
-    let predicted = control::trace_failure_impact(&sys, pid, None).unwrap();
+    let reason_term = reason.map(|r| otpsim::term::parse(r).unwrap());
+    let predicted = control::trace_failure_impact(&sys, pid, reason_term).unwrap();
     let sub = sys
         .runtime()
         .bus(|b| b.subscribe(Filter::kinds(KindMask(KindMask::PROCS.0 | KindMask::SUPERVISION.0)), 1 << 16));
-    control::kill_process(&mut sys, pid, Term::atom("kill")).unwrap();
+    match reason {
+        None => control::kill_process(&mut sys, pid, Term::atom("kill")).unwrap(),
+        Some(r) => {
+            control::send_message(&mut sys, pid, &format!("{{:\"$gen_cast\", {{:crash, {r}}}}}"), &SendOpts::default())
+                .unwrap();
+        }
+    }
     sys.tick(200);
     let (evs, _) = sys.runtime().bus(|b| b.drain(sub)).unwrap();
     let died: BTreeSet<Pid> = evs
@@ -125,6 +138,32 @@ fn failure_impact_with_a_sibling_linked_to_the_failing_child() {
         "x",
     );
     assert_eq!(p.restarts.len(), 3);
+}
+
+#[test]
+fn failure_impact_of_normal_and_abnormal_exits_by_restart_type() {
+    let tree = r#"{"tree":{"id":"root","type":"supervisor","intensity":5,"children":[
+        {"id":"t","type":"worker","name":"t","restart":"transient"},
+        {"id":"tmp","type":"worker","name":"tmp","restart":"temporary"},
+        {"id":"friend","type":"worker","name":"friend","params":{"links":["t","tmp"]}}]}}"#;
+    // A transient child exiting normally: not restarted, and its normal
+    // exit signal leaves the linked friend alone.
+    let p = impact_of_exit_matches_reality(tree, "t", Some(":normal"));
+    assert_eq!(p.dies.len(), 1);
+    assert!(p.restarts.is_empty());
+    assert!(p.notified.iter().any(|n| n.rule.contains("not restarted")));
+    // The same child crashing: restarted; the friend dies with it, and
+    // takes tmp (also linked to it) along.
+    let p = impact_of_exit_matches_reality(tree, "t", Some(":boom"));
+    assert_eq!(p.dies.len(), 3);
+    assert_eq!(p.restarts.len(), 2, "t and friend; tmp is temporary");
+    // {:shutdown, _} is a clean exit for a transient child, but still kills a linked friend.
+    let p = impact_of_exit_matches_reality(tree, "t", Some("{:shutdown, :bye}"));
+    assert_eq!(p.dies.len(), 3);
+    assert_eq!(p.restarts.len(), 1, "only the friend: {:#?}", p.restarts);
+    // A temporary child is never restarted.
+    let p = impact_of_exit_matches_reality(tree, "tmp", Some(":boom"));
+    assert_eq!(p.restarts.iter().filter(|r| r.child == "tmp").count(), 0);
 }
 
 #[test]
