@@ -453,13 +453,11 @@ impl System {
         self.chaos_acc += self.chaos_rate * self.sample_ms() as f64 / 1000.0;
         while self.chaos_acc >= 1.0 {
             self.chaos_acc -= 1.0;
-            let victims: Vec<Pid> = self
-                .tree()
-                .into_iter()
-                .filter(|e| !e.supervisor)
-                .filter_map(|e| e.pid)
-                .filter(|p| self.rt.is_alive(*p))
-                .collect();
+            // Supervised workers, read from the process table alone (a
+            // supervisor's children have it as their parent), never from a
+            // cache that read-only requests refresh: what chaos does must
+            // depend only on the simulation, or replays would differ.
+            let victims = self.supervised_workers();
             if victims.is_empty() {
                 return;
             }
@@ -467,6 +465,23 @@ impl System {
             let _ = self.rt.apply(Command::Exit { pid: victims[i], reason: Term::Atom(Atom::KILL) });
             self.invalidate();
         }
+    }
+
+    /// Live workers whose parent is a supervisor, in pid order.
+    fn supervised_workers(&self) -> Vec<Pid> {
+        let k = self.rt.kernel_ref();
+        let mut out = Vec::new();
+        for pid in k.pids() {
+            let Some(p) = k.proc(pid) else { continue };
+            let is_sup = |x: &crate::runtime::Proc| x.extra().is_some_and(|e| e.supervisor);
+            if is_sup(p) {
+                continue;
+            }
+            if p.parent().and_then(|pp| k.proc(pp)).is_some_and(is_sup) {
+                out.push(pid);
+            }
+        }
+        out
     }
 
     // ------------------------------------------------------------------
@@ -478,9 +493,9 @@ impl System {
         let mut memory: u64 = 0;
         let mut queued: Vec<(Pid, ProcSample)> = Vec::new();
         let at_ms = self.rt.now().as_ms_f64();
-        // Series are kept for the tree's processes (for supervisor resource
-        // trends), the watched ones, and any process with a queue.
-        let in_tree: std::collections::BTreeSet<Pid> = self.tree().into_iter().filter_map(|e| e.pid).collect();
+        // Series are kept for supervised workers (for supervisor resource
+        // trends), the watched processes, and any process with a queue.
+        let in_tree: std::collections::BTreeSet<Pid> = self.supervised_workers().into_iter().collect();
         let watched = &self.metrics.watched;
         let tracked = &self.metrics.procs;
         self.rt.for_each_proc(|p| {
