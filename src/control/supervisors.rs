@@ -361,7 +361,7 @@ pub fn simulate_failure(
             if running.is_empty() {
                 return Err(ControlError::Refused { reason: "the supervisor has no running child".into() });
             }
-            let i = sys.runtime().kernel().rng.below(running.len() as u64) as usize;
+            let i = sys.control_random(running.len() as u64) as usize;
             (running[i].clone(), true)
         }
     };

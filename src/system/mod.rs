@@ -198,6 +198,11 @@ pub struct System {
     next_topic: u64,
     next_token: u64,
     tree_cache: RefCell<Option<TreeCache>>,
+    /// The control layer's own seeded generator, for choices a control
+    /// function makes (a random child to fail). Its draws are not
+    /// simulation: what they choose is logged as a concrete input, so the
+    /// runtime's generator, which chaos and processes use, is never touched.
+    control_rng: RefCell<crate::runtime::Rng>,
     snapshots: RefCell<BTreeMap<Pid, SupervisorSnapshot>>,
     /// Supervision events seen (restarts, starts, terminations, max
     /// intensity), bounded, for analytics.
@@ -265,6 +270,7 @@ impl System {
             next_topic: 1,
             next_token: 1,
             tree_cache: RefCell::new(None),
+            control_rng: RefCell::new(crate::runtime::Rng::new(seed ^ 0x5eed_c0de_0000_0001)),
             snapshots: RefCell::new(BTreeMap::new()),
             sup_events: VecDeque::new(),
         };
@@ -748,6 +754,11 @@ impl System {
 
     pub fn all_probes(&self) -> impl Iterator<Item = (&Pid, &Rc<ProbeSet>)> {
         self.probes.iter()
+    }
+
+    /// A random integer in `0..n` from the control layer's own generator.
+    pub fn control_random(&self, n: u64) -> u64 {
+        self.control_rng.borrow_mut().below(n)
     }
 
     /// A new flow token for a traced send.
