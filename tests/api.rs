@@ -78,6 +78,7 @@ fn valid_request(r: Route, probe: u64, sub: u64) -> (String, String) {
         Chaos => ("/system/chaos".into(), r#"{"rate_per_s":0}"#),
         Inputs => ("/system/inputs".into(), ""),
         Events => ("/system/events?since=0&limit=50&pid=a".into(), ""),
+        Recording => ("/system/recording".into(), ""),
         Subscribe => ("/subscriptions".into(), r#"{"topic":"system:metrics"}"#),
         Poll => (format!("/subscriptions/{sub}"), ""),
         Unsubscribe => (format!("/subscriptions/{sub}"), ""),
@@ -366,6 +367,38 @@ fn the_cli_answers_api_requests_and_reports() {
     assert!(out.starts_with("# System report: demo"));
     let (code, _) = cli(&["api", "GET", "/api/v1/system/health", "--scenario", "no_such_scenario"]);
     assert_ne!(code, 0);
+}
+
+#[test]
+fn the_cli_saves_a_recording_that_replays_to_the_same_stream() {
+    let dir = std::env::temp_dir().join(format!("otpsim-rec-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let f = dir.join("r.json");
+    let (code, _) = cli(&[
+        "api",
+        "POST",
+        "/api/v1/supervisors/storage/simulate-failure",
+        r#"{"child_id":"db"}"#,
+        "--scenario",
+        "demo",
+        "--run-ms",
+        "300",
+        "--record",
+        f.to_str().unwrap(),
+    ]);
+    assert_eq!(code, 0);
+    let rec: Value = serde_json::from_str(&std::fs::read_to_string(&f).unwrap()).unwrap();
+    assert_eq!(rec["format"], "otpsim-recording/1");
+    assert!(rec["inputs"].as_array().unwrap().len() > 2);
+    let (code, one) = cli(&["replay", f.to_str().unwrap(), "--json"]);
+    assert_eq!(code, 0);
+    let (_, two) = cli(&["replay", f.to_str().unwrap(), "--json"]);
+    assert_eq!(one, two);
+    assert!(
+        one.lines().any(|l| l.contains("\"type\":\"restart\"")),
+        "the simulated failure's restart is in the replay"
+    );
+    let _ = std::fs::remove_dir_all(&dir);
 }
 
 #[test]

@@ -61,6 +61,7 @@ pub enum Route {
     Tick,
     Chaos,
     Inputs,
+    Recording,
     Events,
     Subscribe,
     Poll,
@@ -69,7 +70,7 @@ pub enum Route {
 }
 
 impl Route {
-    pub const ALL: [Route; 42] = [
+    pub const ALL: [Route; 43] = [
         Route::ListProcesses,
         Route::GetProcess,
         Route::KillProcess,
@@ -107,6 +108,7 @@ impl Route {
         Route::Tick,
         Route::Chaos,
         Route::Inputs,
+        Route::Recording,
         Route::Events,
         Route::Subscribe,
         Route::Poll,
@@ -159,6 +161,7 @@ pub fn route_of(method: &str, segs: &[&str]) -> Result<Route, bool> {
         ("POST", ["system", "tick"]) => Some(Tick),
         ("POST", ["system", "chaos"]) => Some(Chaos),
         ("GET", ["system", "inputs"]) => Some(Inputs),
+        ("GET", ["system", "recording"]) => Some(Recording),
         ("GET", ["system", "events"]) => Some(Events),
         ("POST", ["subscriptions"]) => Some(Subscribe),
         ("GET", ["subscriptions", _]) => Some(Poll),
@@ -188,7 +191,7 @@ fn route_of_exact(method: &str, segs: &[&str]) -> bool {
             | ("POST", ["supervisors", _, "children" | "simulate-failure" | "pause" | "resume" | "benchmark"])
             | ("PUT", ["supervisors", _, "strategy"])
             | ("GET", ["system", "health" | "metrics" | "relationships" | "bottlenecks" | "hierarchy" | "report"])
-            | ("GET", ["system", "message-patterns" | "inputs" | "events"])
+            | ("GET", ["system", "message-patterns" | "inputs" | "events" | "recording"])
             | ("POST", ["system", "trace-flow" | "tick" | "chaos"])
             | ("POST", ["subscriptions"])
             | ("GET" | "DELETE", ["subscriptions", _])
@@ -752,6 +755,11 @@ fn handle_inner(sys: &mut System, method: &str, path: &str, b: &str) -> ApiResul
                 )
                 .collect();
             ok(json!({ "seed": sys.seed(), "inputs": v }))
+        }
+        Recording => {
+            q.only(&[])?;
+            body::<Empty>(b)?;
+            ok(sys.recording())
         }
         Events => {
             q.only(&["since", "limit", "pid"])?;

@@ -177,6 +177,13 @@ pub fn doc(r: Route) -> RouteDoc {
         Tick => d("POST", "/system/tick", "let virtual time pass", &[], Some(tick_body)),
         Chaos => d("POST", "/system/chaos", "seeded random kills at a rate", &[], Some(chaos_body)),
         Inputs => d("GET", "/system/inputs", "the input log (seed + scenario + inputs replay exactly)", &[], None),
+        Recording => d(
+            "GET",
+            "/system/recording",
+            "this run as a recording (scenario, seed, inputs) that replays exactly: otpsim replay FILE",
+            &[],
+            None,
+        ),
         Events => d(
             "GET",
             "/system/events",

@@ -46,6 +46,17 @@ enum Cmd {
         run_ms: u64,
         #[arg(long)]
         seed: Option<u64>,
+        /// Save the run (scenario, seed, inputs, the request's included) as
+        /// a recording for `otpsim replay`.
+        #[arg(long)]
+        record: Option<std::path::PathBuf>,
+    },
+    /// Replay a recording exactly and print its event stream.
+    Replay {
+        recording: std::path::PathBuf,
+        /// JSON Lines instead of readable lines.
+        #[arg(long)]
+        json: bool,
     },
     /// Run a scenario, then print the system report.
     Report {
@@ -185,13 +196,47 @@ fn main() -> anyhow::Result<()> {
             }
             emit(&out);
         }
-        Cmd::Api { method, path, body, scenario, run_ms, seed } => {
+        Cmd::Api { method, path, body, scenario, run_ms, seed, record } => {
             let mut sys = start(&scenario, seed)?;
             sys.tick(run_ms);
             let (status, v) = otpsim::api::handle(&mut sys, &method, &path, body.as_deref().unwrap_or(""));
+            if let Some(file) = record {
+                let text = serde_json::to_string_pretty(&sys.recording())?;
+                std::fs::write(&file, text).with_context(|| format!("cannot write {}", file.display()))?;
+            }
             emit(&format!("{}\n", serde_json::to_string_pretty(&v)?));
             if !(200..300).contains(&status) {
                 std::process::exit(1);
+            }
+        }
+        Cmd::Replay { recording, json } => {
+            let text =
+                std::fs::read_to_string(&recording).with_context(|| format!("cannot read {}", recording.display()))?;
+            let rec: otpsim::system::Recording =
+                serde_json::from_str(&text).with_context(|| format!("{} is not a recording", recording.display()))?;
+            let opts = SystemOptions { event_log: true, ..Default::default() };
+            let mut sys = System::for_recording(&rec, opts).map_err(|e| anyhow::anyhow!("{e}"))?;
+            let print = |sys: &mut System| {
+                let (evs, dropped) = sys.take_events();
+                let mut out = String::new();
+                if dropped > 0 {
+                    out.push_str(&format!("# {dropped} events dropped (queue full)\n"));
+                }
+                for e in evs {
+                    let v = event_json(&e);
+                    if json {
+                        out.push_str(&format!("{v}\n"));
+                    } else {
+                        out.push_str(&readable(&v));
+                        out.push('\n');
+                    }
+                }
+                emit(&out);
+            };
+            print(&mut sys);
+            for (i, r) in rec.inputs.iter().enumerate() {
+                sys.replay_next(i, r).map_err(|e| anyhow::anyhow!("{e}"))?;
+                print(&mut sys);
             }
         }
         Cmd::Report { scenario, run_ms, format, seed } => {

@@ -21,7 +21,7 @@ use crate::runtime::{
 use crate::scenario::{Action, Node, NodeKind, ReasonSpec, Scenario};
 use crate::term::{Atom, Pid, Term};
 use metrics::{Metrics, ProcSample, SystemSample, MAX_PROCESS_SERIES};
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use std::cell::{Cell, RefCell};
 use std::collections::{BTreeMap, VecDeque};
 use std::future::Future;
@@ -60,12 +60,13 @@ impl Default for SystemOptions {
 }
 
 /// An operation on a supervisor, made through the shell.
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, Deserialize)]
 #[serde(tag = "op", rename_all = "snake_case")]
 pub enum SupOp {
     Pause,
     Resume,
     SetStrategy {
+        #[serde(with = "strategy_name")]
         strategy: Strategy,
         window_s: u64,
     },
@@ -84,8 +85,23 @@ pub enum SupOp {
     },
 }
 
+/// A strategy as its name (`"one_for_all"`), both ways.
+mod strategy_name {
+    use crate::otp::Strategy;
+    use serde::{de::Error, Deserialize, Deserializer, Serializer};
+
+    pub fn serialize<S: Serializer>(s: &Strategy, ser: S) -> Result<S::Ok, S::Error> {
+        ser.serialize_str(s.name())
+    }
+
+    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Strategy, D::Error> {
+        let s = String::deserialize(d)?;
+        Strategy::parse(&s).ok_or_else(|| D::Error::custom(format!("unknown strategy {s:?}")))
+    }
+}
+
 /// One input from outside, logged.
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, Deserialize)]
 #[serde(tag = "input", rename_all = "snake_case")]
 pub enum Input {
     /// Let `ms` of virtual time pass.
@@ -119,6 +135,30 @@ pub enum Input {
         timeout_ms: u64,
     },
 }
+
+/// A recording: everything needed to replay a run exactly — the scenario,
+/// the seed, and every input with the virtual time it was applied at.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Recording {
+    /// `"otpsim-recording/1"`.
+    pub format: String,
+    pub seed: u64,
+    pub scenario: Scenario,
+    pub inputs: Vec<RecordedInput>,
+}
+
+/// One input of a recording.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RecordedInput {
+    /// Virtual nanoseconds since the start.
+    pub at_ns: u64,
+    pub input: Input,
+}
+
+/// The format tag of recordings this version writes and reads.
+pub const RECORDING_FORMAT: &str = "otpsim-recording/1";
 
 /// A process's place in the tree.
 #[derive(Clone, Debug, Serialize, PartialEq)]
@@ -287,6 +327,55 @@ impl System {
         for (_, input) in log {
             // Inputs that failed when recorded fail the same way now.
             let _ = s.apply(input.clone());
+        }
+        Ok(s)
+    }
+
+    /// This run as a recording (scenario, seed, inputs).
+    pub fn recording(&self) -> Recording {
+        Recording {
+            format: RECORDING_FORMAT.into(),
+            seed: self.seed,
+            scenario: self.scenario.clone(),
+            inputs: self.inputs.iter().map(|(at, i)| RecordedInput { at_ns: at.0, input: i.clone() }).collect(),
+        }
+    }
+
+    /// Starts the system of a recording, ready to replay it with
+    /// [`System::replay_next`] input by input (or all at once with
+    /// [`System::from_recording`]).
+    pub fn for_recording(rec: &Recording, opts: SystemOptions) -> Result<System, ControlError> {
+        if rec.format != RECORDING_FORMAT {
+            return Err(ControlError::BadRequest {
+                message: format!("recording format {:?} is not {RECORDING_FORMAT:?}", rec.format),
+            });
+        }
+        System::new(rec.scenario.clone(), SystemOptions { seed: Some(rec.seed), ..opts })
+    }
+
+    /// Applies one recorded input, first checking that the run is where the
+    /// recording says it was (the same virtual time): a difference means
+    /// the recording does not belong to this version or scenario.
+    pub fn replay_next(&mut self, i: usize, r: &RecordedInput) -> Result<(), ControlError> {
+        if self.rt.now().0 != r.at_ns {
+            return Err(ControlError::Refused {
+                reason: format!(
+                    "the replay diverged at input {i}: recorded at {} ns, replayed at {} ns",
+                    r.at_ns,
+                    self.rt.now().0
+                ),
+            });
+        }
+        // An input that failed when recorded fails the same way now.
+        let _ = self.apply(r.input.clone());
+        Ok(())
+    }
+
+    /// Replays a whole recording.
+    pub fn from_recording(rec: &Recording, opts: SystemOptions) -> Result<System, ControlError> {
+        let mut s = System::for_recording(rec, opts)?;
+        for (i, r) in rec.inputs.iter().enumerate() {
+            s.replay_next(i, r)?;
         }
         Ok(s)
     }
@@ -636,7 +725,9 @@ impl System {
     // The shell
 
     /// Runs `job` inside the shell process and runs the scheduler until it
-    /// finishes, at most `limit_ms` of virtual time.
+    /// finishes, at most `limit_ms` of virtual time. Not an input by itself:
+    /// the inputs that make calls ([`Input::Supervisor`], [`Input::Call`])
+    /// use it, and only they are logged and replayed.
     pub fn call<F, Fut>(&mut self, limit_ms: u64, job: F) -> Result<Term, ControlError>
     where
         F: FnOnce(Ctx) -> Fut + 'static,
@@ -1057,6 +1148,14 @@ async fn shell_loop(ctx: Ctx, jobs: Rc<RefCell<Jobs>>) -> Term {
     }
 }
 
+/// A call's result as text: the reply, or `failed: reason`.
+fn result_text(r: &Result<Term, Term>) -> String {
+    match r {
+        Ok(t) => t.to_string(),
+        Err(e) => format!("failed: {e}"),
+    }
+}
+
 fn reason_term(r: &ReasonSpec) -> Term {
     match r {
         ReasonSpec::Atom(a) => Term::atom(a),
@@ -1132,7 +1231,7 @@ async fn app_master(ctx: Ctx, start: supervisor::StartFn, root: Rc<Cell<Option<P
                     Some(60_000),
                 )
                 .await;
-                log(format!("step {}: {op} {p}: {r:?}", i + 1));
+                log(format!("step {}: {op} {p}: {}", i + 1, result_text(&r)));
             }
             Action::StartChild(sup_path, spec) => {
                 let Some(sup) = find(&sup_path) else {
@@ -1150,7 +1249,7 @@ async fn app_master(ctx: Ctx, start: supervisor::StartFn, root: Rc<Cell<Option<P
                         supervisor::start_dynamic_child(&ctx, sup, vec![Term::Int(*k)]).await
                     }
                 };
-                log(format!("step {}: start_child {sup_path}: {r:?}", i + 1));
+                log(format!("step {}: start_child {sup_path}: {}", i + 1, result_text(&r)));
             }
             Action::Note(n) => log(format!("note: {n}")),
         }
