@@ -118,7 +118,7 @@ fn every_route_answers_a_valid_request_with_200() {
                 let evs = v["events"].as_array().unwrap();
                 assert!(!evs.is_empty() && evs.len() <= 50, "{v}");
             }
-            Route::Metrics => assert_eq!(v["system"].as_array().unwrap().len(), 5),
+            Route::Metrics => assert!((1..=5).contains(&v["system"].as_array().unwrap().len()), "{v}"),
             _ => {}
         }
     }
