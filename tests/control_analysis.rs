@@ -262,6 +262,29 @@ fn a_growing_queue_is_a_bottleneck_and_a_steady_one_is_not() {
 }
 
 #[test]
+fn a_server_its_callers_keep_waiting_on_is_contended_and_a_quick_one_is_not() {
+    let mut sys = system(
+        r#"{"tree":{"id":"root","type":"supervisor","children":[
+            {"id":"db","type":"worker","name":"db","params":{"slow_ms":4}},
+            {"id":"quick","type":"worker","name":"quick"},
+            {"id":"c1","type":"worker","params":{"load":{"to":"db","every_ms":3,"message":":get","mode":"call"}}},
+            {"id":"c2","type":"worker","params":{"load":{"to":"db","every_ms":3,"message":":get","mode":"call"}}},
+            {"id":"c3","type":"worker","params":{"load":{"to":"quick","every_ms":50,"message":":get","mode":"call"}}}]}}"#,
+    );
+    sys.tick(3000);
+    let b = control::detect_bottlenecks(&sys, 2000);
+    let db = sys.resolve("db").unwrap();
+    assert_eq!(b.contended_servers.len(), 1, "{:#?}", b.contended_servers);
+    let c = &b.contended_servers[0];
+    assert_eq!(c.pid, db);
+    assert!(c.blocked_fraction >= 0.9, "{}", c.blocked_fraction);
+    assert!(c.mean_blocked_callers > 1.0, "{}", c.mean_blocked_callers);
+    assert_eq!(c.callers, [sys.path_pid("root/c1").unwrap(), sys.path_pid("root/c2").unwrap()]);
+    assert_eq!(c.samples, 20);
+    assert!(control::generate_system_report(&sys).to_markdown().contains("callers were blocked on"));
+}
+
+#[test]
 fn blocked_call_chains_and_deadlocks_are_found() {
     let mut sys = system(
         r#"{"tree":{"id":"root","type":"supervisor","children":[

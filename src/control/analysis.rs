@@ -5,7 +5,6 @@
 
 use crate::control::supervisors::{list_supervisors, restarts_in_period, SupervisorSummary};
 use crate::control::{path_map, ControlError};
-use crate::otp::gen_server::DO_CALL;
 use crate::otp::supervisor::{is_clean_exit, RestartType, Strategy};
 use crate::otp::ChildType;
 use crate::system::{event_json, System};
@@ -445,18 +444,9 @@ pub struct DependencyEdge {
 }
 
 /// The process `pid` is blocked calling (its current function is
-/// `gen:do_call/4`; the call's monitor is its newest one: the highest reference).
+/// `gen:do_call/4`; the call's monitor is its newest one).
 pub fn blocked_on(sys: &System, pid: Pid) -> Option<Pid> {
-    sys.runtime()
-        .with_proc(pid, |p| {
-            let calling = p.extra().and_then(|e| e.current_function.as_deref()) == Some(DO_CALL);
-            if calling && p.status == crate::runtime::Status::Waiting {
-                p.monitors.iter().max_by_key(|m| m.mref).map(|m| m.other)
-            } else {
-                None
-            }
-        })
-        .flatten()
+    sys.runtime().with_proc(pid, crate::system::blocked_callee).flatten()
 }
 
 /// `find_process_dependencies/1`.
@@ -780,11 +770,29 @@ pub struct CallChain {
     pub explanation: String,
 }
 
+/// A process others were often blocked calling during the window.
+#[derive(Clone, Debug, Serialize)]
+pub struct ContendedServer {
+    pub pid: Pid,
+    pub name: Option<String>,
+    pub path: Option<String>,
+    /// The share of samples in the window with at least one caller blocked on it.
+    pub blocked_fraction: f64,
+    /// The mean number of callers blocked on it per sample.
+    pub mean_blocked_callers: f64,
+    /// Every caller seen blocked on it in the window.
+    pub callers: Vec<Pid>,
+    pub samples: usize,
+}
+
 /// The answer of [`detect_bottlenecks`].
 #[derive(Clone, Debug, Serialize)]
 pub struct Bottlenecks {
     pub window_ms: u64,
     pub growing_queues: Vec<GrowingQueue>,
+    /// Servers callers were blocked on in at least half of the window's
+    /// samples: synchronous bottlenecks, even when no queue grows.
+    pub contended_servers: Vec<ContendedServer>,
     pub call_chains: Vec<CallChain>,
     pub deadlocks: Vec<CallChain>,
 }
@@ -794,8 +802,10 @@ pub const GROWTH_THRESHOLD_PER_S: f64 = 1.0;
 
 /// `detect_bottlenecks/0`: queues growing over the last `window_ms` (by the
 /// least-squares slope of the sampled queue length; at least 3 samples),
-/// synchronous call chains A→B→C from processes blocked in calls, and call
-/// cycles (deadlocks: every process in the cycle waits for the next).
+/// servers callers were blocked on in at least half of the window's samples
+/// (at least 3), synchronous call chains A→B→C from processes blocked in
+/// calls now, and call cycles (deadlocks: every process in the cycle waits
+/// for the next).
 pub fn detect_bottlenecks(sys: &System, window_ms: u64) -> Bottlenecks {
     let now = sys.now_ms();
     let paths = path_map(sys);
@@ -825,6 +835,41 @@ pub fn detect_bottlenecks(sys: &System, window_ms: u64) -> Bottlenecks {
         }
     }
     growing.sort_by(|a, b| b.slope_per_s.total_cmp(&a.slope_per_s));
+    // Contended servers, from the blocked calls at each sample.
+    let window: Vec<&crate::system::metrics::BlockedSample> =
+        sys.metrics.blocked.iter().filter(|s| s.at_ms >= now - window_ms as f64).collect();
+    let mut contended = Vec::new();
+    if window.len() >= 3 {
+        let mut per: BTreeMap<Pid, (usize, usize, BTreeSet<Pid>)> = BTreeMap::new();
+        for s in &window {
+            let mut here: BTreeMap<Pid, usize> = BTreeMap::new();
+            for (caller, callee) in &s.edges {
+                *here.entry(*callee).or_insert(0) += 1;
+                per.entry(*callee).or_default().2.insert(*caller);
+            }
+            for (callee, n) in here {
+                let e = per.entry(callee).or_default();
+                e.0 += 1;
+                e.1 += n;
+            }
+        }
+        let n = window.len() as f64;
+        for (pid, (hit, callers_total, callers)) in per {
+            let frac = hit as f64 / n;
+            if frac >= 0.5 {
+                contended.push(ContendedServer {
+                    pid,
+                    name: name(pid),
+                    path: paths.get(&pid).cloned(),
+                    blocked_fraction: (frac * 100.0).round() / 100.0,
+                    mean_blocked_callers: (callers_total as f64 / n * 100.0).round() / 100.0,
+                    callers: callers.into_iter().collect(),
+                    samples: window.len(),
+                });
+            }
+        }
+        contended.sort_by(|a, b| b.blocked_fraction.total_cmp(&a.blocked_fraction).then(a.pid.cmp(&b.pid)));
+    }
     // The wait-for graph: each blocked caller waits for one callee.
     let mut waits: BTreeMap<Pid, Pid> = BTreeMap::new();
     for p in sys.runtime().pids() {
@@ -906,7 +951,7 @@ pub fn detect_bottlenecks(sys: &System, window_ms: u64) -> Bottlenecks {
             pids: chain,
         });
     }
-    Bottlenecks { window_ms, growing_queues: growing, call_chains: chains, deadlocks }
+    Bottlenecks { window_ms, growing_queues: growing, contended_servers: contended, call_chains: chains, deadlocks }
 }
 
 /// The answer of [`generate_system_report`].
@@ -982,7 +1027,11 @@ impl SystemReport {
         }
         s.push_str("\n## Bottlenecks\n\n");
         let b = &self.bottlenecks;
-        if b.growing_queues.is_empty() && b.call_chains.is_empty() && b.deadlocks.is_empty() {
+        if b.growing_queues.is_empty()
+            && b.call_chains.is_empty()
+            && b.deadlocks.is_empty()
+            && b.contended_servers.is_empty()
+        {
             s.push_str("None found.\n");
         }
         for g in &b.growing_queues {
@@ -991,6 +1040,14 @@ impl SystemReport {
                 g.pid.short(),
                 g.slope_per_s,
                 g.queue_len
+            ));
+        }
+        for c in &b.contended_servers {
+            s.push_str(&format!(
+                "- callers were blocked on {} in {:.0}% of samples ({:.1} at a time)\n",
+                c.pid.short(),
+                c.blocked_fraction * 100.0,
+                c.mean_blocked_callers
             ));
         }
         for c in b.call_chains.iter().chain(&b.deadlocks) {

@@ -593,9 +593,15 @@ impl System {
         let in_tree: std::collections::BTreeSet<Pid> = self.supervised_workers().into_iter().collect();
         let watched = &self.metrics.watched;
         let tracked = &self.metrics.procs;
+        let mut blocked: Vec<(Pid, Pid)> = Vec::new();
         self.rt.for_each_proc(|p| {
             let mem = crate::runtime::memory_words(p);
             memory += mem as u64;
+            if blocked.len() < 10_000 {
+                if let Some(callee) = blocked_callee(p) {
+                    blocked.push((p.pid, callee));
+                }
+            }
             if !p.mailbox.is_empty()
                 || watched.contains(&p.pid)
                 || tracked.contains_key(&p.pid)
@@ -626,6 +632,7 @@ impl System {
             run_queue: c.run_queue,
         });
         self.metrics.taken += 1;
+        self.metrics.blocked.push(metrics::BlockedSample { at_ms, edges: blocked });
         self.last_counters = c;
         // Dead processes lose their series.
         let rt = &self.rt;
@@ -1096,6 +1103,18 @@ fn shape(t: &Term, depth: usize) -> String {
         Term::List(_) => "[...]".into(),
         Term::Map(_) => "%{...}".into(),
         _ => "_".into(),
+    }
+}
+
+/// The process `p` is blocked calling, if it is: it waits in a
+/// `gen_server` call (current function `gen:do_call/4`), and the call's
+/// monitor is its newest one (the highest reference).
+pub fn blocked_callee(p: &crate::runtime::Proc) -> Option<Pid> {
+    let calling = p.extra().and_then(|e| e.current_function.as_deref()) == Some(crate::otp::gen_server::DO_CALL);
+    if calling && p.status == crate::runtime::Status::Waiting {
+        p.monitors.iter().max_by_key(|m| m.mref).map(|m| m.other)
+    } else {
+        None
     }
 }
 
