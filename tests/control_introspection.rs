@@ -348,3 +348,18 @@ fn send_message_as_a_call_answers_the_reply_or_a_timeout() {
         Err(ControlError::BadRequest { .. })
     ));
 }
+
+#[test]
+fn huge_terms_are_clipped_in_answers() {
+    let mut sys = three();
+    let a = sys.resolve("alpha").unwrap();
+    control::suspend_process(&mut sys, a).unwrap();
+    let big = format!("[{}]", vec!["123456789"; 2000].join(", "));
+    send(&mut sys, a, &big);
+    let v = control::get_process_details(&sys, a, Some(&["messages".into()])).unwrap();
+    let m = v["messages"][0].as_str().unwrap();
+    assert!(m.ends_with(" …"));
+    assert_eq!(m.chars().count(), control::CLIP_CHARS + 2);
+    assert_eq!(control::clip(&Term::atom("ok"), 10), ":ok");
+    assert_eq!(control::clip(&otpsim::term::parse("{1, 2, 3}").unwrap(), 4), "{1, …");
+}

@@ -146,6 +146,38 @@ impl From<crate::term::ParseError> for ControlError {
     }
 }
 
+/// A term in Elixir syntax, cut after `max` characters (with ` …`), so
+/// that one huge message or dictionary value cannot blow up an answer.
+pub fn clip(t: &Term, max: usize) -> String {
+    struct Clipped {
+        s: String,
+        left: usize,
+        cut: bool,
+    }
+    impl fmt::Write for Clipped {
+        fn write_str(&mut self, x: &str) -> fmt::Result {
+            for c in x.chars() {
+                if self.left == 0 {
+                    self.cut = true;
+                    return Err(fmt::Error);
+                }
+                self.s.push(c);
+                self.left -= 1;
+            }
+            Ok(())
+        }
+    }
+    let mut w = Clipped { s: String::new(), left: max, cut: false };
+    let _ = fmt::Write::write_fmt(&mut w, format_args!("{t}"));
+    if w.cut {
+        w.s.push_str(" …");
+    }
+    w.s
+}
+
+/// The longest rendering of one message or dictionary entry in answers.
+pub const CLIP_CHARS: usize = 4096;
+
 /// Parses an Elixir term typed by a user.
 pub fn parse_term(s: &str) -> Result<Term, ControlError> {
     crate::term::parse(s).map_err(ControlError::from)
@@ -535,7 +567,11 @@ pub fn get_process_details(
                 "monitored_by" => pids(p.monitored_by.iter().map(|m| m.other).collect()),
                 "trap_exit" => serde_json::json!(p.trap_exit),
                 "dictionary" => serde_json::json!(e
-                    .map(|e| e.dictionary.iter().map(|(k, v)| [k.to_string(), v.to_string()]).collect::<Vec<_>>())
+                    .map(|e| e
+                        .dictionary
+                        .iter()
+                        .map(|(k, v)| [clip(k, CLIP_CHARS), clip(v, CLIP_CHARS)])
+                        .collect::<Vec<_>>())
                     .unwrap_or_default()),
                 "current_function" => {
                     serde_json::json!(e.and_then(|e| e.current_function.as_ref().map(|s| s.to_string())))
@@ -699,7 +735,12 @@ pub fn get_process_history(sys: &System, pid: Pid) -> Result<ProcessHistory, Con
             }
             EventKind::Send { from, to, msg, .. } => {
                 if *to == pid {
-                    h.messages.push(HistoryMessage { at_ms, direction: "in", peer: *from, message: msg.to_string() });
+                    h.messages.push(HistoryMessage {
+                        at_ms,
+                        direction: "in",
+                        peer: *from,
+                        message: clip(msg, CLIP_CHARS),
+                    });
                 }
                 if *from == Some(pid) {
                     h.messages.push(HistoryMessage {
@@ -710,9 +751,12 @@ pub fn get_process_history(sys: &System, pid: Pid) -> Result<ProcessHistory, Con
                     });
                 }
             }
-            EventKind::Receive { msg, .. } => {
-                h.messages.push(HistoryMessage { at_ms, direction: "received", peer: None, message: msg.to_string() })
-            }
+            EventKind::Receive { msg, .. } => h.messages.push(HistoryMessage {
+                at_ms,
+                direction: "received",
+                peer: None,
+                message: clip(msg, CLIP_CHARS),
+            }),
             _ => {}
         }
         h.events.push(event_json(ev));

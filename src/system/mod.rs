@@ -1059,7 +1059,7 @@ pub fn event_json(e: &Event) -> serde_json::Value {
             if let serde_json::Value::Object(inner) = x {
                 if inner.len() == 1 {
                     if let Ok(t) = Term::from_json_value(&serde_json::Value::Object(inner.clone())) {
-                        *x = serde_json::Value::String(t.to_string());
+                        *x = serde_json::Value::String(crate::control::clip(&t, 16_384));
                     }
                 }
             }
