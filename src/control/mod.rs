@@ -560,7 +560,12 @@ pub fn get_process_details(
                 "status" => serde_json::json!(status_of(p)),
                 "message_queue_len" => serde_json::json!(p.mailbox.len()),
                 "messages" => {
-                    serde_json::json!(p.mailbox.iter().take(1000).map(|m| m.term.to_string()).collect::<Vec<_>>())
+                    serde_json::json!(p
+                        .mailbox
+                        .iter()
+                        .take(1000)
+                        .map(|m| clip(&m.term, CLIP_CHARS))
+                        .collect::<Vec<_>>())
                 }
                 "links" => pids(p.links.iter().copied().collect()),
                 "monitors" => pids(p.monitors.iter().map(|m| m.other).collect()),
