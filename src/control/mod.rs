@@ -170,6 +170,8 @@ pub fn clip(t: &Term, max: usize) -> String {
     let mut w = Clipped { s: String::new(), left: max, cut: false };
     let _ = fmt::Write::write_fmt(&mut w, format_args!("{t}"));
     if w.cut {
+        let keep = w.s.trim_end().len();
+        w.s.truncate(keep);
         w.s.push_str(" …");
     }
     w.s
