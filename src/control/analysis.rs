@@ -323,7 +323,6 @@ pub fn trace_failure_impact(sys: &System, pid: Pid, reason: Option<Term>) -> Res
             continue;
         }
         if !needs {
-            out.restarts.retain(|_| true);
             out.notified.push(ImpactEntry {
                 pid: sup,
                 path: path(sup),
