@@ -91,21 +91,48 @@ const BODIES: &[&str] = &[
     r#"{"topic":"process:*"}"#,
 ];
 
+/// One request: a documented route (with random pids, names and ids) or a
+/// junk path, with a random method (usually the route's own), query and body.
+fn request(route: usize, wrong_method: bool, m: usize, h: usize, i: usize, t: usize, q: usize) -> (String, String) {
+    let (method, mut path) = if route < api::Route::ALL.len() {
+        let d = api::openapi::doc(api::Route::ALL[route]);
+        let path = format!("/api/v1{}", d.path)
+            .replace("{pid}", IDS[i])
+            .replace("{name}", IDS[(i + 3) % IDS.len()])
+            .replace("{id}", IDS[(i + 7) % IDS.len()]);
+        (if wrong_method { METHODS[m].to_string() } else { d.method.to_string() }, path)
+    } else {
+        let mut path = HEADS[h].to_string();
+        if !IDS[i].is_empty() {
+            path.push('/');
+            path.push_str(IDS[i]);
+        }
+        if !TAILS[t].is_empty() {
+            path.push('/');
+            path.push_str(TAILS[t]);
+        }
+        (METHODS[m].to_string(), path)
+    };
+    // Half the requests carry no query, so more of them reach the handlers.
+    if q % 2 == 1 {
+        path.push_str(QUERIES[q / 2 % QUERIES.len()]);
+    }
+    (method, path)
+}
+
 proptest! {
-    #![proptest_config(ProptestConfig { cases: 24, ..ProptestConfig::default() })]
+    #![proptest_config(ProptestConfig { cases: 48, ..ProptestConfig::default() })]
     #[test]
     fn random_requests_never_crash(reqs in proptest::collection::vec(
-        (0..METHODS.len(), 0..HEADS.len(), 0..IDS.len(), 0..TAILS.len(), 0..QUERIES.len(), 0..BODIES.len()), 1..40)) {
+        (0..api::Route::ALL.len() + 8, proptest::bool::weighted(0.1), 0..METHODS.len(), 0..HEADS.len(), 0..IDS.len(),
+         0..TAILS.len(), 0..QUERIES.len(), 0..BODIES.len()), 1..40)) {
         let mut sys = system();
-        for (m, h, i, t, q, b) in reqs {
-            let mut path = HEADS[h].to_string();
-            if !IDS[i].is_empty() { path.push('/'); path.push_str(IDS[i]); }
-            if !TAILS[t].is_empty() { path.push('/'); path.push_str(TAILS[t]); }
-            path.push_str(QUERIES[q]);
-            let (status, v) = api::handle(&mut sys, METHODS[m], &path, BODIES[b]);
+        for (route, wrong, m, h, i, t, q, b) in reqs {
+            let (method, path) = request(route, wrong, m, h, i, t, q);
+            let (status, v) = api::handle(&mut sys, &method, &path, BODIES[b]);
             prop_assert!((200..600).contains(&status));
             if status >= 300 {
-                prop_assert!(v["error"]["code"].is_string(), "{} {}: {}", METHODS[m], path, v);
+                prop_assert!(v["error"]["code"].is_string(), "{} {}: {}", method, path, v);
                 prop_assert!(v["error"]["message"].is_string());
             }
         }
@@ -114,4 +141,33 @@ proptest! {
         let (s, _) = api::handle(&mut sys, "GET", "/api/v1/system/health", "");
         prop_assert_eq!(s, 200);
     }
+}
+
+/// The generator above reaches the handlers, not only the router: over a
+/// fixed sample of requests, many succeed.
+#[test]
+fn random_requests_reach_the_handlers() {
+    let mut sys = system();
+    let mut ok = 0;
+    let mut n = 0;
+    for k in 0..600usize {
+        let (method, path) = request(
+            k % (api::Route::ALL.len() + 8),
+            k % 10 == 0,
+            k % METHODS.len(),
+            k % HEADS.len(),
+            (k / 7) % IDS.len(),
+            k % TAILS.len(),
+            (k / 3) % QUERIES.len(),
+        );
+        let body = if k % 3 == 0 { "" } else { BODIES[(k / 5) % BODIES.len()] };
+        let (status, _) = api::handle(&mut sys, &method, &path, body);
+        n += 1;
+        if status == 200 {
+            ok += 1;
+        }
+    }
+    assert!(ok * 10 >= n, "only {ok} of {n} requests succeeded");
+    sys.tick(10);
+    assert_eq!(api::handle(&mut sys, "GET", "/api/v1/system/health", "").0, 200);
 }
