@@ -88,8 +88,20 @@ const BODIES: &[&str] = &[
     r#"{"to":"a","message":":ping","duration_ms":10}"#,
     r#"{"ms":20}"#,
     r#"{"rate_per_s":3}"#,
+    r#"{"rate_per_s":-3}"#,
+    r#"{"message":"{:inc, "}"#,
+    r#"{"pattern":"{:a, x} when","action":"count"}"#,
     r#"{"topic":"process:*"}"#,
 ];
+
+/// Every process with its queue length and status.
+fn pids(sys: &System) -> Vec<(otpsim::term::Pid, usize, &'static str)> {
+    otpsim::control::list_all_processes(sys, &Default::default())
+        .processes
+        .into_iter()
+        .map(|p| (p.pid, p.message_queue_len, p.status))
+        .collect()
+}
 
 /// One request: a documented route (with random pids, names and ids) or a
 /// junk path, with a random method (usually the route's own), query and body.
@@ -129,11 +141,20 @@ proptest! {
         let mut sys = system();
         for (route, wrong, m, h, i, t, q, b) in reqs {
             let (method, path) = request(route, wrong, m, h, i, t, q);
+            let before = (sys.now(), sys.input_log().len(), pids(&sys));
             let (status, v) = api::handle(&mut sys, &method, &path, BODIES[b]);
             prop_assert!((200..600).contains(&status));
             if status >= 300 {
                 prop_assert!(v["error"]["code"].is_string(), "{} {}: {}", method, path, v);
                 prop_assert!(v["error"]["message"].is_string());
+            }
+            // A request refused for what it says (bad body, query or term,
+            // unknown pid or route, wrong method or kind of process) is
+            // refused before anything happens: no time passes, no input is
+            // logged, no process changes.
+            if matches!(status, 400 | 404 | 405 | 422) {
+                let after = (sys.now(), sys.input_log().len(), pids(&sys));
+                prop_assert_eq!(&before, &after, "{} {} {}: {}", method, path, BODIES[b], v);
             }
         }
         // The system still runs and answers.

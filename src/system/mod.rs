@@ -445,11 +445,47 @@ impl System {
 
     /// Applies one input and logs it.
     pub fn apply(&mut self, input: Input) -> Result<Term, ControlError> {
+        // An input refused for what it says is refused before it is logged.
+        self.validate(&input)?;
         self.inputs.push((self.rt.now(), input.clone()));
         let r = self.apply_inner(input);
         // What the input caused is visible to the analysis at once.
         self.drain();
         r
+    }
+
+    fn validate(&self, input: &Input) -> Result<(), ControlError> {
+        let live = |pid: &Pid| {
+            if self.rt.is_alive(*pid) {
+                Ok(())
+            } else {
+                Err(ControlError::NoProc { pid: pid.short() })
+            }
+        };
+        match input {
+            Input::Tick { .. } => Ok(()),
+            Input::Chaos { rate_per_s } => {
+                if rate_per_s.is_finite() && (0.0..=1000.0).contains(rate_per_s) {
+                    Ok(())
+                } else {
+                    Err(ControlError::BadRequest { message: "chaos rate must be between 0 and 1000 kills/s".into() })
+                }
+            }
+            Input::Command { command } => match command {
+                Command::Send { to, .. } | Command::SendTraced { to, .. } => live(to),
+                Command::Exit { pid, .. }
+                | Command::Suspend { pid }
+                | Command::Resume { pid }
+                | Command::Trace { pid, .. } => live(pid),
+            },
+            Input::Supervisor { sup, .. } => live(sup),
+            Input::InstallProbe { pid, spec } => {
+                live(pid)?;
+                crate::control::probe::compile(spec).map(|_| ())
+            }
+            Input::RemoveProbe { pid, .. } => live(pid),
+            Input::Call { to, .. } => live(to),
+        }
     }
 
     fn apply_inner(&mut self, input: Input) -> Result<Term, ControlError> {
