@@ -7,8 +7,12 @@
 //! name, or a tree id or path (with `/` written `%2F`). Errors are
 //! `{"error": {"code", "message", …}}`: 404 for an unknown pid or route,
 //! 405 for a known route with the wrong method, 400 for a bad body, query or
-//! term, 409 for a refused operation, 422 when the process is not of the
-//! kind the route needs, 504 when a process did not answer.
+//! term (a bad term also says `line` and `col`), 409 for a refused
+//! operation (or history asked for with tracing off), 422 when the process
+//! is not of the kind the route needs, 502 when a call made for the request
+//! failed (the process exited), 504 when a process did not answer in time.
+//! A request refused with 400, 404, 405 or 422 changes nothing: no time
+//! passes and no input is logged.
 
 pub mod openapi;
 
