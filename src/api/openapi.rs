@@ -228,6 +228,7 @@ pub fn document() -> Value {
                 "405": {"$ref": "#/components/responses/Error"},
                 "409": {"$ref": "#/components/responses/Error"},
                 "422": {"$ref": "#/components/responses/Error"},
+                "502": {"$ref": "#/components/responses/Error"},
                 "504": {"$ref": "#/components/responses/Error"}
             }
         });
