@@ -382,6 +382,121 @@ scen("killed_mid_of_three",
          strategy="one_for_all", intensity=2),
      [at(100, kill="root/mid"), at(300, kill="root/mid/leaf")])
 
+# --- batch 2: link order, first abnormal stop, more shapes ------------------------------
+scen("killed_sup_six_children",
+     sup("root", [sup("sub", [w("c1"), w("c2", trap_exit=True), w("c3"), w("c4", trap_exit=True), w("c5"), w("c6")],
+                      intensity=10), w("r")], intensity=3),
+     [at(100, kill="root/sub/c2"), at(200, kill="root/sub/c5"), at(300, crash="root/sub/c1", reason="boom"),
+      at(400, kill="root/sub"), at(600, kill="root/sub")])
+
+scen("killed_sup_after_deletes",
+     sup("root", [sup("sub", [w("c1"), w("c2"), w("c3", trap_exit=True), w("c4"), w("c5")], intensity=10)], intensity=3),
+     [at(100, terminate_child="root/sub/c2"), at(200, delete_child="root/sub/c2"),
+      at(300, start_child="root/sub", spec=w("c7", trap_exit=True)), at(400, kill="root/sub/c4"),
+      at(500, terminate_child="root/sub/c1"), at(600, kill="root/sub")])
+
+scen("sofo_killed_many",
+     sup("root", [sup("pool", strategy="simple_one_for_one", intensity=10,
+                      template=w("t", trap_exit=True))], intensity=3),
+     [at(100, start_child="root/pool"), at(150, start_child="root/pool"), at(200, start_child="root/pool"),
+      at(250, start_child="root/pool"), at(300, start_child="root/pool"), at(350, kill="root/pool/#2"),
+      at(400, kill="root/pool")])
+
+scen("sofo_stop_many_restarted",
+     sup("root", [sup("pool", strategy="simple_one_for_one", intensity=10,
+                      template=w("t", trap_exit=True, terminate_ms=100, shutdown=500))]),
+     [at(100, start_child="root/pool"), at(150, start_child="root/pool"), at(200, start_child="root/pool"),
+      at(250, start_child="root/pool"), at(300, kill="root/pool/#1"), at(350, crash="root/pool/#3", reason="boom"),
+      at(400, stop="root")], settle_ms=1000)
+
+scen("first_abnormal_cached_early",
+     sup("root", [w("a"), sup("sub", [w("x", trap_exit=True), w("y", trap_exit=True)]), w("b")], intensity=5),
+     [crash(100, "root/a", "boom"), at(200, kill="root/sub"), at(400, kill="root")])
+
+scen("exit_root_boom_trapping_mix",
+     sup("root", [w("a", trap_exit=True, terminate_ms=100), w("b"), sup("sub", [w("x", trap_exit=True), w("y")]),
+                  w("c", trap_exit=True)]),
+     [exit_(100, "root", "boom")], settle_ms=800)
+
+scen("kill_root_sofo",
+     sup("root", [sup("pool", strategy="simple_one_for_one", template=w("t", trap_exit=True)), w("b")]),
+     [at(100, start_child="root/pool"), at(150, start_child="root/pool"), at(200, kill="root")])
+
+scen("kill_during_slow_terminate",
+     sup("root", [w("a", trap_exit=True, terminate_ms=500, shutdown="infinity"), w("b", trap_exit=True, terminate_ms=300)]),
+     [at(100, terminate_child="root/a"), at(300, kill="root/b"), at(700, stop="root"), at(800, kill="root/b")],
+     settle_ms=800)
+
+scen("ofa_init_fail_positions",
+     sup("root", [sup("s1", [w("a", init_fail=[2]), w("b"), w("c")], strategy="one_for_all", intensity=5),
+                  sup("s2", [w("a"), w("b"), w("c", init_fail=[2], init_ignore=[3])], strategy="one_for_all", intensity=5),
+                  sup("s3", [w("a"), w("b", init_ignore=[2]), w("c", init_fail=[2])], strategy="rest_for_one", intensity=5)],
+         intensity=5),
+     [at(100, kill="root/s1/c"), at(200, kill="root/s2/a"), at(300, kill="root/s3/a"), at(400, kill="root/s3/c")])
+
+scen("rfo_fail_exceeds_nested",
+     sup("root", [w("a"), sup("mid", [w("x"), w("y", init_fail=[2, 3, 4]), w("z", trap_exit=True)],
+                              strategy="rest_for_one", intensity=2), w("b", trap_exit=True)],
+         strategy="rest_for_one", intensity=1),
+     [at(100, kill="root/mid/x")])
+
+scen("restart_child_failures",
+     sup("root", [w("a", init_fail=[2]), w("b", init_ignore=[2]), w("c", restart="transient")], intensity=5),
+     [at(100, terminate_child="root/a"), at(200, restart_child="root/a"), at(300, restart_child="root/a"),
+      at(400, terminate_child="root/b"), at(500, restart_child="root/b"), at(600, restart_child="root/b"),
+      crash(700, "root/c", "normal"), at(800, restart_child="root/c"), at(900, restart_child="root/c")])
+
+scen("start_child_nested_failures",
+     sup("root", [w("a")], intensity=3),
+     [at(100, start_child="root", spec=sup("s", [w("x", trap_exit=True), sup("t", [w("y", init_fail=[1])])])),
+      at(200, start_child="root", spec=sup("s", [w("x")], strategy="one_for_all")),
+      at(300, start_child="root", spec=w("s")), at(400, terminate_child="root/s"),
+      at(500, start_child="root", spec=w("s")), at(600, kill="root/s/x"), at(700, delete_child="root/s"),
+      at(800, start_child="root", spec=w("s", restart="temporary", init_fail=[1]))])
+
+scen("transient_sup_reasons",
+     sup("root", [sup("t1", [w("a", trap_exit=True)], intensity=0, restart="transient"),
+                  sup("t2", [w("a")], restart="transient"), w("z")], intensity=5),
+     [crash(100, "root/t1/a", "boom"), at(200, kill="root/t2"), at(300, restart_child="root/t1"),
+      exit_(400, "root/t2", "kill")])
+
+scen("nested_brutal_kill_sup",
+     sup("root", [sup("sub", [w("x", trap_exit=True, terminate_ms=50), w("y", trap_exit=True)], shutdown="brutal_kill"),
+                  w("b", trap_exit=True)], strategy="one_for_all", intensity=3),
+     [at(100, kill="root/b"), at(300, terminate_child="root/sub"), at(400, restart_child="root/sub"),
+      at(500, stop="root")])
+
+scen("nested_sup_timeout_kills",
+     sup("root", [w("a", trap_exit=True, terminate_ms=100),
+                  sup("sub", [w("x", trap_exit=True, terminate_ms=800, shutdown="infinity"), w("y", trap_exit=True)],
+                      shutdown=300)]),
+     [at(100, stop="root")], settle_ms=1500)
+
+scen("ofa_shutdown_x_permanent",
+     sup("root", [w("a", trap_exit=True), w("b", restart="transient"), w("c")], strategy="one_for_all", intensity=3),
+     [crash(100, "root/c", SX), crash(200, "root/b", SX), crash(300, "root/b", "boom"), crash(400, "root/a", "normal")])
+
+scen("period_expiry_nested",
+     sup("root", [sup("mid", [w("a"), w("b", trap_exit=True)], intensity=1, period_s=1)], intensity=1, period_s=1),
+     [at(100, kill="root/mid/a"), at(2300, kill="root/mid/a"), at(2400, kill="root/mid/b"),
+      at(4600, kill="root/mid/a"), at(4700, kill="root/mid/a")])
+
+scen("exit_reasons_to_sofo_children",
+     sup("root", [sup("pool", strategy="simple_one_for_one", intensity=10, template=w("t", restart="transient"))]),
+     [at(100, start_child="root/pool"), at(150, start_child="root/pool"), at(200, start_child="root/pool"),
+      exit_(300, "root/pool/#1", "normal"), exit_(400, "root/pool/#1", SX), exit_(500, "root/pool/#2", "boom"),
+      exit_(600, "root/pool/#3", "shutdown"), exit_(700, "root/pool", "kill")])
+
+scen("ignore_then_stop_ofo",
+     sup("root", [w("a", init_ignore=[2]), w("b", trap_exit=True, terminate_ms=50)], strategy="one_for_all", intensity=5),
+     [at(100, kill="root/a"), at(200, stop="root")])
+
+scen("sofo_ignore_restart_killed",
+     sup("root", [sup("pool", strategy="simple_one_for_one", intensity=5,
+                      template=w("t", init_ignore=[2]))], intensity=3),
+     [at(100, start_child="root/pool"), at(150, start_child="root/pool"), at(200, kill="root/pool/#1"),
+      at(300, kill="root/pool/#2")])
+
 if __name__ == "__main__":
     out = os.path.join(HERE, "scenarios")
     os.makedirs(out, exist_ok=True)
