@@ -497,6 +497,92 @@ scen("sofo_ignore_restart_killed",
      [at(100, start_child="root/pool"), at(150, start_child="root/pool"), at(200, kill="root/pool/#1"),
       at(300, kill="root/pool/#2")])
 
+# --- batch 3: strategies x restart types, escalation variants, management -----------------
+scen("rfo_temporary_abnormal",
+     sup("root", [w("a"), w("tmp", restart="temporary", trap_exit=True), w("c"), w("d", restart="transient")],
+         strategy="rest_for_one", intensity=5),
+     [crash(100, "root/tmp", "boom"), crash(200, "root/d", "normal"), at(300, kill="root/a"),
+      at(400, restart_child="root/d"), crash(500, "root/c", {"shutdown": "z"})])
+
+scen("ofa_management",
+     sup("root", [w("a"), w("b", trap_exit=True, terminate_ms=50), w("c")], strategy="one_for_all", intensity=5),
+     [at(100, terminate_child="root/b"), at(200, kill="root/a"), at(300, restart_child="root/b"),
+      at(400, start_child="root", spec=w("d", trap_exit=True)), at(500, kill="root/c"),
+      at(700, terminate_child="root/d"), at(800, delete_child="root/d"), at(900, kill="root/b")])
+
+scen("rfo_start_child_appends",
+     sup("root", [w("a"), w("b")], strategy="rest_for_one", intensity=5),
+     [at(100, start_child="root", spec=w("c", trap_exit=True)), at(200, start_child="root", spec=w("d")),
+      at(300, kill="root/b"), at(400, terminate_child="root/c"), at(500, kill="root/a"),
+      at(600, restart_child="root/c")])
+
+scen("empty_sup_start_child",
+     sup("root", [], strategy="one_for_all", intensity=2),
+     [at(100, start_child="root", spec=w("a")), at(200, start_child="root", spec=w("b", restart="temporary")),
+      at(300, kill="root/a"), at(400, kill="root/a"), at(500, kill="root/a")])
+
+scen("ofa_intensity_slow_siblings",
+     sup("root", [w("a", trap_exit=True, terminate_ms=200, shutdown=1000), w("b"),
+                  w("c", trap_exit=True, terminate_ms=400, shutdown=100)], strategy="one_for_all", intensity=1),
+     [at(100, kill="root/b"), at(1000, kill="root/b")], settle_ms=1500)
+
+scen("double_kill_quick",
+     sup("root", [w("a"), w("b", trap_exit=True)], intensity=3),
+     [at(100, kill="root/a"), at(150, kill="root/a"), at(200, kill="root/b"), at(250, kill="root/b")])
+
+scen("ignore_first_start_each_strategy",
+     sup("root", [sup("o1", [w("a", init_ignore=[1]), w("b")]),
+                  sup("oa", [w("a"), w("b", init_ignore=[1]), w("c")], strategy="one_for_all", intensity=3),
+                  sup("rf", [w("a", init_ignore=[1]), w("b"), w("c")], strategy="rest_for_one", intensity=3),
+                  sup("so", strategy="simple_one_for_one", template=w("t", init_ignore=[1]))], intensity=3),
+     [at(100, kill="root/oa/a"), at(200, restart_child="root/oa/b"), at(300, kill="root/rf/b"),
+      at(400, restart_child="root/rf/a"), at(500, kill="root/rf/b"), at(600, start_child="root/so"),
+      at(700, start_child="root/so"), at(800, restart_child="root/o1/a")])
+
+scen("init_fail_first_start_ofa",
+     sup("root", [w("a", trap_exit=True, terminate_ms=50), w("b"), w("c", init_fail=[1])], strategy="one_for_all"),
+     [])
+
+scen("init_fail_first_start_rfo_nested",
+     sup("root", [w("a"), sup("s", [w("x", trap_exit=True), w("y", init_fail=[1])], strategy="rest_for_one"),
+                  w("b")], strategy="rest_for_one"),
+     [])
+
+scen("sofo_root",
+     sup("root", strategy="simple_one_for_one", intensity=2, template=w("t", trap_exit=True, terminate_ms=50)),
+     [at(100, start_child="root"), at(150, start_child="root"), at(200, kill="root/#1"),
+      at(300, crash="root/#2", reason="boom"), at(400, terminate_child="root/#1"), at(500, kill="root/#2"),
+      at(600, start_child="root")])
+
+scen("escalation_transient_mid",
+     sup("root", [sup("mid", [sup("leaf", [w("w")], intensity=0)], intensity=0, restart="transient"),
+                  w("r", trap_exit=True)], strategy="rest_for_one", intensity=2),
+     [at(100, kill="root/mid/leaf/w"), at(200, restart_child="root/mid"), at(300, kill="root/mid/leaf/w"),
+      at(400, kill="root/r")])
+
+scen("escalation_ofa_root_sofo_leaf",
+     sup("root", [w("a", trap_exit=True),
+                  sup("mid", [sup("pool", strategy="simple_one_for_one", intensity=1, template=w("t")), w("m")],
+                      strategy="one_for_all", intensity=1)], strategy="one_for_all", intensity=1),
+     [at(100, start_child="root/mid/pool"), at(150, start_child="root/mid/pool"), at(200, kill="root/mid/pool/#1"),
+      at(300, kill="root/mid/pool/#2"), at(400, start_child="root/mid/pool"), at(500, kill="root/mid/pool/#3"),
+      at(600, kill="root/mid/m")])
+
+scen("exit_trapping_worker_kill_and_shutdown",
+     sup("root", [w("a", trap_exit=True, terminate_ms=100), w("b", trap_exit=True, restart="transient")], intensity=5),
+     [exit_(100, "root/a", SX), exit_(200, "root/a", "kill"), exit_(300, "root/b", "shutdown"),
+      exit_(400, "root/b", "kill"), at(500, restart_child="root/b")])
+
+scen("stop_root_with_failed_restart_pending",
+     sup("root", [w("a", init_fail=[2]), w("b", trap_exit=True)], intensity=5),
+     [at(100, kill="root/a"), at(200, stop="root")])
+
+scen("crash_normal_permanent_everywhere",
+     sup("root", [w("a"), sup("s", [w("x")], strategy="rest_for_one"),
+                  sup("p", strategy="simple_one_for_one", template=w("t"))], intensity=5),
+     [crash(100, "root/a", "normal"), crash(200, "root/s/x", "normal"), at(300, start_child="root/p"),
+      crash(400, "root/p/#1", "normal"), crash(500, "root/p/#1", "shutdown")])
+
 if __name__ == "__main__":
     out = os.path.join(HERE, "scenarios")
     os.makedirs(out, exist_ok=True)
