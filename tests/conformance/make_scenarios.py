@@ -583,6 +583,62 @@ scen("crash_normal_permanent_everywhere",
      [crash(100, "root/a", "normal"), crash(200, "root/s/x", "normal"), at(300, start_child="root/p"),
       crash(400, "root/p/#1", "normal"), crash(500, "root/p/#1", "shutdown")])
 
+# --- batch 4 -------------------------------------------------------------------------------
+scen("restart_child_nested_sup_fails",
+     sup("root", [w("a"), sup("s", [w("x", trap_exit=True), w("y", init_fail=[2])]), w("b")], intensity=3),
+     [at(100, terminate_child="root/s"), at(200, restart_child="root/s"), at(300, restart_child="root/s"),
+      at(400, kill="root/s/y")])
+
+scen("rfo_temporary_later_removed",
+     sup("root", [w("a"), w("tmp", restart="temporary", trap_exit=True, terminate_ms=50), w("c")],
+         strategy="rest_for_one", intensity=5),
+     [at(100, kill="root/a"), at(300, restart_child="root/tmp"),
+      at(400, start_child="root", spec=w("tmp", restart="temporary")), at(500, kill="root/a")])
+
+scen("nested3_rfo_mid_fails_restart",
+     sup("root", [w("a"), sup("mid", [w("m1"), sup("leaf", [w("x"), w("y", init_fail=[2, 3])], intensity=1),
+                                      w("m2", trap_exit=True)], strategy="rest_for_one", intensity=2),
+                  w("b", trap_exit=True)], strategy="rest_for_one", intensity=3),
+     [at(100, kill="root/mid/leaf"), at(300, kill="root/mid/m1")])
+
+scen("sofo_intensity_zero_root",
+     sup("root", strategy="simple_one_for_one", intensity=0, template=w("t", trap_exit=True)),
+     [at(100, start_child="root"), at(150, start_child="root"), at(200, crash="root/#2", reason="boom")])
+
+scen("two_siblings_escalate",
+     sup("root", [sup("s1", [w("a")], intensity=0), sup("s2", [w("b", trap_exit=True)], intensity=0), w("c")],
+         intensity=3),
+     [at(100, kill="root/s1/a"), at(200, kill="root/s2/b"), at(300, kill="root/s1/a"), at(400, kill="root/s2/b")])
+
+scen("kill_root_slow_trapping_child",
+     sup("root", [w("a", trap_exit=True, terminate_ms=200), w("b"), w("c", trap_exit=True)]),
+     [at(100, kill="root")])
+
+scen("terminate_child_nested_sofo",
+     sup("root", [sup("pool", strategy="simple_one_for_one", shutdown=300,
+                      template=w("t", trap_exit=True, terminate_ms=100, shutdown=1000)), w("b")], intensity=3),
+     [at(100, start_child="root/pool"), at(150, start_child="root/pool"), at(200, terminate_child="root/pool"),
+      at(600, restart_child="root/pool"), at(700, start_child="root/pool")], settle_ms=800)
+
+scen("terminate_child_nested_sofo_timeout",
+     sup("root", [sup("pool", strategy="simple_one_for_one", shutdown=150,
+                      template=w("t", trap_exit=True, terminate_ms=500, shutdown=1000)), w("b")], intensity=3),
+     [at(100, start_child="root/pool"), at(150, start_child="root/pool"), at(200, terminate_child="root/pool"),
+      at(1000, restart_child="root/pool")], settle_ms=800)
+
+scen("sofo_transient_shutdown_reasons",
+     sup("root", [sup("pool", strategy="simple_one_for_one", intensity=5,
+                      template=w("t", restart="transient", trap_exit=True))]),
+     [at(100, start_child="root/pool"), at(150, start_child="root/pool"), at(200, start_child="root/pool"),
+      crash(300, "root/pool/#1", SX), crash(400, "root/pool/#2", "shutdown"), crash(500, "root/pool/#3", "killed"),
+      at(600, stop="root")])
+
+scen("crash_during_ofa_restart_storm",
+     sup("root", [w("a", trap_exit=True, terminate_ms=100), w("b"), w("c", trap_exit=True)],
+         strategy="one_for_all", intensity=4),
+     [at(100, kill="root/b"), at(400, crash="root/c", reason="boom"), at(700, kill="root/a"),
+      at(1000, crash="root/b", reason={"shutdown": "q"})], settle_ms=800)
+
 if __name__ == "__main__":
     out = os.path.join(HERE, "scenarios")
     os.makedirs(out, exist_ok=True)
