@@ -639,6 +639,40 @@ scen("crash_during_ofa_restart_storm",
      [at(100, kill="root/b"), at(400, crash="root/c", reason="boom"), at(700, kill="root/a"),
       at(1000, crash="root/b", reason={"shutdown": "q"})], settle_ms=800)
 
+# --- batch 5: a delayed first abnormal stop racing supervisor and worker starts -------------
+scen("race_killed_sup_one_trapping",
+     sup("root", [sup("s", [w("z", trap_exit=True)]), w("w")], intensity=3),
+     [at(100, kill="root/s")])
+
+scen("race_rfo_worker_restarts",
+     sup("root", [sup("s", [w("p", trap_exit=True), w("q")]), w("r"), w("r2", trap_exit=True)],
+         strategy="rest_for_one", intensity=3),
+     [at(100, kill="root/s")])
+
+scen("race_ofa_sup_and_workers",
+     sup("root", [w("a"), sup("s", [w("z", trap_exit=True)]), w("w"), w("w2")], strategy="one_for_all", intensity=3),
+     [at(100, kill="root/s")])
+
+scen("race_two_trapping_restarting_worker",
+     sup("root", [w("k"), sup("s", [w("y1", trap_exit=True), w("y2", trap_exit=True)]), w("m")], intensity=3),
+     [at(100, kill="root/s"), at(300, kill="root/k")])
+
+scen("killed_mid_with_sub_sup",
+     sup("root", [sup("mid", [sup("sub", [w("x")]), w("m")])], intensity=3),
+     [at(100, kill="root/mid")])
+
+scen("killed_mid_with_two_sub_sups",
+     sup("root", [w("a"), sup("mid", [sup("s1", [w("x")]), sup("s2", [w("y")])]), w("b")], intensity=3),
+     [at(100, kill="root/mid"), at(300, kill="root/mid")])
+
+scen("killed_mid_rfo_parent",
+     sup("root", [sup("mid", [w("m"), sup("sub", [w("x"), w("y")])]), w("r")], strategy="rest_for_one", intensity=3),
+     [at(100, kill="root/mid")])
+
+scen("killed_top_of_three_levels",
+     sup("root", [sup("top", [sup("mid", [sup("leaf", [w("x")])])])], intensity=3),
+     [at(100, kill="root/top"), at(300, kill="root/top/mid")])
+
 if __name__ == "__main__":
     out = os.path.join(HERE, "scenarios")
     os.makedirs(out, exist_ok=True)
