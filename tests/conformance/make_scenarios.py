@@ -673,6 +673,12 @@ scen("killed_top_of_three_levels",
      sup("root", [sup("top", [sup("mid", [sup("leaf", [w("x")])])])], intensity=3),
      [at(100, kill="root/top"), at(300, kill="root/top/mid")])
 
+scen("mgmt_odd_targets",
+     sup("root", [w("a"), sup("p", strategy="simple_one_for_one", template=w("t"))]),
+     [at(100, start_child="root"), at(200, start_child="root/a"), at(300, terminate_child="root/a/#1"),
+      at(400, restart_child="root/a/x"), at(500, start_child="root/p"), at(600, terminate_child="root/p/t"),
+      at(700, delete_child="root/p/#1"), at(800, restart_child="root/p/#1"), at(900, start_child="root")])
+
 if __name__ == "__main__":
     out = os.path.join(HERE, "scenarios")
     os.makedirs(out, exist_ok=True)
