@@ -10,6 +10,8 @@
 //! `CONFORM_ONLY=name1,name2` restricts a run to some scenarios.
 
 use otpsim::scenario::{conform, Scenario};
+use std::fs;
+use std::path::{Path, PathBuf};
 
 /// Scenarios of our own set whose real-OTP trace we knowingly do not
 /// reproduce, with the reason. They still run and their diff is printed,
@@ -27,13 +29,12 @@ const KNOWN_MISMATCHES: &[(&str, &str)] = &[
 /// (worker or supervisor) stops with `killed` and makes the run's first
 /// logger check, whose `persistent_term` update completes after thread
 /// progress, while the parent restarts the supervisor. We complete it two
-/// scheduler slices after the asking one; real ERTS takes one slice more or
-/// less depending on its other pending thread-progress work (such as freeing
-/// dead processes), so the restarted supervisor's first start event and the
-/// child's exit come in the other order.
+/// scheduler slices after the asking one; real ERTS sometimes takes one slice
+/// more or less, depending on the state of its thread-progress machinery
+/// (other managed threads confirming progress), which we do not model, so
+/// the restarted supervisor's first start event and the child's exit come
+/// in the other order.
 const FIRST_LOGGER_CHECK: &str = "first-logger-check pause off by one scheduler slice";
-use std::fs;
-use std::path::{Path, PathBuf};
 
 /// One scenario's outcome: `None` when it matches, else a readable report.
 fn check_one(scen_path: &Path, expected_path: &Path) -> Option<String> {
