@@ -105,9 +105,9 @@ pub struct PersistentTerms {
 /// from the start of the slice that asked for it: ERTS publishes the table
 /// in a thread-progress "later op", due two progress steps on, and with one
 /// scheduler progress steps once per pass through the scheduler loop. So
-/// the update completes after the asking slice and two more. (ERTS's real
-/// count varies by one with other pending later ops, such as freed
-/// process structures; that is not modelled.)
+/// the update completes after the asking slice and two more. (Real ERTS
+/// sometimes takes one slice more or less, depending on whether its other
+/// managed threads have confirmed progress; that is not modelled.)
 pub(crate) const PT_UPDATE_SLICES: u64 = 3;
 
 impl Kernel {
