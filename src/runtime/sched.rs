@@ -186,7 +186,9 @@ pub fn run_until_idle(k: &Rc<RefCell<Kernel>>, max_slices: u64) -> bool {
         {
             let mut kb = k.borrow_mut();
             kb.fire_due_timers();
-            if kb.run_queue.is_empty() {
+            // A pending persistent_term update completes when the scheduler
+            // would go idle (in `step`), resuming its updater: not idle yet.
+            if kb.run_queue.is_empty() && kb.persistent_terms.pending.is_none() {
                 return true;
             }
         }
