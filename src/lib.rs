@@ -3,12 +3,17 @@
 //! Layers, bottom up: [`term`] (the dynamic value), [`runtime`] (processes,
 //! signals, scheduler, events), [`otp`] (GenServer and Supervisor),
 //! [`scenario`] (scenario files and the conformance runner), [`sandbox`]
-//! (the demo workers and ready scenarios), and [`bench`] (the benchmark
-//! workloads measured against the BEAM).
+//! (the demo workers and ready scenarios), [`bench`] (the benchmark
+//! workloads measured against the BEAM), [`system`] (a live simulation
+//! built from a scenario), [`control`] (the Control API) and [`api`] (the
+//! REST-shaped API over it).
 
+pub mod api;
 pub mod bench;
+pub mod control;
 pub mod otp;
 pub mod runtime;
 pub mod sandbox;
 pub mod scenario;
+pub mod system;
 pub mod term;

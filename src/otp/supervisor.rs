@@ -189,10 +189,17 @@ struct Child {
     started_at: Option<crate::runtime::VTime>,
 }
 
-/// Key of a `simple_one_for_one` child: its pid, or `{restarting, pid}`.
-/// Ordered like Erlang terms: pids before tuples, pids by number.
+/// Key of a `simple_one_for_one` child: its pid, or `{restarting, pid}`,
+/// or `undefined`. Ordered like Erlang terms (atoms before pids before
+/// tuples, pids by number), which is the order OTP's small maps iterate in.
+///
+/// `Undefined` reproduces an OTP 25 bug: when the restart of a dynamic
+/// child returns `ignore`, `restart(simple_one_for_one, ...)` stores the
+/// `{ok, undefined}` it got under the key `undefined`. Nothing removes it,
+/// and `terminate_dynamic_children/1` later crashes on it.
 #[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Debug)]
 enum DynKey {
+    Undefined,
     Pid(Pid),
     Restarting(Pid),
 }
@@ -281,6 +288,7 @@ impl Supervisor {
                     let slot = match k {
                         DynKey::Pid(p) => Slot::Pid(*p),
                         DynKey::Restarting(p) => Slot::Restarting(Some(*p)),
+                        DynKey::Undefined => Slot::Undefined,
                     };
                     children.push(snap(&t.spec, "undefined".into(), slot, None));
                 }
@@ -381,6 +389,39 @@ async fn do_start_child(ctx: &Ctx, spec: &ChildSpec, args: Vec<Term>) -> Result<
         gen_server::logger_allow(ctx, "supervisor").await;
     }
     r
+}
+
+/// The exit reason of an OTP 25 supervisor whose shutdown crashed on an
+/// `undefined` dynamic child (see `DynKey`), stack trace included, exactly
+/// as OTP 25 (stdlib 4.2) reports it.
+fn dynamic_children_crash() -> Term {
+    let chars = |s: &str| Term::list(s.bytes().map(|b| Term::Int(b as i64)).collect::<Vec<_>>());
+    let frame = |m: &str, f: &str, args: Term, file: &str, line: i64| {
+        Term::tuple(vec![
+            Term::atom(m),
+            Term::atom(f),
+            args,
+            Term::list(vec![
+                Term::tuple(vec![Term::atom("file"), chars(file)]),
+                Term::tuple(vec![Term::atom("line"), Term::Int(line)]),
+            ]),
+        ])
+    };
+    let stack = vec![
+        frame(
+            "supervisor",
+            "-terminate_dynamic_children/1-inlined-0-",
+            Term::list(vec![Term::Atom(Atom::UNDEFINED), Term::map(vec![])]),
+            "supervisor.erl",
+            994,
+        ),
+        frame("maps", "fold_1", Term::Int(3), "maps.erl", 411),
+        frame("supervisor", "terminate_dynamic_children", Term::Int(1), "supervisor.erl", 993),
+        frame("gen_server", "try_terminate", Term::Int(3), "gen_server.erl", 1161),
+        frame("gen_server", "terminate", Term::Int(10), "gen_server.erl", 1351),
+        frame("proc_lib", "init_p_do_apply", Term::Int(3), "proc_lib.erl", 240),
+    ];
+    Term::tuple(vec![Term::atom("function_clause"), Term::list(stack)])
 }
 
 fn failed_to_start(id: &Term, reason: Term) -> Term {
@@ -632,6 +673,7 @@ impl Supervisor {
         }
         let old = match key {
             DynKey::Pid(p) | DynKey::Restarting(p) => p,
+            DynKey::Undefined => return true,
         };
         if matches!(key, DynKey::Restarting(_)) {
             self.dynamic_restarts = self.dynamic_restarts.saturating_sub(1);
@@ -643,6 +685,9 @@ impl Supervisor {
                 self.record(ctx, &tpl.id, &reason, Some(old), Some(p));
             }
             Ok(None) => {
+                // OTP 25 stores the ignored restart under `undefined` (see
+                // `DynKey`); the supervisor will crash when it shuts down.
+                self.dynamics.insert(DynKey::Undefined, args);
                 self.record(ctx, &tpl.id, &reason, Some(old), None);
             }
             Err(_) => {
@@ -696,9 +741,14 @@ impl Supervisor {
     /// `terminate_dynamic_children/1`: signal all at once (in pid order),
     /// then collect the DOWNs; a timeout kills whoever is left.
     async fn terminate_dynamic_children(&mut self, ctx: &Ctx) {
-        let Some(tpl) = self.children.first().map(|c| c.spec.clone()) else {
-            return;
-        };
+        let Some(tpl) = self.children.first().map(|c| c.spec.clone()) else { return };
+        if self.dynamics.contains_key(&DynKey::Undefined) {
+            // OTP 25's fold over the children has no clause for the key
+            // `undefined`, which comes first in a small map: the supervisor
+            // fails with `function_clause` before it signals any child.
+            // (Over 32 children OTP's map order is by hash; not modelled.)
+            match ctx.exit(dynamic_children_crash()).await {}
+        }
         let mut waiting: Vec<(Pid, Ref)> = Vec::new();
         for k in self.dynamics.keys() {
             if let DynKey::Pid(p) = k {
@@ -903,6 +953,7 @@ impl Supervisor {
                         let p = match k {
                             DynKey::Pid(p) => Term::Pid(*p),
                             DynKey::Restarting(_) => Term::Atom(Atom::RESTARTING),
+                            DynKey::Undefined => Term::Atom(Atom::UNDEFINED),
                         };
                         Term::tuple(vec![Term::Atom(Atom::UNDEFINED), p, ty(t.spec.child_type), mods(&t.spec)])
                     })
@@ -1060,23 +1111,27 @@ thread_local! {
     /// Child specs travelling inside a `start_child` call: a spec holds a
     /// start function, which no term can carry, so the call carries a
     /// handle into this table instead. Entries are taken by the supervisor.
-    static PENDING_SPECS: std::cell::RefCell<BTreeMap<u64, ChildSpec>> = const { std::cell::RefCell::new(BTreeMap::new()) };
-    static NEXT_SPEC: std::cell::Cell<u64> = const { std::cell::Cell::new(1) };
+    /// Keyed by the runtime (its kernel's address, never shown) and a
+    /// number from that runtime's own reference counter, so that the
+    /// handle a call carries is the same in every run of the same system:
+    /// a counter shared by every runtime on the thread would make a
+    /// replay's messages, and so its event stream, differ.
+    static PENDING_SPECS: std::cell::RefCell<BTreeMap<(usize, u64), ChildSpec>> = const { std::cell::RefCell::new(BTreeMap::new()) };
 }
 
-fn park_spec(spec: ChildSpec) -> Term {
-    let n = NEXT_SPEC.with(|c| {
-        let n = c.get();
-        c.set(n + 1);
-        n
-    });
-    PENDING_SPECS.with(|m| m.borrow_mut().insert(n, spec));
+fn runtime_key(ctx: &Ctx) -> usize {
+    std::rc::Rc::as_ptr(&ctx.k) as usize
+}
+
+fn park_spec(ctx: &Ctx, spec: ChildSpec) -> Term {
+    let n = ctx.k.borrow_mut().make_ref().0;
+    PENDING_SPECS.with(|m| m.borrow_mut().insert((runtime_key(ctx), n), spec));
     Term::tuple(vec![Term::atom("spec_handle"), Term::Int(n as i64)])
 }
 
-fn take_spec(t: &Term) -> Option<ChildSpec> {
+fn take_spec(ctx: &Ctx, t: &Term) -> Option<ChildSpec> {
     let n = t.tagged(Atom::new("spec_handle"))?.get(1)?.as_int()?;
-    PENDING_SPECS.with(|m| m.borrow_mut().remove(&(n as u64)))
+    PENDING_SPECS.with(|m| m.borrow_mut().remove(&(runtime_key(ctx), n as u64)))
 }
 
 #[async_trait(?Send)]
@@ -1146,7 +1201,7 @@ impl GenServer for Supervisor {
                 let arg = if self.is_simple() {
                     StartChildArg::Extra(a.as_list().map(|l| l.to_vec()).unwrap_or_default())
                 } else {
-                    match take_spec(&a) {
+                    match take_spec(ctx, &a) {
                         Some(spec) => StartChildArg::Spec(spec),
                         None => return CallReply::Reply(Term::error_tuple(Term::atom("invalid_child_spec"))),
                     }
@@ -1236,10 +1291,10 @@ impl GenServer for Supervisor {
 
 /// `supervisor:start_child/2` with a full child spec.
 pub async fn start_child(ctx: &Ctx, sup: Pid, spec: ChildSpec) -> Result<Term, Term> {
-    let handle = park_spec(spec);
+    let handle = park_spec(ctx, spec);
     let r = gen_server::try_call(ctx, sup, Term::tuple(vec![Term::atom("start_child"), handle.clone()]), None).await;
     // If the supervisor never took it (dead), drop the parked spec.
-    take_spec(&handle);
+    take_spec(ctx, &handle);
     r
 }
 

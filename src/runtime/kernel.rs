@@ -83,8 +83,64 @@ pub struct Kernel {
     /// a spawn does not allocate the same text again.
     pub(crate) default_initial_call: Rc<str>,
     /// `persistent_term`: global terms for the whole run (OTP's logger
-    /// caches each module's log level here; see `Ctx::persistent_term_put`).
-    pub persistent_terms: BTreeMap<Term, Term>,
+    /// caches each module's level here; see `Ctx::persistent_term_put`).
+    pub persistent_terms: PersistentTerms,
+}
+
+/// The `persistent_term` table and its update permission, as ERTS keeps
+/// them: one updater at a time; a new value becomes visible only when the
+/// update completes; processes that want to update meanwhile are suspended
+/// on a LIFO list and all resumed (newest first) when the permission is
+/// released.
+#[derive(Default)]
+pub struct PersistentTerms {
+    pub(crate) table: BTreeMap<Term, Term>,
+    pub(crate) updater: Option<Pid>,
+    /// The update in progress and the scheduler slice count at which it
+    /// completes (ERTS: a thread-progress "later op").
+    pub(crate) pending: Option<(Term, Term, u64)>,
+    pub(crate) waiters: Vec<Pid>,
+    /// Scheduler slices run so far: the clock of thread progress.
+    pub(crate) slices: u64,
+}
+
+/// When a `persistent_term` update completes, counted in scheduler slices
+/// from the start of the slice that asked for it: ERTS publishes the table
+/// in a thread-progress "later op", due two progress steps on, and with one
+/// scheduler progress steps once per pass through the scheduler loop. So
+/// the update completes after the asking slice and two more. (Real ERTS
+/// sometimes takes one slice more or less, depending on whether its other
+/// managed threads have confirmed progress; that is not modelled.)
+pub(crate) const PT_UPDATE_SLICES: u64 = 3;
+
+impl Kernel {
+    /// `release_update_permission`: the update (if any) becomes visible,
+    /// the updater is resumed, then every waiter, the one that queued last
+    /// first.
+    pub(crate) fn pt_release(&mut self) {
+        if let Some((k, v, _)) = self.persistent_terms.pending.take() {
+            self.persistent_terms.table.insert(k, v);
+        }
+        if let Some(u) = self.persistent_terms.updater.take() {
+            self.resume(u);
+        }
+        while let Some(w) = self.persistent_terms.waiters.pop() {
+            self.resume(w);
+        }
+    }
+
+    /// Called by the scheduler after every slice and when it would go idle
+    /// (`idle`): completes a due `persistent_term` update.
+    pub(crate) fn pt_tick(&mut self, idle: bool) {
+        if !idle {
+            self.persistent_terms.slices += 1;
+        }
+        if let Some((_, _, due)) = &self.persistent_terms.pending {
+            if idle || self.persistent_terms.slices >= *due {
+                self.pt_release();
+            }
+        }
+    }
 }
 
 impl Kernel {
@@ -111,7 +167,7 @@ impl Kernel {
             introspect: BTreeMap::new(),
             hooks: BTreeMap::new(),
             default_initial_call: Rc::from("erlang:apply/2"),
-            persistent_terms: BTreeMap::new(),
+            persistent_terms: PersistentTerms::default(),
         }
     }
 

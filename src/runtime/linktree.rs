@@ -148,8 +148,7 @@ impl LinkTree {
 
     fn insert_fixup(&mut self, n: Ix) {
         let mut x = n;
-        loop {
-            let Some(p) = self.n(x).parent else { break };
+        while let Some(p) = self.n(x).parent {
             let Some(pp) = self.n(p).parent else { break };
             if self.n(pp).left == Some(p) {
                 let y = self.n(pp).right;

@@ -95,7 +95,7 @@ impl std::error::Error for RuntimeError {}
 
 /// An input from outside the system. Applied by [`Runtime::apply`] at the
 /// current virtual time and appended to the command log.
-#[derive(Clone, Debug, PartialEq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, serde::Deserialize)]
 #[serde(tag = "cmd", rename_all = "snake_case")]
 pub enum Command {
     /// `Pid ! Msg` from outside.

@@ -34,6 +34,11 @@ pub fn step(k: &Rc<RefCell<Kernel>>, limit: Option<VTime>) -> Step {
         let mut kb = k.borrow_mut();
         kb.fire_due_timers();
         loop {
+            if kb.run_queue.is_empty() && kb.persistent_terms.pending.is_some() {
+                // Nothing to run: the scheduler goes idle, which lets thread
+                // progress (and a pending persistent_term update) complete.
+                kb.pt_tick(true);
+            }
             let Some(pid) = kb.run_queue.pop_front() else {
                 let Some(at) = kb.next_timer() else {
                     return Step::Idle;
@@ -57,6 +62,7 @@ pub fn step(k: &Rc<RefCell<Kernel>>, limit: Option<VTime>) -> Step {
             p.queued = false;
             if let Some(reason) = p.pending_exit.take() {
                 kb.terminate(pid, *reason);
+                kb.pt_tick(false);
                 let graves = std::mem::take(&mut kb.graveyard);
                 drop(kb);
                 drop(graves);
@@ -114,6 +120,7 @@ pub fn step(k: &Rc<RefCell<Kernel>>, limit: Option<VTime>) -> Step {
     if let Some(reason) = reason {
         kb.terminate(pid, reason);
     }
+    kb.pt_tick(false);
     if !kb.graveyard.is_empty() {
         // Bodies are dropped outside the kernel borrow: their destructors
         // may touch the kernel.
@@ -179,7 +186,9 @@ pub fn run_until_idle(k: &Rc<RefCell<Kernel>>, max_slices: u64) -> bool {
         {
             let mut kb = k.borrow_mut();
             kb.fire_due_timers();
-            if kb.run_queue.is_empty() {
+            // A pending persistent_term update completes when the scheduler
+            // would go idle (in `step`), resuming its updater: not idle yet.
+            if kb.run_queue.is_empty() && kb.persistent_terms.pending.is_none() {
                 return true;
             }
         }
