@@ -238,12 +238,8 @@ pub async fn start(ctx: &Ctx, server: Box<dyn GenServer>, opts: StartOpts) -> St
 async fn start_impl(ctx: &Ctx, server: Box<dyn GenServer>, opts: StartOpts, link: bool) -> StartResult {
     let starter = ctx.pid();
     let names = Names::of(server.module());
-    let spawn_opts = SpawnOpts {
-        link,
-        initial_call: Some(names.init.clone()),
-        trap_exit: opts.trap_exit,
-        monitor: false,
-    };
+    let spawn_opts =
+        SpawnOpts { link, initial_call: Some(names.init.clone()), trap_exit: opts.trap_exit, monitor: false };
     let name = opts.name;
     let pid = ctx.spawn(spawn_opts, move |c| init_it(c, starter, name, server, names));
     // proc_lib:sync_start_link: the ack, or the EXIT of a child that died
