@@ -145,6 +145,26 @@ fn readable(v: &serde_json::Value) -> String {
 }
 
 /// Prints to stdout; a closed pipe (`| head`) ends the program quietly.
+/// The events the system queued since the last call, one per line: JSON
+/// Lines with `json`, else the readable form.
+fn drain_events(sys: &mut System, json: bool) -> String {
+    let (evs, dropped) = sys.take_events();
+    let mut out = String::new();
+    if dropped > 0 {
+        out.push_str(&format!("# {dropped} events dropped (queue full)\n"));
+    }
+    for e in evs {
+        let v = event_json(&e);
+        if json {
+            out.push_str(&format!("{v}\n"));
+        } else {
+            out.push_str(&readable(&v));
+            out.push('\n');
+        }
+    }
+    out
+}
+
 fn emit(text: &str) {
     use std::io::Write;
     let mut out = std::io::stdout().lock();
@@ -174,19 +194,7 @@ fn main() -> anyhow::Result<()> {
             let end = sys.now() + VTime::from_ms(total);
             let mut out = String::new();
             loop {
-                let (evs, dropped) = sys.take_events();
-                if dropped > 0 {
-                    out.push_str(&format!("# {dropped} events dropped (queue full)\n"));
-                }
-                for e in evs {
-                    let v = event_json(&e);
-                    if json {
-                        out.push_str(&format!("{v}\n"));
-                    } else {
-                        out.push_str(&readable(&v));
-                        out.push('\n');
-                    }
-                }
+                out.push_str(&drain_events(&mut sys, json));
                 let left = (end - sys.now()).as_ms();
                 if left == 0 {
                     break;
@@ -217,23 +225,7 @@ fn main() -> anyhow::Result<()> {
                 serde_json::from_str(&text).with_context(|| format!("{} is not a recording", recording.display()))?;
             let opts = SystemOptions { event_log: true, ..Default::default() };
             let mut sys = System::for_recording(&rec, opts).map_err(|e| anyhow::anyhow!("{e}"))?;
-            let print = |sys: &mut System| {
-                let (evs, dropped) = sys.take_events();
-                let mut out = String::new();
-                if dropped > 0 {
-                    out.push_str(&format!("# {dropped} events dropped (queue full)\n"));
-                }
-                for e in evs {
-                    let v = event_json(&e);
-                    if json {
-                        out.push_str(&format!("{v}\n"));
-                    } else {
-                        out.push_str(&readable(&v));
-                        out.push('\n');
-                    }
-                }
-                emit(&out);
-            };
+            let print = |sys: &mut System| emit(&drain_events(sys, json));
             print(&mut sys);
             for (i, r) in rec.inputs.iter().enumerate() {
                 sys.replay_next(i, r).map_err(|e| anyhow::anyhow!("{e}"))?;
