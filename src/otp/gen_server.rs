@@ -403,6 +403,11 @@ enum Outcome {
     Done(Term),
 }
 
+// The server stays mutably borrowed for the whole of a callback, across
+// its awaits, on purpose: that borrow is how `Introspect` knows the server
+// is busy (and answers `timeout`, as `sys:get_state` would), and no other
+// code touches the server while its own process runs the callback.
+#[allow(clippy::await_holding_refcell_ref)]
 async fn dispatch(ctx: &Ctx, shared: &Rc<Shared>, names: &Names, msg: Term) -> (Atom, Outcome) {
     if let Some(t) = msg.tagged(Atom::GEN_CALL) {
         if t.len() == 3 {
@@ -480,6 +485,11 @@ async fn terminate(ctx: &Ctx, shared: &Rc<Shared>, names: &Names, reason: Term) 
     terminate_inner(ctx, shared, &reason).await
 }
 
+// The server stays mutably borrowed for the whole of a callback, across
+// its awaits, on purpose: that borrow is how `Introspect` knows the server
+// is busy (and answers `timeout`, as `sys:get_state` would), and no other
+// code touches the server while its own process runs the callback.
+#[allow(clippy::await_holding_refcell_ref)]
 async fn terminate_inner(ctx: &Ctx, shared: &Rc<Shared>, reason: &Term) -> Term {
     let res = {
         let mut s = shared.server.borrow_mut();

@@ -146,7 +146,7 @@ pub enum Action {
     TerminateChild(String),
     RestartChild(String),
     DeleteChild(String),
-    StartChild(String, Option<Node>),
+    StartChild(String, Option<Box<Node>>),
     Send(String, String),
     Note(String),
 }
@@ -313,7 +313,7 @@ impl Step {
             actions.push(Action::DeleteChild(p.clone()));
         }
         if let Some(p) = &self.start_child {
-            actions.push(Action::StartChild(p.clone(), self.spec.clone()));
+            actions.push(Action::StartChild(p.clone(), self.spec.clone().map(Box::new)));
         }
         if let Some(p) = &self.send {
             let m = self.message.clone().ok_or_else(|| "send needs a \"message\"".to_string())?;
