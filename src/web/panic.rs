@@ -1,0 +1,43 @@
+//! The panic hook: a Rust panic aborts the wasm instance, so instead of a
+//! frozen page the hook puts an overlay over it saying that the simulator
+//! stopped, with the panic message and a reload button.
+
+use wasm_bindgen::JsCast;
+
+/// Installs the hook (idempotent: a later install replaces an earlier one).
+pub fn install() {
+    std::panic::set_hook(Box::new(|info| {
+        let msg = info.to_string();
+        web_sys::console::error_1(&format!("otpsim: {msg}").into());
+        let _ = show_overlay(&msg);
+    }));
+}
+
+fn show_overlay(msg: &str) -> Option<()> {
+    let doc = web_sys::window()?.document()?;
+    if doc.query_selector(".otpsim-crash").ok().flatten().is_some() {
+        return Some(());
+    }
+    let div: web_sys::HtmlElement = doc.create_element("div").ok()?.dyn_into().ok()?;
+    div.set_class_name("otpsim-crash");
+    div.set_attribute("role", "alertdialog").ok()?;
+    div.set_attribute("aria-label", "The simulator stopped").ok()?;
+    let card = doc.create_element("div").ok()?;
+    card.set_class_name("card");
+    let h = doc.create_element("h2").ok()?;
+    h.set_text_content(Some("The simulator stopped"));
+    let p = doc.create_element("p").ok()?;
+    p.set_text_content(Some("An internal error stopped the simulator. Nothing you did should cause this: please report it with the message below."));
+    let pre = doc.create_element("pre").ok()?;
+    pre.set_text_content(Some(msg));
+    let btn = doc.create_element("button").ok()?;
+    btn.set_text_content(Some("Reload"));
+    btn.set_attribute("onclick", "location.reload()").ok()?;
+    card.append_child(&h).ok()?;
+    card.append_child(&p).ok()?;
+    card.append_child(&pre).ok()?;
+    card.append_child(&btn).ok()?;
+    div.append_child(&card).ok()?;
+    doc.body()?.append_child(&div).ok()?;
+    Some(())
+}
