@@ -88,7 +88,7 @@ fn draw(c: HtmlCanvasElement, points: &[(f64, f64)], color: (u8, u8, u8), dark: 
         .ok()?;
     chart
         .configure_mesh()
-        .light_line_style(grid)
+        .light_line_style(bg)
         .bold_line_style(grid)
         .axis_style(grid)
         .x_labels(4)

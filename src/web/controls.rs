@@ -106,7 +106,7 @@ pub fn controls(p: &ControlsProps) -> Html {
                     title={if s.playing { "Pause" } else { "Play" }}>
                     { if s.playing { "❚❚" } else { "▶" } }
                 </button>
-                <button class="icon-btn" onclick={step} aria-label="Step" title="Run one scheduler slice">{"⏭"}</button>
+                <button class="icon-btn" onclick={step} aria-label="Step" title="Run one scheduler slice">{"Step"}</button>
                 <span class="clock" aria-label="Virtual time" title="Virtual time">{clock(s.now_ms)}</span>
             </div>
             <label class="group speed">

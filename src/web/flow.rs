@@ -77,7 +77,7 @@ fn heatmap(h: &Heatmap) -> Html {
     let left = 92.0;
     let top = 84.0;
     let n = h.labels.len() as f64;
-    let w = left + n * cell + 4.0;
+    let w = left + n * cell + 60.0;
     let hh = top + n * cell + 4.0;
     let max = h.max.max(1) as f64;
     let cells = h.counts.iter().enumerate().flat_map(|(r, row)| {

@@ -20,10 +20,10 @@ use std::rc::Rc;
 
 /// The built-in scenarios: name, title and JSON.
 pub const SCENARIOS: &[(&str, &str, &str)] = &[
-    ("demo", "Demo: a small web service", DEMO),
-    ("pipeline", "Pipeline: rest_for_one stages", PIPELINE),
-    ("cascade", "Cascade: one_for_all with low intensity", CASCADE),
-    ("large", "Large: 1,000 workers under 10 supervisors", ""),
+    ("demo", "Demo service", DEMO),
+    ("pipeline", "Pipeline (rest_for_one)", PIPELINE),
+    ("cascade", "Cascade (one_for_all)", CASCADE),
+    ("large", "Large (1,000 workers)", ""),
 ];
 
 const DEMO: &str = r#"{
@@ -936,16 +936,22 @@ impl Sim {
 
     /// The sender×receiver counts among the busiest `n` processes.
     pub fn heatmap(&self, n: usize) -> Heatmap {
-        let mut volume: BTreeMap<Pid, u64> = BTreeMap::new();
-        for ((f, t), c) in &self.pairs {
-            *volume.entry(*f).or_insert(0) += c;
-            *volume.entry(*t).or_insert(0) += c;
+        // The processes of the busiest pairs, so that the grid is never a
+        // block of zeros (a supervisor talks to many, but little to each).
+        let mut pairs: Vec<(&(Pid, Pid), &u64)> = self.pairs.iter().collect();
+        pairs.sort_by(|a, b| b.1.cmp(a.1).then(a.0.cmp(b.0)));
+        let mut pids: Vec<Pid> = Vec::new();
+        for ((f, t), _) in pairs {
+            for p in [*f, *t] {
+                if pids.len() < n && !pids.contains(&p) {
+                    pids.push(p);
+                }
+            }
+            if pids.len() >= n {
+                break;
+            }
         }
-        let mut top: Vec<(Pid, u64)> = volume.into_iter().collect();
-        top.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
-        top.truncate(n);
-        top.sort_by_key(|x| x.0);
-        let pids: Vec<Pid> = top.iter().map(|x| x.0).collect();
+        pids.sort();
         let labels = pids
             .iter()
             .map(|p| self.rt.with_proc(*p, |pr| pr.name().map(|a| a.name().to_string())).flatten().unwrap_or_else(|| p.short()))
