@@ -18,7 +18,7 @@ cargo build --quiet --target wasm32-unknown-unknown --lib
 cargo build --quiet --target wasm32-unknown-unknown --lib --features web
 
 step "wasm tests in headless Chromium"
-cargo test --target wasm32-unknown-unknown --lib --features web
+cargo test --manifest-path tests/wasm/Cargo.toml --target wasm32-unknown-unknown
 
 if [ -d ../shared/conformance ]; then
     step "public conformance scenarios"

@@ -26,8 +26,13 @@ enum Tab {
     Trace,
 }
 
-const TABS: [(Tab, &str); 5] =
-    [(Tab::Overview, "Overview"), (Tab::State, "State"), (Tab::Messages, "Messages"), (Tab::Links, "Links & monitors"), (Tab::Trace, "Trace")];
+const TABS: [(Tab, &str); 5] = [
+    (Tab::Overview, "Overview"),
+    (Tab::State, "State"),
+    (Tab::Messages, "Messages"),
+    (Tab::Links, "Links & monitors"),
+    (Tab::Trace, "Trace"),
+];
 
 #[function_component(Inspector)]
 pub fn inspector(p: &InspectorProps) -> Html {
@@ -35,8 +40,12 @@ pub fn inspector(p: &InspectorProps) -> Html {
     let text = use_state(|| "{:inc, 5}".to_string());
 
     let body = match (&p.details, &p.selected) {
-        (None, None) => html! { <p class="empty">{"Select a process in the supervision tree to inspect it."}</p> },
-        (None, Some((id, pid))) => html! { <p class="empty">{format!("{id} ({pid}) is not alive.")}</p> },
+        (None, None) => {
+            html! { <p class="empty">{"Select a process in the supervision tree to inspect it."}</p> }
+        }
+        (None, Some((id, pid))) => {
+            html! { <p class="empty">{format!("{id} ({pid}) is not alive.")}</p> }
+        }
         (Some(d), _) => {
             let pid = d.info.pid;
             let tabs = TABS.iter().map(|(t, label)| {
@@ -109,13 +118,18 @@ pub fn inspector(p: &InspectorProps) -> Html {
                 Callback::from(move |e: SubmitEvent| {
                     e.prevent_default();
                     if ok {
-                        a.emit(Action::Send { pid, text: (*text).clone() });
+                        a.emit(Action::Send {
+                            pid,
+                            text: (*text).clone(),
+                        });
                     }
                 })
             };
             let oninput = {
                 let text = text.clone();
-                Callback::from(move |e: InputEvent| text.set(e.target_unchecked_into::<HtmlInputElement>().value()))
+                Callback::from(move |e: InputEvent| {
+                    text.set(e.target_unchecked_into::<HtmlInputElement>().value())
+                })
             };
             html! {
                 <>
@@ -187,7 +201,13 @@ pub fn sparkline(p: &SparklineProps) -> Html {
         .values
         .iter()
         .enumerate()
-        .map(|(i, v)| format!("{:.1},{:.1}", i as f64 * w / n, h - 2.0 - (*v as f64 / max) * (h - 4.0)))
+        .map(|(i, v)| {
+            format!(
+                "{:.1},{:.1}",
+                i as f64 * w / n,
+                h - 2.0 - (*v as f64 / max) * (h - 4.0)
+            )
+        })
         .collect();
     html! {
         <figure class="sparkline">

@@ -22,8 +22,6 @@ mod inspector;
 mod panic;
 #[cfg(all(target_arch = "wasm32", feature = "web"))]
 mod tree;
-#[cfg(all(target_arch = "wasm32", target_os = "unknown", test))]
-mod tests;
 
 #[cfg(all(target_arch = "wasm32", feature = "web"))]
 pub use app::{mount, start, App, AppProps};

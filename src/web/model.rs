@@ -7,9 +7,17 @@
 //! [`Sim`] only, so moving its insides onto the control layer changes this
 //! file alone.
 
-use crate::otp::gen_server::{self, CallReply, From, GenServer, Init, NoReply, StartOpts, StartResult};
-use crate::otp::supervisor::{self, ChildSpec, ChildType, Flags, InitFn, RestartType, Shutdown, StartFn, Strategy, SupInit, Supervisor, SupervisorSnapshot};
-use crate::runtime::{Command, Config, Ctx, Event, EventKind, Filter, KindMask, ProcessInfo, Rng, Runtime, SpawnOpts, SubId, VTime};
+use crate::otp::gen_server::{
+    self, CallReply, From, GenServer, Init, NoReply, StartOpts, StartResult,
+};
+use crate::otp::supervisor::{
+    self, ChildSpec, ChildType, Flags, InitFn, RestartType, Shutdown, StartFn, Strategy, SupInit,
+    Supervisor, SupervisorSnapshot,
+};
+use crate::runtime::{
+    Command, Config, Ctx, Event, EventKind, Filter, KindMask, ProcessInfo, Rng, Runtime, SpawnOpts,
+    SubId, VTime,
+};
 use crate::scenario::{shutdown_of, Node, NodeKind, Scenario};
 use crate::term::{Atom, Pid, Term};
 use async_trait::async_trait;
@@ -77,7 +85,10 @@ pub fn scenario_json(name: &str) -> Option<String> {
     if name == "large" {
         return Some(large_scenario(10, 100));
     }
-    SCENARIOS.iter().find(|s| s.0 == name).map(|s| s.2.to_string())
+    SCENARIOS
+        .iter()
+        .find(|s| s.0 == name)
+        .map(|s| s.2.to_string())
 }
 
 /// A tree of `sups` supervisors with `per` workers each.
@@ -182,13 +193,19 @@ impl DemoWorker {
                         self.send_to_peer(ctx, msg.clone());
                     }
                 }
-                [Term::Atom(a), Term::Int(n)] if a.name().as_ref() == "dec" => self.count = self.count.saturating_sub(*n),
+                [Term::Atom(a), Term::Int(n)] if a.name().as_ref() == "dec" => {
+                    self.count = self.count.saturating_sub(*n)
+                }
                 [Term::Atom(a), k, v] if a.name().as_ref() == "put" => {
                     self.values.retain(|(x, _)| x != k);
                     self.values.push((k.clone(), v.clone()));
                 }
-                [Term::Atom(a), reason] if a.name().as_ref() == "crash" => return Err(reason.clone()),
-                [Term::Atom(a), Term::Int(n)] if a.name().as_ref() == "work" => ctx.work((*n).clamp(0, 1_000_000) as u64).await,
+                [Term::Atom(a), reason] if a.name().as_ref() == "crash" => {
+                    return Err(reason.clone())
+                }
+                [Term::Atom(a), Term::Int(n)] if a.name().as_ref() == "work" => {
+                    ctx.work((*n).clamp(0, 1_000_000) as u64).await
+                }
                 _ => {}
             }
         } else if msg.is_atom(Atom::new("crash")) {
@@ -220,17 +237,39 @@ fn worker_start(node: Rc<Node>) -> StartFn {
                 .and_then(|v| v.as_array())
                 .map(|a| a.iter().filter_map(|x| x.as_str()).map(Atom::new).collect())
                 .unwrap_or_default();
-            let tick_ms = p.and_then(|p| p.get("tick_ms")).and_then(|v| v.as_u64()).unwrap_or(0);
-            let forward = p.and_then(|p| p.get("forward")).and_then(|v| v.as_bool()).unwrap_or(false);
-            let w = DemoWorker { id: node.id.clone(), count: 0, values: Vec::new(), peers, tick_ms, forward, received: 0 };
-            let opts = StartOpts { name: node.name.as_deref().map(Atom::new), timeout: None, trap_exit: node.trap_exit };
+            let tick_ms = p
+                .and_then(|p| p.get("tick_ms"))
+                .and_then(|v| v.as_u64())
+                .unwrap_or(0);
+            let forward = p
+                .and_then(|p| p.get("forward"))
+                .and_then(|v| v.as_bool())
+                .unwrap_or(false);
+            let w = DemoWorker {
+                id: node.id.clone(),
+                count: 0,
+                values: Vec::new(),
+                peers,
+                tick_ms,
+                forward,
+                received: 0,
+            };
+            let opts = StartOpts {
+                name: node.name.as_deref().map(Atom::new),
+                timeout: None,
+                trap_exit: node.trap_exit,
+            };
             gen_server::start_link(&ctx, Box::new(w), opts).await
         })
     })
 }
 
 fn child_spec(node: &Node) -> ChildSpec {
-    let restart = node.restart.as_deref().and_then(RestartType::parse).unwrap_or(RestartType::Permanent);
+    let restart = node
+        .restart
+        .as_deref()
+        .and_then(RestartType::parse)
+        .unwrap_or(RestartType::Permanent);
     let shutdown = node.shutdown.as_ref().and_then(shutdown_of);
     let node_rc = Rc::new(node.clone());
     match node.kind {
@@ -265,8 +304,16 @@ async fn start_sup(ctx: &Ctx, node: Rc<Node>) -> StartResult {
     let name = node.name.as_deref().map(Atom::new);
     let init: InitFn = Box::new(move |_ctx: Ctx| {
         Box::pin(async move {
-            let strategy = node.strategy.as_deref().and_then(Strategy::parse).unwrap_or(Strategy::OneForOne);
-            let flags = Flags { strategy, intensity: node.intensity.unwrap_or(3), period_s: node.period_s.unwrap_or(5) };
+            let strategy = node
+                .strategy
+                .as_deref()
+                .and_then(Strategy::parse)
+                .unwrap_or(Strategy::OneForOne);
+            let flags = Flags {
+                strategy,
+                intensity: node.intensity.unwrap_or(3),
+                period_s: node.period_s.unwrap_or(5),
+            };
             SupInit::Ok(flags, node.children.iter().map(child_spec).collect())
         })
     });
@@ -379,10 +426,21 @@ impl InfoView {
             ("module".into(), opt(&i.module)),
             ("message_queue_len".into(), i.message_queue_len.to_string()),
             ("reductions".into(), i.reductions.to_string()),
-            ("memory".into(), format!("{} words ({} bytes)", i.memory_words, i.memory_words * 8)),
-            ("messages_in / out".into(), format!("{} / {}", i.messages_in, i.messages_out)),
+            (
+                "memory".into(),
+                format!("{} words ({} bytes)", i.memory_words, i.memory_words * 8),
+            ),
+            (
+                "messages_in / out".into(),
+                format!("{} / {}", i.messages_in, i.messages_out),
+            ),
             ("trap_exit".into(), i.trap_exit.to_string()),
-            ("parent".into(), i.parent.map(|p| p.to_string()).unwrap_or_else(|| "—".into())),
+            (
+                "parent".into(),
+                i.parent
+                    .map(|p| p.to_string())
+                    .unwrap_or_else(|| "—".into()),
+            ),
             ("spawned_at".into(), format!("{}", i.spawned_at)),
         ];
         InfoView {
@@ -459,26 +517,36 @@ impl Sim {
     }
 
     fn build(scenario: &str, seed: u64, hash: bool) -> Result<Sim, String> {
-        let json = scenario_json(scenario).ok_or_else(|| format!("no built-in scenario is called {scenario:?}"))?;
+        let json = scenario_json(scenario)
+            .ok_or_else(|| format!("no built-in scenario is called {scenario:?}"))?;
         let scen = Scenario::from_json(&json).map_err(|e| e.to_string())?;
-        let rt = Runtime::new(Config { seed, ..Config::default() });
+        let rt = Runtime::new(Config {
+            seed,
+            ..Config::default()
+        });
         if hash {
             rt.bus(|b| b.enable_hash());
         }
         let sub = rt.bus(|b| {
             b.set_recorder(Some((Filter::kinds(KindMask::LIFECYCLE), 4000)));
-            b.subscribe(Filter::kinds(KindMask::SUPERVISION.union(KindMask::SEND)), 20_000)
+            b.subscribe(
+                Filter::kinds(KindMask::SUPERVISION.union(KindMask::SEND)),
+                20_000,
+            )
         });
         let root_node = Rc::new(scen.tree.clone());
         let started: Rc<RefCell<Option<Pid>>> = Rc::new(RefCell::new(None));
         let started2 = started.clone();
-        rt.spawn(SpawnOpts::named("Elixir.Playground.Boot:start/0"), move |ctx| async move {
-            if let StartResult::Ok(p) = start_sup(&ctx, root_node).await {
-                ctx.unlink(p);
-                *started2.borrow_mut() = Some(p);
-            }
-            Term::Atom(Atom::NORMAL)
-        });
+        rt.spawn(
+            SpawnOpts::named("Elixir.Playground.Boot:start/0"),
+            move |ctx| async move {
+                if let StartResult::Ok(p) = start_sup(&ctx, root_node).await {
+                    ctx.unlink(p);
+                    *started2.borrow_mut() = Some(p);
+                }
+                Term::Atom(Atom::NORMAL)
+            },
+        );
         rt.run_until_idle(200_000);
         let root = *started.borrow();
         let mut sim = Sim {
@@ -544,7 +612,11 @@ impl Sim {
     }
 
     pub fn set_chaos(&mut self, rate_per_s: f64) {
-        self.chaos_rate = if rate_per_s.is_finite() { rate_per_s.clamp(0.0, 50.0) } else { 0.0 };
+        self.chaos_rate = if rate_per_s.is_finite() {
+            rate_per_s.clamp(0.0, 50.0)
+        } else {
+            0.0
+        };
     }
 
     pub fn chaos_rate(&self) -> f64 {
@@ -573,25 +645,58 @@ impl Sim {
             }
             let i = self.chaos_rng.below(workers.len() as u64) as usize;
             let pid = workers.swap_remove(i);
-            if self.rt.apply(Command::Exit { pid, reason: Term::atom("chaos") }).is_ok() {
+            if self
+                .rt
+                .apply(Command::Exit {
+                    pid,
+                    reason: Term::atom("chaos"),
+                })
+                .is_ok()
+            {
                 self.chaos_kills += 1;
             }
         }
     }
 
     fn drain(&mut self) {
-        let Some((events, _dropped)) = self.rt.bus(|b| b.drain(self.sub)) else { return };
+        let Some((events, _dropped)) = self.rt.bus(|b| b.drain(self.sub)) else {
+            return;
+        };
         for ev in events {
             match &ev.kind {
-                EventKind::Send { from: Some(f), to, token, msg, .. } => {
+                EventKind::Send {
+                    from: Some(f),
+                    to,
+                    token,
+                    msg,
+                    ..
+                } => {
                     *self.pairs.entry((*f, *to)).or_insert(0) += 1;
                     if *token == Some(self.flow_token) && self.flow.len() < FLOW_KEPT {
-                        self.flow.push(FlowHop { seq: ev.seq, at_ms: ev.at.as_ms_f64(), from: Some(*f), to: *to, msg: msg.to_string() });
+                        self.flow.push(FlowHop {
+                            seq: ev.seq,
+                            at_ms: ev.at.as_ms_f64(),
+                            from: Some(*f),
+                            to: *to,
+                            msg: msg.to_string(),
+                        });
                     }
                 }
-                EventKind::Send { from: None, to, token, msg, .. } => {
+                EventKind::Send {
+                    from: None,
+                    to,
+                    token,
+                    msg,
+                    ..
+                } => {
                     if *token == Some(self.flow_token) && self.flow.len() < FLOW_KEPT {
-                        self.flow.push(FlowHop { seq: ev.seq, at_ms: ev.at.as_ms_f64(), from: None, to: *to, msg: msg.to_string() });
+                        self.flow.push(FlowHop {
+                            seq: ev.seq,
+                            at_ms: ev.at.as_ms_f64(),
+                            from: None,
+                            to: *to,
+                            msg: msg.to_string(),
+                        });
                     }
                 }
                 EventKind::Restart { .. } => self.restarts_since += 1,
@@ -613,13 +718,22 @@ impl Sim {
         let c = self.rt.counters();
         let dt = (now - self.last_sample).as_ms_f64().max(1.0) / 1000.0;
         let mut words = 0usize;
-        self.rt.for_each_proc(|p| words += crate::runtime::memory_words(p));
+        self.rt
+            .for_each_proc(|p| words += crate::runtime::memory_words(p));
         let s = Sample {
             t_ms: now.as_ms_f64(),
             processes: c.processes,
             memory_kib: (words * 8) as f64 / 1024.0,
-            messages_per_s: if self.samples.is_empty() { 0.0 } else { (c.messages - self.last_messages) as f64 / dt },
-            restarts_per_s: if self.samples.is_empty() { 0.0 } else { self.restarts_since as f64 / dt },
+            messages_per_s: if self.samples.is_empty() {
+                0.0
+            } else {
+                (c.messages - self.last_messages) as f64 / dt
+            },
+            restarts_per_s: if self.samples.is_empty() {
+                0.0
+            } else {
+                self.restarts_since as f64 / dt
+            },
             run_queue: c.run_queue,
         };
         self.last_messages = c.messages;
@@ -680,12 +794,23 @@ impl Sim {
                 children: vec![],
             });
         }
-        let id = self.rt.with_proc(root, |p| p.name().map(|a| a.name().to_string())).flatten().unwrap_or_else(|| "root".into());
+        let id = self
+            .rt
+            .with_proc(root, |p| p.name().map(|a| a.name().to_string()))
+            .flatten()
+            .unwrap_or_else(|| "root".into());
         self.sup_cache.retain(|p, _| self.rt.is_alive(*p));
         Some(self.node(id, Some(root), None, true, 0))
     }
 
-    fn node(&mut self, id: String, pid: Option<Pid>, parent: Option<Pid>, is_sup: bool, restarts: u64) -> TreeNode {
+    fn node(
+        &mut self,
+        id: String,
+        pid: Option<Pid>,
+        parent: Option<Pid>,
+        is_sup: bool,
+        restarts: u64,
+    ) -> TreeNode {
         let live = pid.and_then(|p| {
             self.rt.with_proc(p, |pr| {
                 let status = if pr.suspended > 0 {
@@ -695,10 +820,16 @@ impl Sim {
                 } else {
                     "running"
                 };
-                (status.to_string(), pr.name().map(|a| a.name().to_string()), pr.mailbox.len(), crate::runtime::memory_words(pr))
+                (
+                    status.to_string(),
+                    pr.name().map(|a| a.name().to_string()),
+                    pr.mailbox.len(),
+                    crate::runtime::memory_words(pr),
+                )
             })
         });
-        let (status, name, queue_len, memory_words) = live.unwrap_or_else(|| ("undefined".into(), None, 0, 0));
+        let (status, name, queue_len, memory_words) =
+            live.unwrap_or_else(|| ("undefined".into(), None, 0, 0));
         let mut n = TreeNode {
             id,
             pid,
@@ -725,7 +856,13 @@ impl Sim {
                 }
                 for c in &snap.children {
                     let r = per_child.get(c.id.as_str()).copied().unwrap_or(0);
-                    let mut child = self.node(c.id.clone(), c.pid, Some(p), c.child_type == ChildType::Supervisor, r);
+                    let mut child = self.node(
+                        c.id.clone(),
+                        c.pid,
+                        Some(p),
+                        c.child_type == ChildType::Supervisor,
+                        r,
+                    );
                     if c.state == "restarting" {
                         child.status = "restarting".into();
                     }
@@ -759,13 +896,23 @@ impl Sim {
             None => Err("not a GenServer: it has no state to read".into()),
         };
         let traced = self.rt.bus(|b| b.trace_flags(pid)) != KindMask::NONE;
-        let trace = self.trace_events.iter().rev().take(100).map(describe_event).collect();
+        let trace = self
+            .trace_events
+            .iter()
+            .rev()
+            .take(100)
+            .map(describe_event)
+            .collect();
         Some(Details {
             info: InfoView::from_info(&info),
             state,
             trace,
             traced,
-            queue_history: self.queue_hist.get(&pid).map(|h| h.iter().copied().collect()).unwrap_or_default(),
+            queue_history: self
+                .queue_hist
+                .get(&pid)
+                .map(|h| h.iter().copied().collect())
+                .unwrap_or_default(),
         })
     }
 
@@ -807,7 +954,11 @@ impl Sim {
         let msg = crate::term::parse(text).map_err(|e| e.to_string())?;
         self.flow_token += 1;
         self.flow.clear();
-        self.apply(Command::SendTraced { to: pid, msg, token: self.flow_token })
+        self.apply(Command::SendTraced {
+            to: pid,
+            msg,
+            token: self.flow_token,
+        })
     }
 
     pub fn flow(&self) -> Vec<FlowHop> {
@@ -822,11 +973,14 @@ impl Sim {
         }
         let out: Rc<RefCell<Option<Result<Term, Term>>>> = Rc::new(RefCell::new(None));
         let out2 = out.clone();
-        self.rt.spawn(SpawnOpts::named("Elixir.Playground.Operator:call/2"), move |ctx| async move {
-            let r = gen_server::try_call(&ctx, sup, req, Some(5000)).await;
-            *out2.borrow_mut() = Some(r);
-            Term::Atom(Atom::NORMAL)
-        });
+        self.rt.spawn(
+            SpawnOpts::named("Elixir.Playground.Operator:call/2"),
+            move |ctx| async move {
+                let r = gen_server::try_call(&ctx, sup, req, Some(5000)).await;
+                *out2.borrow_mut() = Some(r);
+                Term::Atom(Atom::NORMAL)
+            },
+        );
         for _ in 0..10_000 {
             if out.borrow().is_some() {
                 break;
@@ -848,24 +1002,39 @@ impl Sim {
     }
 
     pub fn restart_child(&mut self, sup: Pid, id: &str) -> Result<(), String> {
-        self.sup_call(sup, Term::tuple(vec![Term::atom("restart_child"), Term::atom(id)])).map(|_| ())
+        self.sup_call(
+            sup,
+            Term::tuple(vec![Term::atom("restart_child"), Term::atom(id)]),
+        )
+        .map(|_| ())
     }
 
     pub fn terminate_child(&mut self, sup: Pid, id: &str) -> Result<(), String> {
-        self.sup_call(sup, Term::tuple(vec![Term::atom("terminate_child"), Term::atom(id)])).map(|_| ())
+        self.sup_call(
+            sup,
+            Term::tuple(vec![Term::atom("terminate_child"), Term::atom(id)]),
+        )
+        .map(|_| ())
     }
 
     /// Changes a supervisor's strategy at run time (rolled back if it reaches
     /// its intensity within 10 s).
     pub fn set_strategy(&mut self, sup: Pid, strategy: &str) -> Result<(), String> {
-        let s = Strategy::parse(strategy).ok_or_else(|| format!("unknown strategy {strategy:?}"))?;
-        let req = Term::tuple(vec![Term::atom("otpsim"), Term::atom("set_strategy"), Term::atom(s.name()), Term::Int(10)]);
+        let s =
+            Strategy::parse(strategy).ok_or_else(|| format!("unknown strategy {strategy:?}"))?;
+        let req = Term::tuple(vec![
+            Term::atom("otpsim"),
+            Term::atom("set_strategy"),
+            Term::atom(s.name()),
+            Term::Int(10),
+        ]);
         self.sup_call(sup, req).map(|_| ())
     }
 
     pub fn set_paused(&mut self, sup: Pid, paused: bool) -> Result<(), String> {
         let op = if paused { "pause" } else { "resume" };
-        self.sup_call(sup, Term::tuple(vec![Term::atom("otpsim"), Term::atom(op)])).map(|_| ())
+        self.sup_call(sup, Term::tuple(vec![Term::atom("otpsim"), Term::atom(op)]))
+            .map(|_| ())
     }
 
     // --- analysis ---------------------------------------------------------------
@@ -875,7 +1044,11 @@ impl Sim {
         let mut score: i64 = 100;
         let mut reasons = Vec::new();
         let recent: Vec<&Sample> = self.samples.iter().rev().take(8).collect();
-        let rps = if recent.is_empty() { 0.0 } else { recent.iter().map(|s| s.restarts_per_s).sum::<f64>() / recent.len() as f64 };
+        let rps = if recent.is_empty() {
+            0.0
+        } else {
+            recent.iter().map(|s| s.restarts_per_s).sum::<f64>() / recent.len() as f64
+        };
         if rps > 0.05 {
             let p = ((rps * 10.0) as i64).clamp(5, 40);
             score -= p;
@@ -893,7 +1066,9 @@ impl Sim {
         });
         if long_queues > 0 {
             score -= (10 * long_queues as i64).min(30);
-            reasons.push(format!("{long_queues} process(es) with more than 50 queued messages"));
+            reasons.push(format!(
+                "{long_queues} process(es) with more than 50 queued messages"
+            ));
         }
         if suspended > 0 {
             score -= (5 * suspended as i64).min(20);
@@ -931,7 +1106,11 @@ impl Sim {
         if reasons.is_empty() {
             reasons.push("no restarts, no long queues, every child running".into());
         }
-        Health { score, status, reasons }
+        Health {
+            score,
+            status,
+            reasons,
+        }
     }
 
     /// The sender×receiver counts among the busiest `n` processes.
@@ -954,7 +1133,12 @@ impl Sim {
         pids.sort();
         let labels = pids
             .iter()
-            .map(|p| self.rt.with_proc(*p, |pr| pr.name().map(|a| a.name().to_string())).flatten().unwrap_or_else(|| p.short()))
+            .map(|p| {
+                self.rt
+                    .with_proc(*p, |pr| pr.name().map(|a| a.name().to_string()))
+                    .flatten()
+                    .unwrap_or_else(|| p.short())
+            })
             .collect();
         let mut max = 0;
         let counts = pids
@@ -969,12 +1153,19 @@ impl Sim {
                     .collect()
             })
             .collect();
-        Heatmap { labels, counts, max }
+        Heatmap {
+            labels,
+            counts,
+            max,
+        }
     }
 
     /// A label for a pid: its registered name, or the pid.
     pub fn label(&self, pid: Pid) -> String {
-        self.rt.with_proc(pid, |p| p.name().map(|a| a.name().to_string())).flatten().unwrap_or_else(|| pid.to_string())
+        self.rt
+            .with_proc(pid, |p| p.name().map(|a| a.name().to_string()))
+            .flatten()
+            .unwrap_or_else(|| pid.to_string())
     }
 
     /// The recording: seed, scenario and every command applied, as JSON.
@@ -1010,9 +1201,24 @@ impl Sim {
         if let Some(t) = self.tree() {
             s.push_str("\n## Supervision tree\n\n");
             fn line(n: &TreeNode, depth: usize, s: &mut String) {
-                let pid = n.pid.map(|p| p.to_string()).unwrap_or_else(|| "undefined".into());
-                let strat = n.strategy.as_deref().map(|x| format!(" [{x}]")).unwrap_or_default();
-                s.push_str(&format!("{}- {} {}{} {} (restarts: {})\n", "  ".repeat(depth), n.id, pid, strat, n.status, n.restarts));
+                let pid = n
+                    .pid
+                    .map(|p| p.to_string())
+                    .unwrap_or_else(|| "undefined".into());
+                let strat = n
+                    .strategy
+                    .as_deref()
+                    .map(|x| format!(" [{x}]"))
+                    .unwrap_or_default();
+                s.push_str(&format!(
+                    "{}- {} {}{} {} (restarts: {})\n",
+                    "  ".repeat(depth),
+                    n.id,
+                    pid,
+                    strat,
+                    n.status,
+                    n.restarts
+                ));
                 for c in &n.children {
                     line(c, depth + 1, s);
                 }
@@ -1044,15 +1250,28 @@ fn collect_workers(n: &TreeNode, out: &mut Vec<Pid>) {
 /// One line of the inspector's trace tab.
 fn describe_event(e: &Event) -> String {
     let what = match &e.kind {
-        EventKind::Spawn { pid, initial_call, .. } => format!("spawn {pid} {initial_call}"),
+        EventKind::Spawn {
+            pid, initial_call, ..
+        } => format!("spawn {pid} {initial_call}"),
         EventKind::Exit { pid, reason } => format!("exit {pid} {reason}"),
         EventKind::Link { a, b } => format!("link {a} {b}"),
         EventKind::Unlink { a, b } => format!("unlink {a} {b}"),
-        EventKind::Monitor { watcher, target, .. } => format!("monitor {watcher} → {target}"),
-        EventKind::Demonitor { watcher, target, .. } => format!("demonitor {watcher} → {target}"),
-        EventKind::ExitSignal { from, to, reason, .. } => format!("exit signal {from} → {to} {reason}"),
+        EventKind::Monitor {
+            watcher, target, ..
+        } => format!("monitor {watcher} → {target}"),
+        EventKind::Demonitor {
+            watcher, target, ..
+        } => format!("demonitor {watcher} → {target}"),
+        EventKind::ExitSignal {
+            from, to, reason, ..
+        } => format!("exit signal {from} → {to} {reason}"),
         EventKind::Send { from, to, msg, .. } => {
-            format!("send {} → {to} {}", from.map(|p| p.to_string()).unwrap_or_else(|| "outside".into()), short(msg))
+            format!(
+                "send {} → {to} {}",
+                from.map(|p| p.to_string())
+                    .unwrap_or_else(|| "outside".into()),
+                short(msg)
+            )
         }
         EventKind::Receive { pid, msg, .. } => format!("receive {pid} {}", short(msg)),
         EventKind::Register { pid, name } => format!("register {pid} as {}", name.name()),
@@ -1060,16 +1279,34 @@ fn describe_event(e: &Event) -> String {
         EventKind::Suspend { pid } => format!("suspend {pid}"),
         EventKind::Resume { pid } => format!("resume {pid}"),
         EventKind::TrapExit { pid, on } => format!("trap_exit {pid} {on}"),
-        EventKind::Callback { pid, callback, reductions, .. } => format!("{} {pid} ({reductions} reductions)", callback.name()),
-        EventKind::Restart { child, old, new, reason, .. } => format!(
+        EventKind::Callback {
+            pid,
+            callback,
+            reductions,
+            ..
+        } => format!("{} {pid} ({reductions} reductions)", callback.name()),
+        EventKind::Restart {
+            child,
+            old,
+            new,
+            reason,
+            ..
+        } => format!(
             "restart {child} {} → {} ({reason})",
             old.map(|p| p.to_string()).unwrap_or_default(),
-            new.map(|p| p.to_string()).unwrap_or_else(|| "failed".into())
+            new.map(|p| p.to_string())
+                .unwrap_or_else(|| "failed".into())
         ),
         EventKind::ChildStarted { child, pid, .. } => format!("child started {child} {pid}"),
-        EventKind::ChildTerminated { child, pid, reason, .. } => format!("child terminated {child} {pid} ({reason})"),
-        EventKind::MaxIntensity { sup, restarts, .. } => format!("max intensity reached by {sup} ({restarts} restarts)"),
-        EventKind::ProbeHit { pid, msg, action, .. } => format!("probe on {pid}: {} ({action})", short(msg)),
+        EventKind::ChildTerminated {
+            child, pid, reason, ..
+        } => format!("child terminated {child} {pid} ({reason})"),
+        EventKind::MaxIntensity { sup, restarts, .. } => {
+            format!("max intensity reached by {sup} ({restarts} restarts)")
+        }
+        EventKind::ProbeHit {
+            pid, msg, action, ..
+        } => format!("probe on {pid}: {} ({action})", short(msg)),
         EventKind::Command { text } => format!("command {text}"),
         EventKind::Log { text, .. } => format!("log {text}"),
     };
@@ -1181,11 +1418,20 @@ mod tests {
         let pool = t.find_id("pool_sup").unwrap().pid.unwrap();
         sim.set_strategy(pool, "one_for_one").unwrap();
         let t = sim.tree().unwrap();
-        assert_eq!(t.find_id("pool_sup").unwrap().strategy.as_deref(), Some("one_for_one"));
+        assert_eq!(
+            t.find_id("pool_sup").unwrap().strategy.as_deref(),
+            Some("one_for_one")
+        );
         sim.terminate_child(pool, "worker_2").unwrap();
         assert_eq!(sim.tree().unwrap().find_id("worker_2").unwrap().pid, None);
         sim.restart_child(pool, "worker_2").unwrap();
-        assert!(sim.tree().unwrap().find_id("worker_2").unwrap().pid.is_some());
+        assert!(sim
+            .tree()
+            .unwrap()
+            .find_id("worker_2")
+            .unwrap()
+            .pid
+            .is_some());
         assert!(sim.set_strategy(pool, "bogus").is_err());
     }
 
@@ -1199,7 +1445,13 @@ mod tests {
         let h = sim.heatmap(8);
         assert!(h.max > 0);
         assert_eq!(sim.health().status, "healthy");
-        let prod = sim.tree().unwrap().find_id("producer").unwrap().pid.unwrap();
+        let prod = sim
+            .tree()
+            .unwrap()
+            .find_id("producer")
+            .unwrap()
+            .pid
+            .unwrap();
         sim.send_traced(prod, "{:inc, 1}").unwrap();
         sim.advance(100);
         assert!(!sim.flow().is_empty());
@@ -1224,6 +1476,9 @@ mod tests {
     #[test]
     fn the_event_stream_hash_is_the_recorded_constant() {
         let h = event_stream_hash("demo", 42, 3000).unwrap();
-        assert_eq!(h, DEMO_HASH_SEED42_3000MS, "update DEMO_HASH_SEED42_3000MS to {h:#x} if the demo changed on purpose");
+        assert_eq!(
+            h, DEMO_HASH_SEED42_3000MS,
+            "update DEMO_HASH_SEED42_3000MS to {h:#x} if the demo changed on purpose"
+        );
     }
 }

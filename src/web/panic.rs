@@ -4,13 +4,19 @@
 
 use wasm_bindgen::JsCast;
 
-/// Installs the hook (idempotent: a later install replaces an earlier one).
+/// Installs the hook, once per page (the hook is the wasm instance's, not an
+/// app's: every instance on the page shares it).
 pub fn install() {
-    std::panic::set_hook(Box::new(|info| {
+    static ONCE: std::sync::Once = std::sync::Once::new();
+    ONCE.call_once(|| std::panic::set_hook(Box::new(hook)));
+}
+
+fn hook(info: &std::panic::PanicHookInfo<'_>) {
+    {
         let msg = info.to_string();
         web_sys::console::error_1(&format!("otpsim: {msg}").into());
         let _ = show_overlay(&msg);
-    }));
+    }
 }
 
 fn show_overlay(msg: &str) -> Option<()> {
@@ -21,7 +27,8 @@ fn show_overlay(msg: &str) -> Option<()> {
     let div: web_sys::HtmlElement = doc.create_element("div").ok()?.dyn_into().ok()?;
     div.set_class_name("otpsim-crash");
     div.set_attribute("role", "alertdialog").ok()?;
-    div.set_attribute("aria-label", "The simulator stopped").ok()?;
+    div.set_attribute("aria-label", "The simulator stopped")
+        .ok()?;
     let card = doc.create_element("div").ok()?;
     card.set_class_name("card");
     let h = doc.create_element("h2").ok()?;

@@ -56,10 +56,23 @@ fn place<'a>(
     l: &mut Layout<'a>,
 ) -> f64 {
     let idx = l.items.len();
-    l.items.push(Item { node: Some(n), more: None, depth, x: depth as f64 * COL, y: 0.0, setsize: pos.1, posinset: pos.0 });
+    l.items.push(Item {
+        node: Some(n),
+        more: None,
+        depth,
+        x: depth as f64 * COL,
+        y: 0.0,
+        setsize: pos.1,
+        posinset: pos.0,
+    });
     l.depth = l.depth.max(depth);
-    let collapsed = n.children.len() > COLLAPSE_OVER && !n.pid.is_some_and(|p| expanded.contains(&p));
-    let shown = if collapsed { SHOWN_WHEN_COLLAPSED } else { n.children.len() };
+    let collapsed =
+        n.children.len() > COLLAPSE_OVER && !n.pid.is_some_and(|p| expanded.contains(&p));
+    let shown = if collapsed {
+        SHOWN_WHEN_COLLAPSED
+    } else {
+        n.children.len()
+    };
     let mut ys = Vec::new();
     let total = n.children.len();
     for (i, c) in n.children.iter().take(shown).enumerate() {
@@ -89,7 +102,12 @@ fn place<'a>(
     l.items[idx].y = y;
     let x0 = depth as f64 * COL + NODE_W;
     for cy in ys {
-        l.edges.push((x0, y + NODE_H / 2.0, (depth + 1) as f64 * COL, cy + NODE_H / 2.0));
+        l.edges.push((
+            x0,
+            y + NODE_H / 2.0,
+            (depth + 1) as f64 * COL,
+            cy + NODE_H / 2.0,
+        ));
     }
     y
 }
@@ -97,13 +115,20 @@ fn place<'a>(
 /// The text of a node's accessible name: child id (or registered name),
 /// then the pid, then what a sighted user reads off the node.
 fn accessible_name(n: &TreeNode) -> String {
-    let pid = n.pid.map(|p| p.to_string()).unwrap_or_else(|| "undefined".into());
+    let pid = n
+        .pid
+        .map(|p| p.to_string())
+        .unwrap_or_else(|| "undefined".into());
     let kind = match &n.strategy {
         Some(s) => format!("supervisor {s}"),
         None if n.supervisor => "supervisor".into(),
         None => "worker".into(),
     };
-    let r = if n.restarts == 1 { "1 restart".to_string() } else { format!("{} restarts", n.restarts) };
+    let r = if n.restarts == 1 {
+        "1 restart".to_string()
+    } else {
+        format!("{} restarts", n.restarts)
+    };
     format!("{} {pid} {kind}, {}, {r}", n.id, n.status)
 }
 
@@ -132,7 +157,12 @@ pub fn tree_view(p: &TreeProps) -> Html {
         };
     };
 
-    let mut l = Layout { items: Vec::new(), edges: Vec::new(), rows: 0, depth: 0 };
+    let mut l = Layout {
+        items: Vec::new(),
+        edges: Vec::new(),
+        rows: 0,
+        depth: 0,
+    };
     place(tree, 0, (1, 1), &expanded, &mut l);
     let width = (l.depth as f64) * COL + NODE_W + 2.0 * PAD;
     let height = (l.rows.max(1) as f64) * ROW + 2.0 * PAD - (ROW - NODE_H);
@@ -142,20 +172,45 @@ pub fn tree_view(p: &TreeProps) -> Html {
     let matches = |n: &TreeNode| {
         !q.is_empty()
             && (n.id.to_lowercase().contains(&q)
-                || n.name.as_deref().is_some_and(|s| s.to_lowercase().contains(&q))
-                || n.pid.is_some_and(|pid| pid.to_string().contains(&q) || pid.short() == q))
+                || n.name
+                    .as_deref()
+                    .is_some_and(|s| s.to_lowercase().contains(&q))
+                || n.pid
+                    .is_some_and(|pid| pid.to_string().contains(&q) || pid.short() == q))
     };
-    let max_mem = l.items.iter().filter_map(|i| i.node).map(|n| n.memory_words).max().unwrap_or(1).max(1);
-    let max_q = l.items.iter().filter_map(|i| i.node).map(|n| n.queue_len).max().unwrap_or(1).max(1);
+    let max_mem = l
+        .items
+        .iter()
+        .filter_map(|i| i.node)
+        .map(|n| n.memory_words)
+        .max()
+        .unwrap_or(1)
+        .max(1);
+    let max_q = l
+        .items
+        .iter()
+        .filter_map(|i| i.node)
+        .map(|n| n.queue_len)
+        .max()
+        .unwrap_or(1)
+        .max(1);
 
-    let order: Vec<(String, Pid)> = l.items.iter().filter_map(|i| i.node).filter_map(|n| n.pid.map(|p| (n.id.clone(), p))).collect();
+    let order: Vec<(String, Pid)> = l
+        .items
+        .iter()
+        .filter_map(|i| i.node)
+        .filter_map(|n| n.pid.map(|p| (n.id.clone(), p)))
+        .collect();
     let onkeydown = {
         let on_select = p.on_select.clone();
         let selected = p.selected;
         Callback::from(move |e: KeyboardEvent| {
             let cur = order.iter().position(|(_, pid)| Some(*pid) == selected);
             let next = match e.key().as_str() {
-                "ArrowDown" => Some(cur.map(|i| (i + 1).min(order.len().saturating_sub(1))).unwrap_or(0)),
+                "ArrowDown" => Some(
+                    cur.map(|i| (i + 1).min(order.len().saturating_sub(1)))
+                        .unwrap_or(0),
+                ),
                 "ArrowUp" => Some(cur.map(|i| i.saturating_sub(1)).unwrap_or(0)),
                 "Home" => Some(0),
                 "End" => Some(order.len().saturating_sub(1)),
@@ -264,7 +319,9 @@ pub fn tree_view(p: &TreeProps) -> Html {
     let sel_node = p.selected.and_then(|pid| tree.find(pid));
     let actions = match sel_node {
         Some(n) => actions_for(n, tree, &p.on_action, &reason, &strategy),
-        None => html! { <p class="hint">{"Select a process in the tree to act on it (arrow keys move the selection)."}</p> },
+        None => {
+            html! { <p class="hint">{"Select a process in the tree to act on it (arrow keys move the selection)."}</p> }
+        }
     };
 
     let zoom_in = {
@@ -281,16 +338,24 @@ pub fn tree_view(p: &TreeProps) -> Html {
     };
     let on_search = {
         let search = search.clone();
-        Callback::from(move |e: InputEvent| search.set(e.target_unchecked_into::<HtmlInputElement>().value()))
+        Callback::from(move |e: InputEvent| {
+            search.set(e.target_unchecked_into::<HtmlInputElement>().value())
+        })
     };
     let on_overlay = {
         let overlay = overlay.clone();
         Callback::from(move |e: Event| {
-            overlay.set(match e.target_unchecked_into::<HtmlSelectElement>().value().as_str() {
-                "memory" => Overlay::Memory,
-                "queue" => Overlay::Queue,
-                _ => Overlay::None,
-            })
+            overlay.set(
+                match e
+                    .target_unchecked_into::<HtmlSelectElement>()
+                    .value()
+                    .as_str()
+                {
+                    "memory" => Overlay::Memory,
+                    "queue" => Overlay::Queue,
+                    _ => Overlay::None,
+                },
+            )
         })
     };
     let count = tree.count();
@@ -354,7 +419,13 @@ fn parent_of<'a>(tree: &'a TreeNode, n: &TreeNode) -> Option<&'a TreeNode> {
     n.parent.and_then(|p| tree.find(p))
 }
 
-fn actions_for(n: &TreeNode, tree: &TreeNode, on_action: &Callback<Action>, reason: &UseStateHandle<String>, strategy: &UseStateHandle<String>) -> Html {
+fn actions_for(
+    n: &TreeNode,
+    tree: &TreeNode,
+    on_action: &Callback<Action>,
+    reason: &UseStateHandle<String>,
+    strategy: &UseStateHandle<String>,
+) -> Html {
     let Some(pid) = n.pid else {
         return html! { <p class="hint">{"This child is not running."}</p> };
     };
@@ -365,11 +436,18 @@ fn actions_for(n: &TreeNode, tree: &TreeNode, on_action: &Callback<Action>, reas
     let kill = {
         let on_action = on_action.clone();
         let reason = reason.clone();
-        Callback::from(move |_: MouseEvent| on_action.emit(Action::Kill { pid, reason: (*reason).clone() }))
+        Callback::from(move |_: MouseEvent| {
+            on_action.emit(Action::Kill {
+                pid,
+                reason: (*reason).clone(),
+            })
+        })
     };
     let on_reason = {
         let reason = reason.clone();
-        Callback::from(move |e: InputEvent| reason.set(e.target_unchecked_into::<HtmlInputElement>().value()))
+        Callback::from(move |e: InputEvent| {
+            reason.set(e.target_unchecked_into::<HtmlInputElement>().value())
+        })
     };
     let suspended = n.status == "suspended";
     let parent = parent_of(tree, n);

@@ -1,7 +1,8 @@
 //! Tests that run in headless Chromium (`wasm-bindgen-test`): the runtime
 //! in wasm, the model, and the app mounted into a page.
+#![cfg(target_arch = "wasm32")]
 
-use crate::web::model::{event_stream_hash, Sim, DEMO_HASH_SEED42_3000MS};
+use otpsim::web::model::{event_stream_hash, Sim, DEMO_HASH_SEED42_3000MS};
 use wasm_bindgen_test::*;
 
 wasm_bindgen_test_configure!(run_in_browser);
@@ -9,7 +10,10 @@ wasm_bindgen_test_configure!(run_in_browser);
 #[wasm_bindgen_test]
 fn the_event_stream_hash_in_wasm_equals_the_native_one() {
     let h = event_stream_hash("demo", 42, 3000).unwrap();
-    assert_eq!(h, DEMO_HASH_SEED42_3000MS, "wasm hash {h:#x} differs from the native constant");
+    assert_eq!(
+        h, DEMO_HASH_SEED42_3000MS,
+        "wasm hash {h:#x} differs from the native constant"
+    );
 }
 
 #[wasm_bindgen_test]
@@ -35,7 +39,6 @@ fn bad_input_is_an_error_not_a_panic() {
     assert!(Sim::new("no-such-scenario", 1).is_err());
 }
 
-#[cfg(feature = "web")]
 mod app {
     use wasm_bindgen::JsCast;
     use wasm_bindgen_test::*;
@@ -45,14 +48,8 @@ mod app {
             let p = js_sys::Promise::new(&mut |resolve, _| {
                 let _ = web_sys::window().unwrap().request_animation_frame(&resolve);
             });
-            let _ = wasm_bindgen_futures_shim(p).await;
+            let _ = wasm_bindgen_futures::JsFuture::from(p).await;
         }
-    }
-
-    /// Awaits a promise without another crate: wasm-bindgen-test's runtime
-    /// already depends on wasm-bindgen-futures, re-exported here.
-    async fn wasm_bindgen_futures_shim(p: js_sys::Promise) -> Result<wasm_bindgen::JsValue, wasm_bindgen::JsValue> {
-        wasm_bindgen_test::__rt::wasm_bindgen_futures::JsFuture::from(p).await
     }
 
     fn host() -> web_sys::Element {
@@ -66,10 +63,10 @@ mod app {
     async fn two_instances_mount_side_by_side_and_draw() {
         let a = host();
         let b = host();
-        let opts = serde_wasm_bindgen::to_value(&serde_json::json!({"scenario": "demo", "seed": 1})).unwrap();
-        let _pa = crate::web::mount(a.clone(), opts).unwrap();
-        let opts = serde_wasm_bindgen::to_value(&serde_json::json!({"scenario": "pipeline", "seed": 2})).unwrap();
-        let _pb = crate::web::mount(b.clone(), opts).unwrap();
+        let opts = js_sys::JSON::parse(r#"{"scenario": "demo", "seed": 1}"#).unwrap();
+        let _pa = otpsim::web::mount(a.clone(), opts).unwrap();
+        let opts = js_sys::JSON::parse(r#"{"scenario": "pipeline", "seed": 2}"#).unwrap();
+        let _pb = otpsim::web::mount(b.clone(), opts).unwrap();
         frames(20).await;
         let items_a = a.query_selector_all("[role=treeitem]").unwrap().length();
         let items_b = b.query_selector_all("[role=treeitem]").unwrap().length();
@@ -77,14 +74,22 @@ mod app {
         assert_eq!(items_b, 5, "pipeline shows its own 5 tree items");
         assert_eq!(a.query_selector_all("canvas").unwrap().length(), 4);
         assert_eq!(b.query_selector_all("canvas").unwrap().length(), 4);
-        assert!(a.query_selector("[aria-label='Process inspector']").unwrap().is_some());
-        let canvas: web_sys::HtmlCanvasElement = a.query_selector("canvas").unwrap().unwrap().dyn_into().unwrap();
+        assert!(a
+            .query_selector("[aria-label='Process inspector']")
+            .unwrap()
+            .is_some());
+        let canvas: web_sys::HtmlCanvasElement = a
+            .query_selector("canvas")
+            .unwrap()
+            .unwrap()
+            .dyn_into()
+            .unwrap();
         assert!(canvas.width() > 0);
     }
 
     #[wasm_bindgen_test]
     fn bad_options_are_an_error() {
-        let opts = serde_wasm_bindgen::to_value(&serde_json::json!({"scenario": "nope"})).unwrap();
-        assert!(crate::web::mount(host(), opts).is_err());
+        let opts = js_sys::JSON::parse(r#"{"scenario": "nope"}"#).unwrap();
+        assert!(otpsim::web::mount(host(), opts).is_err());
     }
 }
