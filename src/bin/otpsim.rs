@@ -3,7 +3,9 @@
 
 use anyhow::Context as _;
 use clap::{Parser, Subcommand};
+use otpsim::runtime::VTime;
 use otpsim::scenario::{conform, Scenario};
+use otpsim::system::{event_json, System, SystemOptions};
 
 #[derive(Parser)]
 #[command(name = "otpsim", version, about = "Erlang/OTP's process model as a deterministic simulator")]
@@ -16,11 +18,102 @@ struct Cli {
 enum Cmd {
     /// Run a conformance scenario and print its trace (FORMAT.md).
     Conform { scenario: std::path::PathBuf },
+    /// Run a scenario and print its event stream.
+    Run {
+        /// A scenario file, or a built-in scenario's name (`demo`, …).
+        scenario: String,
+        /// JSON Lines instead of readable lines.
+        #[arg(long)]
+        json: bool,
+        /// Virtual ms to run (default: the last step plus the settle time).
+        #[arg(long)]
+        run_ms: Option<u64>,
+        #[arg(long)]
+        seed: Option<u64>,
+    },
+    /// Run a scenario, then answer one API request; prints the JSON body and
+    /// exits 0 for a 2xx answer, 1 otherwise.
+    Api {
+        method: String,
+        path: String,
+        body: Option<String>,
+        /// A scenario file, or a built-in scenario's name.
+        #[arg(long, default_value = "demo")]
+        scenario: String,
+        /// Virtual ms to run before the request.
+        #[arg(long, default_value_t = 1000)]
+        run_ms: u64,
+        #[arg(long)]
+        seed: Option<u64>,
+    },
+    /// Run a scenario, then print the system report.
+    Report {
+        #[arg(long, default_value = "demo")]
+        scenario: String,
+        #[arg(long, default_value_t = 5000)]
+        run_ms: u64,
+        /// `md` or `json`.
+        #[arg(long, default_value = "md")]
+        format: String,
+        #[arg(long)]
+        seed: Option<u64>,
+    },
 }
 
 fn read_scenario(path: &std::path::Path) -> anyhow::Result<Scenario> {
     let text = std::fs::read_to_string(path).with_context(|| format!("cannot read {}", path.display()))?;
     Scenario::from_json(&text).with_context(|| format!("in {}", path.display()))
+}
+
+/// A built-in scenario by name, or a scenario file.
+fn load_scenario(name_or_file: &str) -> anyhow::Result<Scenario> {
+    if let Some(text) = otpsim::sandbox::builtin(name_or_file) {
+        return Scenario::from_json(text).with_context(|| format!("in the built-in scenario {name_or_file}"));
+    }
+    let p = std::path::Path::new(name_or_file);
+    if !p.exists() {
+        anyhow::bail!(
+            "{name_or_file:?} is neither a file nor a built-in scenario ({})",
+            otpsim::sandbox::builtin_names().join(", ")
+        );
+    }
+    read_scenario(p)
+}
+
+fn start(scenario: &str, seed: Option<u64>) -> anyhow::Result<System> {
+    let s = load_scenario(scenario)?;
+    System::new(s, SystemOptions { seed, ..Default::default() }).map_err(|e| anyhow::anyhow!("{e}"))
+}
+
+/// One event as a readable line: time, sequence, type, then its fields.
+fn readable(v: &serde_json::Value) -> String {
+    let at = v["at_ms"].as_f64().unwrap_or(0.0);
+    let seq = v["seq"].as_u64().unwrap_or(0);
+    let ty = v["type"].as_str().unwrap_or("?");
+    let mut fields = Vec::new();
+    if let Some(m) = v.as_object() {
+        for (k, x) in m {
+            if matches!(k.as_str(), "at_ms" | "seq" | "type") {
+                continue;
+            }
+            let s = match x {
+                serde_json::Value::String(s) => s.clone(),
+                serde_json::Value::Null => continue,
+                other => other.to_string(),
+            };
+            fields.push(format!("{k}={s}"));
+        }
+    }
+    format!("{at:>12.3} ms  #{seq:<6} {ty:<16} {}", fields.join(" "))
+}
+
+/// Prints to stdout; a closed pipe (`| head`) ends the program quietly.
+fn emit(text: &str) {
+    use std::io::Write;
+    let mut out = std::io::stdout().lock();
+    if out.write_all(text.as_bytes()).and_then(|_| out.flush()).is_err() {
+        std::process::exit(0);
+    }
 }
 
 fn main() -> anyhow::Result<()> {
@@ -33,7 +126,58 @@ fn main() -> anyhow::Result<()> {
                 out.push_str(&ev.to_json_line());
                 out.push('\n');
             }
-            print!("{out}");
+            emit(&out);
+        }
+        Cmd::Run { scenario, json, run_ms, seed } => {
+            let s = load_scenario(&scenario)?;
+            let total = run_ms.unwrap_or(s.last_at_ms() + s.settle_ms);
+            // The event log starts before the tree does, so its starts show.
+            let mut sys = System::new(s, SystemOptions { seed, event_log: true, ..Default::default() })
+                .map_err(|e| anyhow::anyhow!("{e}"))?;
+            let end = sys.now() + VTime::from_ms(total);
+            let mut out = String::new();
+            loop {
+                let (evs, dropped) = sys.take_events();
+                if dropped > 0 {
+                    out.push_str(&format!("# {dropped} events dropped (queue full)\n"));
+                }
+                for e in evs {
+                    let v = event_json(&e);
+                    if json {
+                        out.push_str(&format!("{v}\n"));
+                    } else {
+                        out.push_str(&readable(&v));
+                        out.push('\n');
+                    }
+                }
+                let left = (end - sys.now()).as_ms();
+                if left == 0 {
+                    break;
+                }
+                emit(&out);
+                out.clear();
+                sys.tick(left.min(100));
+            }
+            emit(&out);
+        }
+        Cmd::Api { method, path, body, scenario, run_ms, seed } => {
+            let mut sys = start(&scenario, seed)?;
+            sys.tick(run_ms);
+            let (status, v) = otpsim::api::handle(&mut sys, &method, &path, body.as_deref().unwrap_or(""));
+            emit(&format!("{}\n", serde_json::to_string_pretty(&v)?));
+            if !(200..300).contains(&status) {
+                std::process::exit(1);
+            }
+        }
+        Cmd::Report { scenario, run_ms, format, seed } => {
+            let mut sys = start(&scenario, seed)?;
+            sys.tick(run_ms);
+            let r = otpsim::control::generate_system_report(&sys);
+            match format.as_str() {
+                "md" | "markdown" => emit(&r.to_markdown()),
+                "json" => emit(&format!("{}\n", serde_json::to_string_pretty(&r)?)),
+                f => anyhow::bail!("unknown format {f:?} (md or json)"),
+            }
         }
     }
     Ok(())

@@ -554,8 +554,20 @@ pub async fn try_call(ctx: &Ctx, to: impl Into<Server>, req: Term, timeout: Opti
     }
     let mref = ctx.monitor(pid);
     ctx.send(pid, Term::tuple(vec![Term::Atom(Atom::GEN_CALL), From { pid: ctx.pid(), tag: mref }.to_term(), req]));
-    wait_reply(ctx, pid, mref, timeout).await
+    // While it waits, the caller shows `gen:do_call/4` as its current
+    // function, as a process blocked in a call does on the BEAM; tools read
+    // it (with the call's monitor, the newest one) to find call chains.
+    let before = ctx.peek(|k| k.proc(ctx.pid()).and_then(|p| p.extra()).and_then(|e| e.current_function.clone()));
+    ctx.set_current_function(&Rc::from(DO_CALL));
+    let r = wait_reply(ctx, pid, mref, timeout).await;
+    if let Some(f) = before {
+        ctx.set_current_function(&f);
+    }
+    r
 }
+
+/// The current function of a process blocked in a `gen_server` call.
+pub const DO_CALL: &str = "gen:do_call/4";
 
 /// `sys:*` request to a gen_server: `{:system, from, req}`.
 pub async fn system_call(ctx: &Ctx, to: Pid, req: Term, timeout: Option<u64>) -> Result<Term, Term> {
