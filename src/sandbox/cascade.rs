@@ -4,14 +4,15 @@
 //! half-open; a failure threshold and a reset time in virtual ms) and
 //! recovers from failures by retrying with exponential backoff, by a
 //! fallback value, or by failing fast. In `link` mode it links to its
-//! dependencies, so their crashes take it down too; in `monitor` mode it
-//! watches them and opens their breakers when they go down.
+//! dependencies, so their crashes take it down too (and, links being
+//! mutual, its crash takes them down); in `monitor` mode it watches them
+//! and opens their breakers when they go down.
 //!
 //! Requests: `{:work, x}` (call), `:status`, `:state`, `:stats`,
 //! `{:reset_breaker, name}`, `:crash`, `{:crash, reason}`.
 
 use super::params::Params;
-use super::{amap, bad_request, int, op, text_of, SandboxError};
+use super::{amap, bad_request, int, op, text_of, SandboxError, TickMsg, Ticker};
 use crate::otp::gen_server::{self, CallReply, From, GenServer, Init, NoReply};
 use crate::runtime::{Ctx, VTime};
 use crate::term::{Atom, Pid, Ref, Term};
@@ -58,7 +59,7 @@ pub struct Config {
     pub fail_rate: u64,
 }
 
-const KNOWN: &[&str] = &[
+pub(crate) const KNOWN: &[&str] = &[
     "deps",
     "mode",
     "call_timeout_ms",
@@ -81,12 +82,11 @@ impl Config {
             "none" => Mode::None,
             _ => Mode::Monitor,
         };
-        let recovery =
-            match p.choice("recovery", "fail_fast", &["fail_fast", "retry", "fallback"])? {
-                "retry" => Recovery::Retry,
-                "fallback" => Recovery::Fallback,
-                _ => Recovery::FailFast,
-            };
+        let recovery = match p.choice("recovery", "fail_fast", &["fail_fast", "retry", "fallback"])? {
+            "retry" => Recovery::Retry,
+            "fallback" => Recovery::Fallback,
+            _ => Recovery::FailFast,
+        };
         Ok(Config {
             deps: p.names("deps", 32)?,
             mode,
@@ -97,9 +97,7 @@ impl Config {
             retries: p.u64("retries", 3, 0, 10)? as u32,
             backoff_ms: p.u64("backoff_ms", 100, 0, 60_000)?,
             max_backoff_ms: p.u64("max_backoff_ms", 5_000, 0, 600_000)?,
-            fallback: p
-                .term("fallback")?
-                .unwrap_or_else(|| Term::atom("fallback")),
+            fallback: p.term("fallback")?.unwrap_or_else(|| Term::atom("fallback")),
             work_ms: p.u64("work_ms", 0, 0, 60_000)?,
             fail_rate: p.u64("fail_rate", 0, 0, 100)?,
         })
@@ -126,12 +124,7 @@ pub struct Breaker {
 
 impl Breaker {
     fn new() -> Breaker {
-        Breaker {
-            state: BreakerState::Closed,
-            failures: 0,
-            opened: 0,
-            generation: 0,
-        }
+        Breaker { state: BreakerState::Closed, failures: 0, opened: 0, generation: 0 }
     }
 
     fn name(&self) -> &'static str {
@@ -170,7 +163,7 @@ pub struct CascadeWorker {
     cfg: Rc<Config>,
     deps: Vec<Dep>,
     stats: Stats,
-    recheck_pending: bool,
+    recheck: Ticker,
     ignored: u64,
 }
 
@@ -183,22 +176,9 @@ impl CascadeWorker {
         let deps = cfg
             .deps
             .iter()
-            .map(|n| Dep {
-                name: Atom::new(n),
-                breaker: Breaker::new(),
-                tied: None,
-                down: 0,
-                calls: 0,
-                failures: 0,
-            })
+            .map(|n| Dep { name: Atom::new(n), breaker: Breaker::new(), tied: None, down: 0, calls: 0, failures: 0 })
             .collect();
-        CascadeWorker {
-            cfg,
-            deps,
-            stats: Stats::default(),
-            recheck_pending: false,
-            ignored: 0,
-        }
+        CascadeWorker { cfg, deps, stats: Stats::default(), recheck: Ticker::new("recheck"), ignored: 0 }
     }
 
     /// Links to or monitors every dependency that is running and not yet
@@ -233,14 +213,7 @@ impl CascadeWorker {
     }
 
     fn schedule_recheck(&mut self, ctx: &Ctx) {
-        if !self.recheck_pending {
-            self.recheck_pending = true;
-            ctx.send_after(
-                RECHECK_MS,
-                ctx.pid(),
-                Term::tuple(vec![Term::atom("tick"), Term::atom("recheck")]),
-            );
-        }
+        self.recheck.schedule(ctx, RECHECK_MS);
     }
 
     fn open(&mut self, ctx: &Ctx, i: usize) {
@@ -248,11 +221,7 @@ impl CascadeWorker {
         d.breaker.state = BreakerState::Open { since: ctx.now() };
         d.breaker.opened += 1;
         d.breaker.generation += 1;
-        let msg = Term::tuple(vec![
-            Term::atom("half_open"),
-            int(i),
-            int(d.breaker.generation),
-        ]);
+        let msg = Term::tuple(vec![Term::atom("half_open"), int(i), int(d.breaker.generation)]);
         ctx.send_after(self.cfg.reset_ms, ctx.pid(), msg);
     }
 
@@ -286,13 +255,7 @@ impl CascadeWorker {
         self.deps[i].calls += 1;
         let req = Term::tuple(vec![Term::atom("work"), x.clone()]);
         let name = self.deps[i].name;
-        let res = gen_server::try_call(
-            ctx,
-            gen_server::Server::Name(name),
-            req,
-            Some(self.cfg.call_timeout_ms),
-        )
-        .await;
+        let res = gen_server::try_call(ctx, gen_server::Server::Name(name), req, Some(self.cfg.call_timeout_ms)).await;
         match res {
             Ok(r) if r.tagged(Atom::ERROR).is_some() => {
                 self.on_failure(ctx, i);
@@ -363,11 +326,7 @@ impl CascadeWorker {
                 Err(reason) => {
                     self.stats.failed += 1;
                     let name = Term::Atom(self.deps[i].name);
-                    return Term::error_tuple(Term::tuple(vec![
-                        Term::atom("dep_failed"),
-                        name,
-                        reason,
-                    ]));
+                    return Term::error_tuple(Term::tuple(vec![Term::atom("dep_failed"), name, reason]));
                 }
             }
         }
@@ -417,6 +376,16 @@ impl CascadeWorker {
 
     /// Requests other than work: `Err` is a crash with that reason.
     fn handle_other(&mut self, ctx: &Ctx, msg: &Term) -> Result<Term, Term> {
+        match self.recheck.take(msg) {
+            TickMsg::Ours => {
+                if !self.tie(ctx) {
+                    self.schedule_recheck(ctx);
+                }
+                return Ok(Term::ok());
+            }
+            TickMsg::Stale => return Ok(Term::ok()),
+            TickMsg::Other => {}
+        }
         let Some((tag, args)) = op(msg) else {
             self.ignored += 1;
             return Ok(bad_request(format!("unknown request {msg}")));
@@ -444,18 +413,8 @@ impl CascadeWorker {
                 }
                 Term::ok()
             }
-            ("tick", [t]) if t.as_atom().is_some_and(|a| a.with_name(|n| n == "recheck")) => {
-                self.recheck_pending = false;
-                if !self.tie(ctx) {
-                    self.schedule_recheck(ctx);
-                }
-                Term::ok()
-            }
             ("DOWN", [Term::Ref(mref), _, Term::Pid(_), _]) => {
-                let hit = self
-                    .deps
-                    .iter()
-                    .position(|d| matches!(d.tied, Some((_, Some(r))) if r == *mref));
+                let hit = self.deps.iter().position(|d| matches!(d.tied, Some((_, Some(r))) if r == *mref));
                 if let Some(i) = hit {
                     self.deps[i].tied = None;
                     self.deps[i].down += 1;
@@ -476,9 +435,7 @@ impl CascadeWorker {
 
 fn work_arg(msg: &Term) -> Option<Term> {
     match msg.as_tuple() {
-        Some([tag, x]) if tag.as_atom().is_some_and(|a| a.with_name(|n| n == "work")) => {
-            Some(x.clone())
-        }
+        Some([tag, x]) if tag.as_atom().is_some_and(|a| a.with_name(|n| n == "work")) => Some(x.clone()),
         _ => None,
     }
 }

@@ -15,7 +15,7 @@
 //! Subscribers receive `{:event, topic, payload}`.
 
 use super::params::Params;
-use super::{amap, bad_request, int, op, text_of, SandboxError};
+use super::{amap, bad_request, int, op, text_of, SandboxError, TickMsg, Ticker};
 use crate::otp::gen_server::{CallReply, From, GenServer, Init, NoReply};
 use crate::runtime::{Ctx, VTime};
 use crate::term::{Atom, Pid, Ref, Term};
@@ -50,24 +50,13 @@ pub struct Config {
     pub work_topic: String,
 }
 
-const KNOWN: &[&str] = &[
-    "queue_size",
-    "overflow",
-    "drain_rate",
-    "tick_ms",
-    "dead_letter_size",
-    "subscriptions",
-    "work_topic",
-];
+pub(crate) const KNOWN: &[&str] =
+    &["queue_size", "overflow", "drain_rate", "tick_ms", "dead_letter_size", "subscriptions", "work_topic"];
 
 impl Config {
     pub fn parse(params: &serde_json::Value) -> Result<Config, SandboxError> {
         let p = Params::new("event", params, KNOWN)?;
-        let overflow = match p.choice(
-            "overflow",
-            "drop_oldest",
-            &["drop_oldest", "drop_newest", "block"],
-        )? {
+        let overflow = match p.choice("overflow", "drop_oldest", &["drop_oldest", "drop_newest", "block"])? {
             "drop_newest" => Overflow::DropNewest,
             "block" => Overflow::Block,
             _ => Overflow::DropOldest,
@@ -119,7 +108,7 @@ pub struct EventWorker {
     queue: VecDeque<Event>,
     priority: VecDeque<Event>,
     dead: VecDeque<DeadLetter>,
-    tick_pending: bool,
+    ticker: Ticker,
     stats: Stats,
     ignored: u64,
 }
@@ -145,7 +134,7 @@ impl EventWorker {
             queue: VecDeque::new(),
             priority: VecDeque::new(),
             dead: VecDeque::new(),
-            tick_pending: false,
+            ticker: Ticker::new("drain"),
             stats: Stats::default(),
             ignored: 0,
         }
@@ -178,11 +167,7 @@ impl EventWorker {
     }
 
     fn publish(&mut self, ctx: &Ctx, topic: Rc<str>, payload: Term, priority: bool) -> Term {
-        let event = Event {
-            topic,
-            payload,
-            at: ctx.now(),
-        };
+        let event = Event { topic, payload, at: ctx.now() };
         if self.queue.len() + self.priority.len() >= self.cfg.queue_size {
             match self.cfg.overflow {
                 Overflow::Block => {
@@ -196,12 +181,7 @@ impl EventWorker {
                 Overflow::DropOldest => {
                     // The oldest normal event goes first; priority events
                     // are dropped only when nothing else is queued.
-                    if self
-                        .queue
-                        .pop_front()
-                        .or_else(|| self.priority.pop_front())
-                        .is_some()
-                    {
+                    if self.queue.pop_front().or_else(|| self.priority.pop_front()).is_some() {
                         self.stats.dropped += 1;
                     }
                 }
@@ -219,15 +199,11 @@ impl EventWorker {
     }
 
     fn schedule_tick(&mut self, ctx: &Ctx) {
-        if !self.tick_pending {
-            self.tick_pending = true;
-            ctx.send_after(self.cfg.tick_ms, ctx.pid(), drain_tick());
-        }
+        self.ticker.schedule(ctx, self.cfg.tick_ms);
     }
 
     /// Delivers up to `drain_rate` events, priority ones first.
     fn drain(&mut self, ctx: &Ctx) {
-        self.tick_pending = false;
         for _ in 0..self.cfg.drain_rate {
             let Some(ev) = self.priority.pop_front().or_else(|| self.queue.pop_front()) else {
                 break;
@@ -284,11 +260,7 @@ impl EventWorker {
 
     fn dead_letter(&mut self, ctx: &Ctx, event: Event, reason: Term) {
         self.stats.dead_lettered += 1;
-        self.dead.push_back(DeadLetter {
-            event,
-            reason,
-            at: ctx.now(),
-        });
+        self.dead.push_back(DeadLetter { event, reason, at: ctx.now() });
         while self.dead.len() > self.cfg.dead_letter_size {
             self.dead.pop_front();
         }
@@ -326,11 +298,7 @@ impl EventWorker {
                 None => by_topic.push((Rc::from(t.as_str()), names.collect())),
             }
         }
-        Term::map(
-            by_topic
-                .into_iter()
-                .map(|(t, ps)| (Term::Str(t), Term::list(ps))),
-        )
+        Term::map(by_topic.into_iter().map(|(t, ps)| (Term::Str(t), Term::list(ps))))
     }
 
     fn stats_term(&self) -> Term {
@@ -347,19 +315,20 @@ impl EventWorker {
 
     /// Handles one request: `Ok` is the reply, `Err` a crash reason.
     fn handle(&mut self, ctx: &Ctx, msg: &Term, from: Option<From>) -> Result<Term, Term> {
-        if is_drain_tick(msg) {
-            self.drain(ctx);
-            return Ok(Term::ok());
+        match self.ticker.take(msg) {
+            TickMsg::Ours => {
+                self.drain(ctx);
+                return Ok(Term::ok());
+            }
+            TickMsg::Stale => return Ok(Term::ok()),
+            TickMsg::Other => {}
         }
         let Some((tag, args)) = op(msg) else {
             self.ignored += 1;
             return Ok(bad_request(format!("unknown request {msg}")));
         };
-        let topic = |t: &Term| {
-            text_of(t)
-                .filter(|s| !s.is_empty() && s.len() <= 255)
-                .map(|s| Rc::<str>::from(s.as_str()))
-        };
+        let topic =
+            |t: &Term| text_of(t).filter(|s| !s.is_empty() && s.len() <= 255).map(|s| Rc::<str>::from(s.as_str()));
         Ok(match (&*tag, args) {
             ("subscribe", [t]) | ("subscribe", [t, _]) => {
                 let pid = match (args, from) {
@@ -403,11 +372,7 @@ impl EventWorker {
             ("crash", []) => return Err(Term::atom("simulated_crash")),
             ("crash", [reason]) => return Err(reason.clone()),
             ("DOWN", [Term::Ref(mref), _, Term::Pid(pid), _]) => {
-                if let Some(i) = self
-                    .monitors
-                    .iter()
-                    .position(|(p, r)| p == pid && r == mref)
-                {
+                if let Some(i) = self.monitors.iter().position(|(p, r)| p == pid && r == mref) {
                     self.monitors.remove(i);
                     self.subs.retain(|(_, p)| p != pid);
                 }
@@ -421,14 +386,6 @@ impl EventWorker {
         self.ignored += 1;
         bad_request(format!("unknown request {msg}"))
     }
-}
-
-fn drain_tick() -> Term {
-    Term::tuple(vec![Term::atom("tick"), Term::atom("drain")])
-}
-
-fn is_drain_tick(t: &Term) -> bool {
-    matches!(t.as_tuple(), Some([a, b]) if a.as_atom().is_some_and(|x| x.with_name(|n| n == "tick")) && b.as_atom().is_some_and(|x| x.with_name(|n| n == "drain")))
 }
 
 #[async_trait(?Send)]

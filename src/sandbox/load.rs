@@ -7,7 +7,7 @@
 //! `:stats`, `:state`, `:crash`, `{:crash, reason}`.
 
 use super::params::Params;
-use super::{amap, bad_request, int, op, text_of, SandboxError};
+use super::{amap, bad_request, int, op, text_of, SandboxError, TickMsg, Ticker};
 use crate::otp::gen_server::{self, CallReply, From, GenServer, Init, NoReply};
 use crate::runtime::Ctx;
 use crate::term::{Atom, Term};
@@ -41,7 +41,7 @@ pub struct Config {
     pub max_messages: u64,
 }
 
-const KNOWN: &[&str] = &[
+pub(crate) const KNOWN: &[&str] = &[
     "target",
     "interval_ms",
     "messages",
@@ -91,8 +91,7 @@ pub struct LoadGenerator {
     target: Atom,
     interval_ms: u64,
     paused: bool,
-    /// Whether a tick is on its way (there is never more than one).
-    tick_pending: bool,
+    ticker: Ticker,
     ticks: u64,
     next: usize,
     sent: u64,
@@ -103,14 +102,6 @@ pub struct LoadGenerator {
     ignored: u64,
 }
 
-fn tick() -> Term {
-    Term::tuple(vec![Term::atom("tick"), Term::atom("load")])
-}
-
-fn is_tick(t: &Term) -> bool {
-    matches!(t.as_tuple(), Some([a, b]) if a.as_atom().is_some_and(|x| x.with_name(|n| n == "tick")) && b.as_atom().is_some_and(|x| x.with_name(|n| n == "load")))
-}
-
 impl LoadGenerator {
     pub fn new(cfg: Rc<Config>) -> LoadGenerator {
         LoadGenerator {
@@ -118,7 +109,7 @@ impl LoadGenerator {
             interval_ms: cfg.interval_ms,
             cfg,
             paused: false,
-            tick_pending: false,
+            ticker: Ticker::new("load"),
             ticks: 0,
             next: 0,
             sent: 0,
@@ -139,11 +130,7 @@ impl LoadGenerator {
             self.next = (i + 1) % n;
             i
         };
-        self.cfg
-            .messages
-            .get(i)
-            .cloned()
-            .unwrap_or_else(|| Term::atom("inc"))
+        self.cfg.messages.get(i).cloned().unwrap_or_else(|| Term::atom("inc"))
     }
 
     fn done(&self) -> bool {
@@ -151,18 +138,17 @@ impl LoadGenerator {
     }
 
     fn schedule(&mut self, ctx: &Ctx) {
-        if !self.tick_pending {
-            self.tick_pending = true;
-            ctx.send_after(self.interval_ms, ctx.pid(), tick());
-        }
+        self.ticker.schedule(ctx, self.interval_ms);
     }
 
     async fn on_tick(&mut self, ctx: &Ctx) {
-        self.tick_pending = false;
         if self.paused || self.done() {
             return;
         }
         self.ticks += 1;
+        // The next tick is scheduled first, so that slow calls do not slow
+        // the rate; at most one tick is ever outstanding.
+        self.schedule(ctx);
         let burst = self.cfg.burst_every > 0 && self.ticks % self.cfg.burst_every == 0;
         let count = if burst {
             self.bursts += 1;
@@ -175,9 +161,6 @@ impl LoadGenerator {
                 break;
             }
             self.send_one(ctx).await;
-        }
-        if !self.done() {
-            self.schedule(ctx);
         }
     }
 
@@ -267,9 +250,13 @@ impl GenServer for LoadGenerator {
     }
 
     async fn handle_info(&mut self, ctx: &Ctx, msg: Term) -> NoReply {
-        if is_tick(&msg) {
-            self.on_tick(ctx).await;
-            return NoReply::Continue;
+        match self.ticker.take(&msg) {
+            TickMsg::Ours => {
+                self.on_tick(ctx).await;
+                return NoReply::Continue;
+            }
+            TickMsg::Stale => return NoReply::Continue,
+            TickMsg::Other => {}
         }
         // Late replies of timed-out calls (`{ref, reply}`) are dropped.
         if matches!(msg.as_tuple(), Some([Term::Ref(_), _])) {

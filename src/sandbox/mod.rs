@@ -11,6 +11,7 @@
 //! counted and ignored otherwise.
 
 pub mod cascade;
+pub mod catalog;
 pub mod event;
 pub mod load;
 pub mod params;
@@ -28,6 +29,7 @@ use std::fmt;
 use std::rc::Rc;
 
 pub use cascade::CascadeWorker;
+pub use catalog::{catalog, describe, KindInfo, ParamInfo, RequestInfo};
 pub use event::EventWorker;
 pub use load::LoadGenerator;
 pub use resource::ResourceWorker;
@@ -40,11 +42,7 @@ pub enum SandboxError {
     /// The worker kind is not one of [`kinds`].
     UnknownKind(String),
     /// A parameter has the wrong type, an out-of-range value or is unknown.
-    BadParam {
-        kind: String,
-        param: String,
-        message: String,
-    },
+    BadParam { kind: String, param: String, message: String },
     /// The registered name is not usable.
     BadName(String),
 }
@@ -53,27 +51,13 @@ impl fmt::Display for SandboxError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             SandboxError::UnknownKind(k) => {
-                write!(
-                    f,
-                    "unknown sandbox worker kind {k:?} (known: {})",
-                    kinds().join(", ")
-                )
+                write!(f, "unknown sandbox worker kind {k:?} (known: {})", kinds().join(", "))
             }
-            SandboxError::BadParam {
-                kind,
-                param,
-                message,
-            } => {
-                write!(
-                    f,
-                    "bad parameter {param:?} for the {kind} worker: {message}"
-                )
+            SandboxError::BadParam { kind, param, message } => {
+                write!(f, "bad parameter {param:?} for the {kind} worker: {message}")
             }
             SandboxError::BadName(n) => {
-                write!(
-                    f,
-                    "bad registered name {n:?}: it must be 1 to 255 characters"
-                )
+                write!(f, "bad registered name {n:?}: it must be 1 to 255 characters")
             }
         }
     }
@@ -96,11 +80,7 @@ type MakeFn = Rc<dyn Fn() -> Box<dyn GenServer>>;
 /// given. Bad kinds and parameters are reported here, never at start time.
 /// A stateful worker persists into a storage private to this start
 /// function, so that its restarts find what it saved.
-pub fn start_fn(
-    kind: &str,
-    params: &serde_json::Value,
-    name: Option<&str>,
-) -> Result<StartFn, SandboxError> {
+pub fn start_fn(kind: &str, params: &serde_json::Value, name: Option<&str>) -> Result<StartFn, SandboxError> {
     start_fn_with_storage(kind, params, name, Rc::new(MemoryStorage::new()))
 }
 
@@ -120,18 +100,10 @@ pub fn start_fn_with_storage(
     let make: MakeFn = match kind {
         "stateful" => {
             let cfg = Rc::new(stateful::Config::parse(params)?);
-            let key: Rc<str> = Rc::from(
-                cfg.storage_key
-                    .clone()
-                    .or(name.map(str::to_string))
-                    .unwrap_or_else(|| "stateful".into()),
-            );
+            let key: Rc<str> =
+                Rc::from(cfg.storage_key.clone().or(name.map(str::to_string)).unwrap_or_else(|| "stateful".into()));
             Rc::new(move || {
-                Box::new(StatefulWorker::new(
-                    cfg.clone(),
-                    storage.clone(),
-                    key.clone(),
-                )) as Box<dyn GenServer>
+                Box::new(StatefulWorker::new(cfg.clone(), storage.clone(), key.clone())) as Box<dyn GenServer>
             })
         }
         "resource" => {
@@ -156,10 +128,7 @@ pub fn start_fn_with_storage(
     Ok(Rc::new(move |ctx, _args| {
         let make = make.clone();
         Box::pin(async move {
-            let opts = StartOpts {
-                name,
-                ..StartOpts::default()
-            };
+            let opts = StartOpts { name, ..StartOpts::default() };
             gen_server::start_link(&ctx, make(), opts).await
         })
     }))
@@ -172,35 +141,17 @@ pub fn validate(kind: &str, params: &serde_json::Value) -> Result<(), SandboxErr
 
 const BUILTINS: &[(&str, &str)] = &[
     ("demo", include_str!("../../scenarios/demo.json")),
-    (
-        "cascade_failure",
-        include_str!("../../scenarios/cascade_failure.json"),
-    ),
-    (
-        "pool_exhaustion",
-        include_str!("../../scenarios/pool_exhaustion.json"),
-    ),
+    ("cascade_failure", include_str!("../../scenarios/cascade_failure.json")),
+    ("pool_exhaustion", include_str!("../../scenarios/pool_exhaustion.json")),
     ("pubsub", include_str!("../../scenarios/pubsub.json")),
-    (
-        "restart_storm",
-        include_str!("../../scenarios/restart_storm.json"),
-    ),
+    ("restart_storm", include_str!("../../scenarios/restart_storm.json")),
 ];
 
-const BUILTIN_NAMES: &[&str] = &[
-    "demo",
-    "cascade_failure",
-    "pool_exhaustion",
-    "pubsub",
-    "restart_storm",
-];
+const BUILTIN_NAMES: &[&str] = &["demo", "cascade_failure", "pool_exhaustion", "pubsub", "restart_storm"];
 
 /// The JSON text of a ready scenario (`"demo"`, `"cascade_failure"`, …).
 pub fn builtin(name: &str) -> Option<&'static str> {
-    BUILTINS
-        .iter()
-        .find(|(n, _)| *n == name)
-        .map(|(_, text)| *text)
+    BUILTINS.iter().find(|(n, _)| *n == name).map(|(_, text)| *text)
 }
 
 /// The names of the ready scenarios, the default (`"demo"`) first.
@@ -213,10 +164,7 @@ pub fn builtin_names() -> &'static [&'static str] {
 /// `{:error, {:bad_request, text}}`: the answer to a request a worker does
 /// not understand.
 pub(crate) fn bad_request(text: impl AsRef<str>) -> Term {
-    Term::error_tuple(Term::tuple(vec![
-        Term::atom("bad_request"),
-        Term::str(text.as_ref()),
-    ]))
+    Term::error_tuple(Term::tuple(vec![Term::atom("bad_request"), Term::str(text.as_ref())]))
 }
 
 /// Splits a request into its tag and arguments: `:get` is `("get", [])`,
@@ -263,9 +211,59 @@ pub(crate) fn matches_pattern(pattern: &Term, msg: &Term) -> bool {
         (Term::Tuple(p), Term::Tuple(m)) | (Term::List(p), Term::List(m)) => {
             p.len() == m.len() && p.iter().zip(m.iter()).all(|(a, b)| matches_pattern(a, b))
         }
-        (Term::Map(p), Term::Map(_)) => p
-            .iter()
-            .all(|(k, v)| msg.map_get(k).is_some_and(|mv| matches_pattern(v, mv))),
+        (Term::Map(p), Term::Map(_)) => p.iter().all(|(k, v)| msg.map_get(k).is_some_and(|mv| matches_pattern(v, mv))),
         _ => pattern == msg,
+    }
+}
+
+/// A worker's timer chain that only its own ticks drive. Each tick message
+/// `{:tick, kind, ref}` carries a fresh reference, so a tick sent by anyone
+/// else (or a stale one) is told apart and cannot start a second chain:
+/// at most one tick is ever outstanding.
+pub(crate) struct Ticker {
+    kind: &'static str,
+    pending: Option<crate::term::Ref>,
+}
+
+/// What a message is to a [`Ticker`].
+#[derive(Debug, PartialEq, Eq)]
+pub(crate) enum TickMsg {
+    /// The outstanding tick: act on it.
+    Ours,
+    /// A tick of this kind that is not the outstanding one: ignore it.
+    Stale,
+    /// Not a tick of this kind.
+    Other,
+}
+
+impl Ticker {
+    pub(crate) fn new(kind: &'static str) -> Ticker {
+        Ticker { kind, pending: None }
+    }
+
+    /// Schedules a tick in `ms` unless one is outstanding.
+    pub(crate) fn schedule(&mut self, ctx: &crate::runtime::Ctx, ms: u64) {
+        if self.pending.is_none() {
+            let r = ctx.make_ref();
+            self.pending = Some(r);
+            ctx.send_after(ms, ctx.pid(), Term::tuple(vec![Term::atom("tick"), Term::atom(self.kind), Term::Ref(r)]));
+        }
+    }
+
+    /// Classifies `msg`; the outstanding tick is consumed.
+    pub(crate) fn take(&mut self, msg: &Term) -> TickMsg {
+        let Some([tag, kind, rest @ ..]) = msg.as_tuple() else { return TickMsg::Other };
+        if !tag.as_atom().is_some_and(|a| a.with_name(|n| n == "tick"))
+            || !kind.as_atom().is_some_and(|a| a.with_name(|n| n == self.kind))
+        {
+            return TickMsg::Other;
+        }
+        match rest {
+            [Term::Ref(r)] if self.pending == Some(*r) => {
+                self.pending = None;
+                TickMsg::Ours
+            }
+            _ => TickMsg::Stale,
+        }
     }
 }

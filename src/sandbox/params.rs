@@ -15,11 +15,7 @@ pub struct Params<'a> {
 impl<'a> Params<'a> {
     /// Reads `params` (an object, or `null` for none) for a worker of
     /// `kind` that knows the parameters `known`.
-    pub fn new(
-        kind: &'static str,
-        params: &'a Value,
-        known: &[&str],
-    ) -> Result<Params<'a>, SandboxError> {
+    pub fn new(kind: &'static str, params: &'a Value, known: &[&str]) -> Result<Params<'a>, SandboxError> {
         let map = match params {
             Value::Null => None,
             Value::Object(m) => Some(m),
@@ -35,10 +31,7 @@ impl<'a> Params<'a> {
         if let Some(m) = map {
             for k in m.keys() {
                 if !known.contains(&k.as_str()) {
-                    return Err(p.err(
-                        k,
-                        format!("unknown parameter (known: {})", known.join(", ")),
-                    ));
+                    return Err(p.err(k, format!("unknown parameter (known: {})", known.join(", "))));
                 }
             }
         }
@@ -47,11 +40,7 @@ impl<'a> Params<'a> {
 
     /// An error about the parameter `param`.
     pub fn err(&self, param: &str, message: impl Into<String>) -> SandboxError {
-        SandboxError::BadParam {
-            kind: self.kind.into(),
-            param: param.into(),
-            message: message.into(),
-        }
+        SandboxError::BadParam { kind: self.kind.into(), param: param.into(), message: message.into() }
     }
 
     fn get(&self, key: &str) -> Option<&'a Value> {
@@ -92,9 +81,11 @@ impl<'a> Params<'a> {
     ) -> Result<&'static str, SandboxError> {
         match self.get(key) {
             None => Ok(default),
-            Some(Value::String(s)) => options.iter().copied().find(|o| *o == s).ok_or_else(|| {
-                self.err(key, format!("{s:?} is not one of {}", options.join(", ")))
-            }),
+            Some(Value::String(s)) => options
+                .iter()
+                .copied()
+                .find(|o| *o == s)
+                .ok_or_else(|| self.err(key, format!("{s:?} is not one of {}", options.join(", ")))),
             Some(_) => Err(self.err(key, format!("must be one of {}", options.join(", ")))),
         }
     }
@@ -103,9 +94,7 @@ impl<'a> Params<'a> {
     pub fn name(&self, key: &str) -> Result<Option<String>, SandboxError> {
         match self.get(key) {
             None => Ok(None),
-            Some(Value::String(s)) if !s.is_empty() && s.chars().count() <= 255 => {
-                Ok(Some(s.clone()))
-            }
+            Some(Value::String(s)) if !s.is_empty() && s.chars().count() <= 255 => Ok(Some(s.clone())),
             Some(_) => Err(self.err(key, "must be a non-empty string of at most 255 characters")),
         }
     }
@@ -148,11 +137,7 @@ impl<'a> Params<'a> {
     }
 
     /// An object whose values are lists of names, as `{"topic": ["a"]}`.
-    pub fn name_lists(
-        &self,
-        key: &str,
-        max: usize,
-    ) -> Result<Vec<(String, Vec<String>)>, SandboxError> {
+    pub fn name_lists(&self, key: &str, max: usize) -> Result<Vec<(String, Vec<String>)>, SandboxError> {
         let Some(v) = self.get(key) else {
             return Ok(Vec::new());
         };
@@ -168,13 +153,8 @@ impl<'a> Params<'a> {
                 Value::Array(items) if items.len() <= max => items
                     .iter()
                     .map(|x| match x {
-                        Value::String(s) if !s.is_empty() && s.chars().count() <= 255 => {
-                            Ok(s.clone())
-                        }
-                        _ => Err(self.err(
-                            key,
-                            format!("{k:?}: every entry must be a non-empty string"),
-                        )),
+                        Value::String(s) if !s.is_empty() && s.chars().count() <= 255 => Ok(s.clone()),
+                        _ => Err(self.err(key, format!("{k:?}: every entry must be a non-empty string"))),
                     })
                     .collect::<Result<Vec<_>, _>>()?,
                 _ => return Err(self.err(key, format!("{k:?}: must be a list of names"))),
@@ -188,10 +168,7 @@ impl<'a> Params<'a> {
 /// A JSON value as a term: integers, booleans, or Elixir term text.
 fn term_of(v: &Value) -> Result<Term, String> {
     match v {
-        Value::Number(n) => n
-            .as_i64()
-            .map(Term::Int)
-            .ok_or_else(|| "numbers must be whole".to_string()),
+        Value::Number(n) => n.as_i64().map(Term::Int).ok_or_else(|| "numbers must be whole".to_string()),
         Value::Bool(b) => Ok(Term::bool(*b)),
         Value::String(s) => parse(s).map_err(|e| format!("{s:?} is not an Elixir term: {e}")),
         _ => Err("must be an integer, a boolean or a string of Elixir term syntax".into()),

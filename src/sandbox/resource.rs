@@ -30,7 +30,7 @@ pub struct Config {
     pub default_timeout_ms: u64,
 }
 
-const KNOWN: &[&str] = &["size", "max_waiting", "leak_every", "default_timeout_ms"];
+pub(crate) const KNOWN: &[&str] = &["size", "max_waiting", "leak_every", "default_timeout_ms"];
 
 impl Config {
     pub fn parse(params: &serde_json::Value) -> Result<Config, SandboxError> {
@@ -92,9 +92,7 @@ enum Out {
 
 impl ResourceWorker {
     pub fn new(cfg: Rc<Config>) -> ResourceWorker {
-        let free = (1..=cfg.size)
-            .map(|i| Term::atom(&format!("conn_{i}")))
-            .collect();
+        let free = (1..=cfg.size).map(|i| Term::atom(&format!("conn_{i}"))).collect();
         ResourceWorker {
             cfg,
             free,
@@ -114,12 +112,7 @@ impl ResourceWorker {
             self.leaked.push(res.clone());
         } else {
             let mref = ctx.monitor(borrower);
-            self.loans.push(Loan {
-                res: res.clone(),
-                borrower,
-                mref,
-                since: ctx.now(),
-            });
+            self.loans.push(Loan { res: res.clone(), borrower, mref, since: ctx.now() });
             self.stats.peak_in_use = self.stats.peak_in_use.max(self.loans.len());
         }
         Term::ok_tuple(res)
@@ -149,11 +142,7 @@ impl ResourceWorker {
         let msg = Term::tuple(vec![Term::atom("checkout_timeout"), Term::Ref(from.tag)]);
         let timer = ctx.send_after(timeout_ms, ctx.pid(), msg);
         let deadline = ctx.now() + VTime::from_ms(timeout_ms);
-        self.waiting.push_back(Waiter {
-            from,
-            deadline,
-            timer,
-        });
+        self.waiting.push_back(Waiter { from, deadline, timer });
         self.stats.peak_waiting = self.stats.peak_waiting.max(self.waiting.len());
         Out::NoReply
     }
@@ -167,10 +156,7 @@ impl ResourceWorker {
                 self.give_back(ctx, loan.res);
                 Term::ok()
             }
-            None => Term::error_tuple(Term::tuple(vec![
-                Term::atom("not_checked_out"),
-                res.clone(),
-            ])),
+            None => Term::error_tuple(Term::tuple(vec![Term::atom("not_checked_out"), res.clone()])),
         }
     }
 
@@ -181,9 +167,7 @@ impl ResourceWorker {
         };
         match (&*tag, args, from) {
             ("checkout", [], Some(f)) => self.checkout(ctx, f, self.cfg.default_timeout_ms),
-            ("checkout", [Term::Int(ms)], Some(f)) if *ms >= 0 => {
-                self.checkout(ctx, f, (*ms as u64).min(3_600_000))
-            }
+            ("checkout", [Term::Int(ms)], Some(f)) if *ms >= 0 => self.checkout(ctx, f, (*ms as u64).min(3_600_000)),
             ("checkin", [res], _) => Out::Reply(self.checkin(ctx, res)),
             ("work", [_], _) => match self.free.pop_front() {
                 Some(res) => {
@@ -220,11 +204,7 @@ impl ResourceWorker {
                 if let Some(i) = self.waiting.iter().position(|w| w.from.tag == *tag) {
                     if let Some(w) = self.waiting.remove(i) {
                         self.stats.timeouts += 1;
-                        gen_server::reply(
-                            ctx,
-                            w.from,
-                            Term::error_tuple(Term::Atom(Atom::TIMEOUT)),
-                        );
+                        gen_server::reply(ctx, w.from, Term::error_tuple(Term::Atom(Atom::TIMEOUT)));
                     }
                 }
                 Out::NoReply
@@ -287,30 +267,16 @@ impl GenServer for ResourceWorker {
 
     fn state(&self) -> Term {
         let loans = self.loans.iter().map(|l| {
-            (
-                l.res.clone(),
-                amap(vec![
-                    ("borrower", Term::Pid(l.borrower)),
-                    ("since_ms", int(l.since.as_ms())),
-                ]),
-            )
+            (l.res.clone(), amap(vec![("borrower", Term::Pid(l.borrower)), ("since_ms", int(l.since.as_ms()))]))
         });
         let waiting = self
             .waiting
             .iter()
-            .map(|w| {
-                amap(vec![
-                    ("caller", Term::Pid(w.from.pid)),
-                    ("deadline_ms", int(w.deadline.as_ms())),
-                ])
-            })
+            .map(|w| amap(vec![("caller", Term::Pid(w.from.pid)), ("deadline_ms", int(w.deadline.as_ms()))]))
             .collect::<Vec<_>>();
         amap(vec![
             ("size", int(self.cfg.size)),
-            (
-                "available",
-                Term::list(self.free.iter().cloned().collect::<Vec<_>>()),
-            ),
+            ("available", Term::list(self.free.iter().cloned().collect::<Vec<_>>())),
             ("checked_out", Term::map(loans)),
             ("leaked", Term::list(self.leaked.clone())),
             ("waiting", Term::list(waiting)),

@@ -13,7 +13,7 @@
 
 use super::params::Params;
 use super::storage::Storage;
-use super::{amap, bad_request, int, matches_pattern, op, SandboxError};
+use super::{amap, bad_request, int, matches_pattern, op, SandboxError, TickMsg, Ticker};
 use crate::otp::gen_server::{CallReply, From, GenServer, Init, NoReply};
 use crate::runtime::{Ctx, VTime};
 use crate::term::Term;
@@ -44,6 +44,9 @@ pub enum Memory {
     Sawtooth,
 }
 
+/// How many recent versions the state shows (`:history` has them all).
+const RECENT: usize = 5;
+
 /// The most snapshots a worker keeps.
 pub const MAX_SNAPSHOTS: usize = 32;
 
@@ -67,7 +70,7 @@ pub struct Config {
     pub work_ms: u64,
 }
 
-const KNOWN: &[&str] = &[
+pub(crate) const KNOWN: &[&str] = &[
     "initial",
     "history",
     "persist",
@@ -110,9 +113,7 @@ impl Config {
             crash_on_value: p.term("crash_on_value")?,
             crash_every: p.u64("crash_every", 0, 0, 1_000_000_000)?,
             crash_on_message: p.term("crash_on_message")?,
-            crash_reason: p
-                .term("crash_reason")?
-                .unwrap_or_else(|| Term::atom("simulated_crash")),
+            crash_reason: p.term("crash_reason")?.unwrap_or_else(|| Term::atom("simulated_crash")),
             work_ms: p.u64("work_ms", 0, 0, 60_000)?,
         })
     }
@@ -149,6 +150,7 @@ pub struct StatefulWorker {
     crash_every: u64,
     crash_on_message: Option<Term>,
     crash_reason: Term,
+    ticker: Ticker,
 }
 
 /// The process-dictionary key the memory payload lives under, so that the
@@ -178,6 +180,7 @@ impl StatefulWorker {
             payload: Vec::new(),
             payload_peak: 0,
             collections: 0,
+            ticker: Ticker::new("memory"),
         }
     }
 
@@ -193,11 +196,7 @@ impl StatefulWorker {
     }
 
     fn push_history(&mut self) {
-        self.history.push_back(Version {
-            version: self.version,
-            at: self.updated_at,
-            value: self.value.clone(),
-        });
+        self.history.push_back(Version { version: self.version, at: self.updated_at, value: self.value.clone() });
         while self.history.len() > self.cfg.history {
             self.history.pop_front();
         }
@@ -231,17 +230,10 @@ impl StatefulWorker {
             return;
         };
         self.value = v.clone();
-        self.version = rec
-            .map_get(&Term::atom("version"))
-            .and_then(Term::as_int)
-            .unwrap_or(0)
-            .max(0) as u64;
+        self.version = rec.map_get(&Term::atom("version")).and_then(Term::as_int).unwrap_or(0).max(0) as u64;
         self.persisted_version = Some(self.version);
         self.restored = true;
-        if let Some(list) = rec
-            .map_get(&Term::atom("snapshots"))
-            .and_then(Term::as_list)
-        {
+        if let Some(list) = rec.map_get(&Term::atom("snapshots")).and_then(Term::as_list) {
             for s in list.iter().take(MAX_SNAPSHOTS) {
                 if let Some([n, ver, v]) = s.as_tuple() {
                     let ver = ver.as_int().unwrap_or(0).max(0) as u64;
@@ -282,15 +274,17 @@ impl StatefulWorker {
     }
 
     fn history_term(&self) -> Term {
+        self.recent_term(self.history.len())
+    }
+
+    /// The last `n` versions, oldest first.
+    fn recent_term(&self, n: usize) -> Term {
         Term::list(
             self.history
                 .iter()
+                .skip(self.history.len().saturating_sub(n))
                 .map(|h| {
-                    amap(vec![
-                        ("version", int(h.version)),
-                        ("at_ms", int(h.at.as_ms())),
-                        ("value", h.value.clone()),
-                    ])
+                    amap(vec![("version", int(h.version)), ("at_ms", int(h.at.as_ms())), ("value", h.value.clone())])
                 })
                 .collect::<Vec<_>>(),
         )
@@ -300,12 +294,14 @@ impl StatefulWorker {
     /// call); `Err` is a crash with that reason.
     async fn handle(&mut self, ctx: &Ctx, msg: Term) -> Result<Term, Term> {
         self.now = ctx.now();
-        if is_memory_tick(&msg) {
-            self.grow(ctx);
-            if self.cfg.memory_tick_ms > 0 {
-                ctx.send_after(self.cfg.memory_tick_ms, ctx.pid(), memory_tick());
+        match self.ticker.take(&msg) {
+            TickMsg::Ours => {
+                self.grow(ctx);
+                self.ticker.schedule(ctx, self.cfg.memory_tick_ms);
+                return Ok(Term::ok());
             }
-            return Ok(Term::ok());
+            TickMsg::Stale => return Ok(Term::ok()),
+            TickMsg::Other => {}
         }
         self.messages += 1;
         if let Some(p) = &self.crash_on_message {
@@ -340,9 +336,9 @@ impl StatefulWorker {
             ("inc", []) => self.add(1),
             ("inc", [Term::Int(n)]) => self.add(*n),
             ("dec", []) => self.add(-1),
-            ("dec", [Term::Int(n)]) => n
-                .checked_neg()
-                .map_or_else(|| bad_request("amount out of range"), |n| self.add(n)),
+            ("dec", [Term::Int(n)]) => {
+                n.checked_neg().map_or_else(|| bad_request("amount out of range"), |n| self.add(n))
+            }
             ("set", [v]) => {
                 self.set_value(v.clone());
                 Term::ok_tuple(v.clone())
@@ -351,20 +347,13 @@ impl StatefulWorker {
             ("state", []) => self.state(),
             ("history", []) => self.history_term(),
             ("rollback", [Term::Int(k)]) => {
-                let found = self
-                    .history
-                    .iter()
-                    .find(|h| h.version as i64 == *k)
-                    .map(|h| h.value.clone());
+                let found = self.history.iter().find(|h| h.version as i64 == *k).map(|h| h.value.clone());
                 match found {
                     Some(v) => {
                         self.set_value(v.clone());
                         Term::ok_tuple(v)
                     }
-                    None => Term::error_tuple(Term::tuple(vec![
-                        Term::atom("unknown_version"),
-                        Term::Int(*k),
-                    ])),
+                    None => Term::error_tuple(Term::tuple(vec![Term::atom("unknown_version"), Term::Int(*k)])),
                 }
             }
             ("snapshot", [name]) => {
@@ -374,35 +363,21 @@ impl StatefulWorker {
                 } else if self.snapshots.len() >= MAX_SNAPSHOTS {
                     return Ok(Term::error_tuple(Term::atom("too_many_snapshots")));
                 } else {
-                    self.snapshots
-                        .push((name.clone(), self.version, self.value.clone()));
+                    self.snapshots.push((name.clone(), self.version, self.value.clone()));
                 }
                 if self.cfg.persist == Persist::OnChange {
                     self.save();
                 }
                 Term::ok_tuple(int(self.version))
             }
-            ("restore", [name]) => match self
-                .snapshots
-                .iter()
-                .find(|(n, _, _)| n == name)
-                .map(|s| s.2.clone())
-            {
+            ("restore", [name]) => match self.snapshots.iter().find(|(n, _, _)| n == name).map(|s| s.2.clone()) {
                 Some(v) => {
                     self.set_value(v.clone());
                     Term::ok_tuple(v)
                 }
-                None => Term::error_tuple(Term::tuple(vec![
-                    Term::atom("unknown_snapshot"),
-                    name.clone(),
-                ])),
+                None => Term::error_tuple(Term::tuple(vec![Term::atom("unknown_snapshot"), name.clone()])),
             },
-            ("snapshots", []) => Term::list(
-                self.snapshots
-                    .iter()
-                    .map(|(n, _, _)| n.clone())
-                    .collect::<Vec<_>>(),
-            ),
+            ("snapshots", []) => Term::list(self.snapshots.iter().map(|(n, _, _)| n.clone()).collect::<Vec<_>>()),
             ("persist", []) => {
                 if self.save() {
                     Term::ok_tuple(int(self.version))
@@ -427,11 +402,7 @@ impl StatefulWorker {
             ("crash", []) => return Err(self.crash_reason.clone()),
             ("crash", [reason]) => return Err(reason.clone()),
             ("crash_on_value", [v]) => {
-                self.crash_on_value = if v.is_atom(crate::term::Atom::NIL) {
-                    None
-                } else {
-                    Some(v.clone())
-                };
+                self.crash_on_value = if v.is_atom(crate::term::Atom::NIL) { None } else { Some(v.clone()) };
                 Term::ok()
             }
             ("crash_every", [Term::Int(n)]) if *n >= 0 => {
@@ -439,20 +410,14 @@ impl StatefulWorker {
                 Term::ok()
             }
             ("crash_on_message", [p]) => {
-                self.crash_on_message = if p.is_atom(crate::term::Atom::NIL) {
-                    None
-                } else {
-                    Some(p.clone())
-                };
+                self.crash_on_message = if p.is_atom(crate::term::Atom::NIL) { None } else { Some(p.clone()) };
                 Term::ok()
             }
             ("crash_reason", [r]) => {
                 self.crash_reason = r.clone();
                 Term::ok()
             }
-            ("work", [inner]) | ("event", [_, inner]) if depth < 8 => {
-                return self.apply(ctx, inner, depth + 1)
-            }
+            ("work", [inner]) | ("event", [_, inner]) if depth < 8 => return self.apply(ctx, inner, depth + 1),
             _ => {
                 self.ignored += 1;
                 bad_request(format!("unknown request {msg}"))
@@ -474,18 +439,7 @@ impl StatefulWorker {
 }
 
 fn blob() -> Term {
-    Term::tuple(vec![
-        Term::atom("blob"),
-        Term::str("0123456789abcdef0123456789abcdef"),
-    ])
-}
-
-fn memory_tick() -> Term {
-    Term::tuple(vec![Term::atom("tick"), Term::atom("memory")])
-}
-
-fn is_memory_tick(t: &Term) -> bool {
-    matches!(t.as_tuple(), Some([a, b]) if a.as_atom().is_some_and(|x| x.with_name(|n| n == "tick")) && b.as_atom().is_some_and(|x| x.with_name(|n| n == "memory")))
+    Term::tuple(vec![Term::atom("blob"), Term::str("0123456789abcdef0123456789abcdef")])
 }
 
 fn mode_name(p: Persist) -> &'static str {
@@ -529,7 +483,7 @@ impl GenServer for StatefulWorker {
             self.sync_payload(ctx);
         }
         if self.cfg.memory != Memory::Steady && self.cfg.memory_tick_ms > 0 {
-            ctx.send_after(self.cfg.memory_tick_ms, ctx.pid(), memory_tick());
+            self.ticker.schedule(ctx, self.cfg.memory_tick_ms);
         }
         Init::Ok
     }
@@ -556,12 +510,7 @@ impl GenServer for StatefulWorker {
     }
 
     fn state(&self) -> Term {
-        let snaps = Term::list(
-            self.snapshots
-                .iter()
-                .map(|(n, _, _)| n.clone())
-                .collect::<Vec<_>>(),
-        );
+        let snaps = Term::list(self.snapshots.iter().map(|(n, _, _)| n.clone()).collect::<Vec<_>>());
         amap(vec![
             ("value", self.value.clone()),
             ("version", int(self.version)),
@@ -571,12 +520,8 @@ impl GenServer for StatefulWorker {
                 amap(vec![
                     ("size", int(self.history.len())),
                     ("capacity", int(self.cfg.history)),
-                    (
-                        "oldest_version",
-                        self.history
-                            .front()
-                            .map_or_else(Term::nil, |h| int(h.version)),
-                    ),
+                    ("oldest_version", self.history.front().map_or_else(Term::nil, |h| int(h.version))),
+                    ("recent", self.recent_term(RECENT)),
                 ]),
             ),
             ("snapshots", snaps),
@@ -585,10 +530,7 @@ impl GenServer for StatefulWorker {
                 amap(vec![
                     ("mode", Term::atom(mode_name(self.cfg.persist))),
                     ("key", Term::str(&self.key)),
-                    (
-                        "persisted_version",
-                        self.persisted_version.map_or_else(Term::nil, int),
-                    ),
+                    ("persisted_version", self.persisted_version.map_or_else(Term::nil, int)),
                     ("restored", Term::bool(self.restored)),
                 ]),
             ),
