@@ -109,13 +109,33 @@ pub struct App {
     flow: Rc<Vec<FlowHop>>,
     labels: Rc<Vec<(Pid, String)>>,
     frames: u64,
+    last_refresh: f64,
+    /// When the current frame's work began (performance.now()).
+    work_start: f64,
+    /// Recent per-frame costs in ms (simulation + snapshots + render).
+    costs: std::collections::VecDeque<f64>,
+    /// Recent costs of the frames that refreshed the views, in ms.
+    refresh_costs: std::collections::VecDeque<f64>,
+    refreshing: bool,
+}
+
+/// Real milliseconds between view refreshes while running.
+const REFRESH_MS: f64 = 100.0;
+
+fn now() -> f64 {
+    gloo::utils::window()
+        .performance()
+        .map(|p| p.now())
+        .unwrap_or(0.0)
 }
 
 impl App {
     fn load(&mut self) {
         match Sim::new(&self.scenario, self.seed) {
             Ok(mut s) => {
-                s.set_chaos(self.chaos);
+                if self.chaos > 0.0 {
+                    let _ = s.set_chaos(self.chaos);
+                }
                 self.sim = Some(s);
                 self.load_error = None;
             }
@@ -204,11 +224,38 @@ impl App {
                 .map(|_| format!("sent {text} to {pid}")),
             Action::SendTraced { pid, text } => sim
                 .send_traced(pid, &text)
-                .map(|_| format!("traced {text} to {pid}")),
+                .map(|n| format!("traced {text} to {pid}: {n} messages followed")),
             Action::Trace(pid, on) => sim
                 .set_traced(pid, on)
                 .map(|_| format!("tracing {} for {pid}", if on { "on" } else { "off" })),
         }
+    }
+
+    /// Records the cost of the frame that began at `work_start`.
+    fn note_cost(&mut self) {
+        if self.work_start > 0.0 {
+            let cost = now() - self.work_start;
+            let q = if self.refreshing {
+                &mut self.refresh_costs
+            } else {
+                &mut self.costs
+            };
+            if q.len() >= 120 {
+                q.pop_front();
+            }
+            q.push_back(cost);
+            self.work_start = 0.0;
+            self.refreshing = false;
+        }
+    }
+
+    /// The median and worst of the recent frame costs, in ms.
+    fn cost_stats(q: &std::collections::VecDeque<f64>) -> (f64, f64) {
+        let mut v: Vec<f64> = q.iter().copied().collect();
+        v.sort_by(|a, b| a.total_cmp(b));
+        let med = v.get(v.len() / 2).copied().unwrap_or(0.0);
+        let max = v.last().copied().unwrap_or(0.0);
+        (med, max)
     }
 
     fn schedule(&mut self, ctx: &Context<Self>) {
@@ -293,6 +340,11 @@ impl Component for App {
             flow: Rc::new(Vec::new()),
             labels: Rc::new(Vec::new()),
             frames: 0,
+            last_refresh: 0.0,
+            work_start: 0.0,
+            costs: std::collections::VecDeque::new(),
+            refresh_costs: std::collections::VecDeque::new(),
+            refreshing: false,
         };
         app.load();
         app.schedule(ctx);
@@ -314,13 +366,23 @@ impl Component for App {
                 }
                 self.owed_ms += dt * self.speed;
                 let whole = self.owed_ms.floor();
-                if whole >= 1.0 {
-                    self.owed_ms -= whole;
-                    if let Some(sim) = self.sim.as_mut() {
-                        sim.advance(whole as u64);
-                    }
-                    self.refresh(false);
+                if whole < 1.0 {
+                    return false;
                 }
+                self.work_start = now();
+                self.owed_ms -= whole;
+                if let Some(sim) = self.sim.as_mut() {
+                    sim.advance(whole as u64);
+                }
+                // The views follow at most every REFRESH_MS of real time: the
+                // simulator runs smoothly every frame, the DOM changes less.
+                if ts - self.last_refresh < REFRESH_MS {
+                    self.note_cost();
+                    return false;
+                }
+                self.last_refresh = ts;
+                self.refreshing = true;
+                self.refresh(false);
                 true
             }
             Msg::TogglePlay => {
@@ -364,7 +426,12 @@ impl Component for App {
             Msg::Chaos(rate) => {
                 self.chaos = rate;
                 if let Some(sim) = self.sim.as_mut() {
-                    sim.set_chaos(rate);
+                    if let Err(e) = sim.set_chaos(rate) {
+                        self.notice = Some(Notice {
+                            error: true,
+                            text: e,
+                        });
+                    }
                 }
                 true
             }
@@ -397,7 +464,13 @@ impl Component for App {
         }
     }
 
+    fn rendered(&mut self, _ctx: &Context<Self>, _first_render: bool) {
+        self.note_cost();
+    }
+
     fn view(&self, ctx: &Context<Self>) -> Html {
+        let (med, max) = Self::cost_stats(&self.costs);
+        let (rmed, rmax) = Self::cost_stats(&self.refresh_costs);
         let link = ctx.link();
         let state = ControlsState {
             playing: self.playing,
@@ -407,7 +480,7 @@ impl Component for App {
             chaos: self.chaos,
             now_ms: self.sim.as_ref().map(|s| s.now_ms()).unwrap_or(0.0),
             dark: self.dark,
-            chaos_kills: self.sim.as_ref().map(|s| s.chaos_kills()).unwrap_or(0),
+            restarts: self.sim.as_ref().map(|s| s.restarts_total()).unwrap_or(0),
         };
         let on_select = link.callback(Msg::Select);
         let on_action = link.callback(Msg::Act);
@@ -418,7 +491,9 @@ impl Component for App {
             "theme-light"
         };
         html! {
-            <div class={classes!("otpsim", theme)}>
+            <div class={classes!("otpsim", theme)} data-frame-ms={format!("{med:.2}")} data-frame-max-ms={format!("{max:.2}")}
+                data-frames={self.costs.len().to_string()} data-refresh-ms={format!("{rmed:.2}")}
+                data-refresh-max-ms={format!("{rmax:.2}")} data-refreshes={self.refresh_costs.len().to_string()}>
                 <header class="topbar">
                     <div class="brand" aria-label="otpsim playground">
                         <span class="logo" aria-hidden="true">{"◉"}</span>
@@ -515,8 +590,13 @@ pub fn mount(element: web_sys::Element, options: JsValue) -> Result<Playground, 
     let props: AppProps = if options.is_undefined() || options.is_null() {
         AppProps::default()
     } else {
-        serde_wasm_bindgen::from_value(options)
-            .map_err(|e| JsValue::from_str(&format!("bad options: {e}")))?
+        // Through JSON text rather than serde-wasm-bindgen: serde_json is in
+        // the binary anyway, and this keeps the wasm smaller.
+        let text = js_sys::JSON::stringify(&options)
+            .ok()
+            .and_then(|s| s.as_string())
+            .ok_or_else(|| JsValue::from_str("bad options: not an object"))?;
+        serde_json::from_str(&text).map_err(|e| JsValue::from_str(&format!("bad options: {e}")))?
     };
     if model::scenario_json(&props.scenario).is_none() {
         return Err(JsValue::from_str(&format!(

@@ -14,7 +14,8 @@ pub struct ControlsState {
     pub chaos: f64,
     pub now_ms: f64,
     pub dark: bool,
-    pub chaos_kills: u64,
+    /// Restarts made by every supervisor so far.
+    pub restarts: u64,
 }
 
 #[derive(Properties, PartialEq)]
@@ -146,7 +147,7 @@ pub fn controls(p: &ControlsProps) -> Html {
                 if chaos_on {
                     <input type="range" min="0.1" max="10" step="0.1" aria-label="Chaos rate"
                         value={s.chaos.to_string()} oninput={chaos_rate} />
-                    <span class="value">{format!("{:.1}/s · {} killed", s.chaos, s.chaos_kills)}</span>
+                    <span class="value">{format!("{:.1}/s · {} restarts", s.chaos, s.restarts)}</span>
                 }
             </div>
             <div class="group end">

@@ -150,7 +150,7 @@ pub fn inspector(p: &InspectorProps) -> Html {
                     if let Some(e) = parse_err {
                         <p class="parse-error" role="alert">{e}</p>
                     } else {
-                        <p class="hint">{"Elixir syntax: {:inc, 5}, {:put, :key, \"value\"}, :reset, {:crash, :boom}"}</p>
+                        <p class="hint">{"Elixir syntax, for example {:inc, 5}, {:set, 42}, {:crash, :boom}"}</p>
                     }
                 </>
             }

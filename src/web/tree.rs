@@ -9,6 +9,7 @@ use crate::web::app::Action;
 use crate::web::model::TreeNode;
 use std::collections::BTreeSet;
 use std::rc::Rc;
+use wasm_bindgen::JsCast;
 use web_sys::{HtmlInputElement, HtmlSelectElement};
 use yew::prelude::*;
 
@@ -168,13 +169,13 @@ pub fn tree_view(p: &TreeProps) -> Html {
     let height = (l.rows.max(1) as f64) * ROW + 2.0 * PAD - (ROW - NODE_H);
     let z = *zoom;
 
-    let q = search.trim().to_lowercase();
+    let q = search.trim().to_ascii_lowercase();
     let matches = |n: &TreeNode| {
         !q.is_empty()
-            && (n.id.to_lowercase().contains(&q)
+            && (n.id.to_ascii_lowercase().contains(&q)
                 || n.name
                     .as_deref()
-                    .is_some_and(|s| s.to_lowercase().contains(&q))
+                    .is_some_and(|s| s.to_ascii_lowercase().contains(&q))
                 || n.pid
                     .is_some_and(|pid| pid.to_string().contains(&q) || pid.short() == q))
     };
@@ -205,7 +206,16 @@ pub fn tree_view(p: &TreeProps) -> Html {
         let on_select = p.on_select.clone();
         let selected = p.selected;
         Callback::from(move |e: KeyboardEvent| {
-            let cur = order.iter().position(|(_, pid)| Some(*pid) == selected);
+            // The item the key was pressed on is the current one (the
+            // selection this closure saw may be a render behind).
+            let target: Option<web_sys::Element> = e.target_dyn_into();
+            let from_target = target
+                .as_ref()
+                .and_then(|t| t.get_attribute("data-pid"))
+                .and_then(|s| s.parse::<u32>().ok())
+                .map(Pid);
+            let current = from_target.or(selected);
+            let cur = order.iter().position(|(_, pid)| Some(*pid) == current);
             let next = match e.key().as_str() {
                 "ArrowDown" => Some(
                     cur.map(|i| (i + 1).min(order.len().saturating_sub(1)))
@@ -223,6 +233,17 @@ pub fn tree_view(p: &TreeProps) -> Html {
             e.prevent_default();
             if let Some(sel) = next.and_then(|i| order.get(i)) {
                 on_select.emit(Some(sel.clone()));
+                // Keyboard focus follows the selection.
+                let found = target
+                    .and_then(|t| t.closest("svg").ok().flatten())
+                    .and_then(|svg| {
+                        svg.query_selector(&format!("[data-pid='{}']", sel.1 .0))
+                            .ok()
+                            .flatten()
+                    });
+                if let Some(el) = found.and_then(|el| el.dyn_into::<web_sys::SvgElement>().ok()) {
+                    let _ = el.focus();
+                }
             }
         })
     };
@@ -244,7 +265,7 @@ pub fn tree_view(p: &TreeProps) -> Html {
             });
             let label = format!("+ {more} more");
             return html! {
-                <g class="node more" role="treeitem" aria-level={level} aria-label={label.clone()} tabindex="0"
+                <g key={format!("more-{}", sup.0)} class="node more" role="treeitem" aria-level={level} aria-label={label.clone()} tabindex="0"
                     aria-setsize={it.setsize.to_string()} aria-posinset={it.posinset.to_string()}
                     transform={tf} onclick={expand}>
                     <rect width={NODE_W.to_string()} height={NODE_H.to_string()} rx="8" />
@@ -285,7 +306,7 @@ pub fn tree_view(p: &TreeProps) -> Html {
         );
         let expanded_attr = (!n.children.is_empty()).then(|| "true".to_string());
         html! {
-            <g class={class} role="treeitem" aria-level={level} aria-selected={selected.to_string()}
+            <g key={node_key(n)} data-pid={n.pid.map(|p| p.0.to_string())} class={class} role="treeitem" aria-level={level} aria-selected={selected.to_string()}
                 aria-expanded={expanded_attr}
                 aria-setsize={it.setsize.to_string()} aria-posinset={it.posinset.to_string()}
                 aria-label={accessible_name(n)} tabindex="0" transform={tf} {onclick} onkeydown={onkey}>
@@ -393,6 +414,16 @@ pub fn tree_view(p: &TreeProps) -> Html {
                 <span class="st st-undefined">{"not running"}</span>
             </div>
         </section>
+    }
+}
+
+/// A stable key for a node, so that Yew moves a node's element when nodes
+/// before it come and go (dynamic children) instead of reusing it for
+/// another node under the pointer.
+fn node_key(n: &TreeNode) -> String {
+    match n.pid {
+        Some(p) => format!("p{}", p.0),
+        None => format!("u{}/{}", n.parent.map(|p| p.0).unwrap_or(0), n.id),
     }
 }
 
