@@ -122,6 +122,13 @@ pub struct App {
 /// Real milliseconds between view refreshes while running.
 const REFRESH_MS: f64 = 100.0;
 
+/// A `performance.mark`, for load-time measurements.
+fn mark(name: &str) {
+    if let Some(p) = gloo::utils::window().performance() {
+        let _ = p.mark(name);
+    }
+}
+
 fn now() -> f64 {
     gloo::utils::window()
         .performance()
@@ -464,7 +471,10 @@ impl Component for App {
         }
     }
 
-    fn rendered(&mut self, _ctx: &Context<Self>, _first_render: bool) {
+    fn rendered(&mut self, _ctx: &Context<Self>, first_render: bool) {
+        if first_render {
+            mark("otpsim-interactive");
+        }
         self.note_cost();
     }
 
@@ -539,6 +549,7 @@ impl Component for App {
 
 /// Starts the playground on the page: the app fills the body.
 pub fn start() {
+    mark("otpsim-start");
     crate::web::panic::install();
     let opts = options_from_query();
     let body = gloo::utils::body();

@@ -704,9 +704,65 @@ impl Sim {
         serde_json::json!({"scenario": self.scenario, "seed": self.seed(), "now_ms": self.now_ms(), "inputs": inputs}).to_string()
     }
 
-    /// `generate_system_report` as Markdown.
+    /// A Markdown report of the system now: health with its reasons, the
+    /// latest metrics and the supervision tree. (Built from the data the
+    /// views already read, rather than `generate_system_report`, whose
+    /// extra analyses would add to the wasm for a download.)
     pub fn report_markdown(&self) -> String {
-        analysis::generate_system_report(&self.sys).to_markdown()
+        use std::fmt::Write as _;
+        let h = self.health();
+        let mut s = String::new();
+        let _ = write!(
+            s,
+            "# otpsim report\n\nScenario `{}`, seed {}, at {:.0} ms of virtual time.\n\n## Health: {}/100 ({})\n\n",
+            self.scenario,
+            self.seed(),
+            self.now_ms(),
+            h.score,
+            h.status
+        );
+        for r in &h.reasons {
+            let _ = writeln!(s, "- {r}");
+        }
+        if let Some(m) = self.samples().last() {
+            let _ = write!(
+                s,
+                "\n## Metrics\n\n- processes: {}\n- memory: {:.1} KiB\n- messages/s: {:.1}\n- restarts/s: {:.2}\n- run queue: {}\n- restarts in total: {}\n",
+                m.processes,
+                m.memory_kib,
+                m.messages_per_s,
+                m.restarts_per_s,
+                m.run_queue,
+                self.restarts_total()
+            );
+        }
+        if let Some(t) = self.tree() {
+            s.push_str("\n## Supervision tree\n\n");
+            fn line(n: &TreeNode, depth: usize, s: &mut String) {
+                let pid = n
+                    .pid
+                    .map(|p| p.to_string())
+                    .unwrap_or_else(|| "undefined".into());
+                let strat = n
+                    .strategy
+                    .as_deref()
+                    .map(|x| format!(" [{x}]"))
+                    .unwrap_or_default();
+                let _ = writeln!(
+                    s,
+                    "{}- {} {pid}{strat} {} (restarts: {})",
+                    "  ".repeat(depth),
+                    n.id,
+                    n.status,
+                    n.restarts
+                );
+                for c in &n.children {
+                    line(c, depth + 1, s);
+                }
+            }
+            line(&t, 0, &mut s);
+        }
+        s
     }
 
     /// The event-stream hash (with hashing on).

@@ -253,7 +253,17 @@ pub fn tree_view(p: &TreeProps) -> Html {
         html! { <path class="edge" d={format!("M{x1:.1},{y1:.1} C{mx:.1},{y1:.1} {mx:.1},{y2:.1} {x2:.1},{y2:.1}")} /> }
     });
 
-    let nodes = l.items.iter().map(|it| {
+    // The items go into the DOM in pid order, not tree order: new pids are
+    // always larger, so a child that comes or goes (a restart, a dynamic
+    // child) never makes the reconciler move other items, which would take
+    // keyboard focus away from them. Structure is in aria-level/posinset.
+    let mut dom_order: Vec<&Item> = l.items.iter().collect();
+    dom_order.sort_by_key(|it| match (it.node.and_then(|n| n.pid), it.more) {
+        (Some(p), _) => (0u8, p.0),
+        (None, Some((sup, _))) => (2, sup.0),
+        (None, None) => (1, 0),
+    });
+    let nodes = dom_order.into_iter().map(|it| {
         let tf = format!("translate({:.1},{:.1})", it.x, it.y);
         let level = (it.depth + 1).to_string();
         if let Some((sup, more)) = it.more {

@@ -25,11 +25,14 @@ async function waitForName(page, id, pred, what) {
 test('the page loads running the demo, with no console errors', async () => {
   const { page, errors } = await open(browser);
   // Time from navigation start to the first tree item, as the page saw it.
-  const shown = await page.evaluate(() => new Promise((resolve) => {
-    const t = performance.getEntriesByType('navigation')[0];
-    resolve({ now: performance.now(), dcl: t ? t.domContentLoadedEventEnd : 0 });
-  }));
-  console.log(`tree interactive by ${shown.now.toFixed(0)} ms after navigation start (DOMContentLoaded ${shown.dcl.toFixed(0)} ms)`);
+  const t = await page.evaluate(() => {
+    const at = (n) => (performance.getEntriesByName(n)[0] || { startTime: NaN }).startTime;
+    const nav = performance.getEntriesByType('navigation')[0];
+    const wasm = performance.getEntriesByType('resource').find((r) => r.name.endsWith('.wasm'));
+    return { dcl: nav ? nav.domContentLoadedEventEnd : NaN, wasmEnd: wasm ? wasm.responseEnd : NaN, start: at('otpsim-start'), interactive: at('otpsim-interactive') };
+  });
+  console.log(`load: DOMContentLoaded ${t.dcl.toFixed(0)} ms, wasm fetched ${t.wasmEnd.toFixed(0)} ms, main() ${t.start.toFixed(0)} ms, `
+    + `first render (interactive) ${t.interactive.toFixed(0)} ms after navigation start`);
   await page.getByRole('region', { name: 'Process inspector' }).waitFor();
   await page.getByRole('region', { name: 'System dashboard' }).waitFor();
   const clock = page.getByLabel('Virtual time', { exact: true });
@@ -138,6 +141,7 @@ test('a traced message shows a sequence diagram', async () => {
 
 test('keyboard: arrow keys move the selection in the tree', async () => {
   const { page, errors } = await open(browser);
+  await page.bringToFront();
   await item(page, 'root').focus();
   await page.keyboard.press('Enter');
   const selected = async (id) => {
@@ -149,7 +153,9 @@ test('keyboard: arrow keys move the selection in the tree', async () => {
   };
   assert.ok(await selected('root'), 'Enter selects the focused item');
   await page.keyboard.press('ArrowDown');
-  assert.ok(await selected('storage'), 'ArrowDown selects the next item');
+  const now = async () => [await page.locator('[role=treeitem][aria-selected=true]').evaluateAll((e) => e.map((x) => x.getAttribute('aria-label'))),
+    await page.evaluate(() => document.activeElement && (document.activeElement.getAttribute('aria-label') || document.activeElement.tagName))];
+  assert.ok(await selected('storage'), `ArrowDown selects the next item: ${JSON.stringify(await now())}`);
   assert.deepEqual(errors, []);
   await page.close();
 });
