@@ -354,6 +354,7 @@ impl Component for App {
             refreshing: false,
         };
         app.load();
+        mark("otpsim-loaded");
         app.schedule(ctx);
         app
     }

@@ -28,15 +28,23 @@ pub fn chart(p: &ChartProps) -> Html {
         let color = p.color;
         let dark = p.dark;
         use_effect_with((points, color, dark), move |(points, color, dark)| {
-            if let Some(c) = canvas.cast::<HtmlCanvasElement>() {
-                // Draw at the device's pixel ratio for crisp lines.
-                let ratio = gloo::utils::window().device_pixel_ratio().clamp(1.0, 3.0);
-                let w = c.client_width().max(120) as f64;
-                let h = c.client_height().max(80) as f64;
-                c.set_width((w * ratio) as u32);
-                c.set_height((h * ratio) as u32);
-                let _ = draw(c, points, *color, *dark, ratio);
-            }
+            // Drawn in a task of its own, after the page has painted: reading
+            // the canvas size forces a layout, which must not hold up the
+            // first render (or any frame of the simulation).
+            let (points, color, dark) = (points.clone(), *color, *dark);
+            let task = gloo::timers::callback::Timeout::new(0, move || {
+                if let Some(c) = canvas.cast::<HtmlCanvasElement>() {
+                    // Draw at the device's pixel ratio for crisp lines.
+                    let ratio = gloo::utils::window().device_pixel_ratio().clamp(1.0, 3.0);
+                    let w = c.client_width().max(120) as f64;
+                    let h = c.client_height().max(80) as f64;
+                    c.set_width((w * ratio) as u32);
+                    c.set_height((h * ratio) as u32);
+                    let _ = draw(c, &points, color, dark, ratio);
+                }
+            });
+            // Dropping the handle cancels a draw that has not happened yet.
+            move || drop(task)
         });
     }
     let last = p.points.last().map(|x| x.1).unwrap_or(0.0);

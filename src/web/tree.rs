@@ -1,6 +1,6 @@
 //! The Supervision Tree Explorer: the live tree as an SVG laid out tidily
-//! (left to right, leaves on their own rows, parents centred on their
-//! children, so nodes never overlap), an ARIA tree, search, an overlay for
+//! (left to right, leaves on their own rows, each parent level with its
+//! first child, so nodes never overlap), an ARIA tree, search, an overlay for
 //! memory or queue length, zoom, large supervisors collapsed, and the actions
 //! on the selected node.
 
@@ -98,7 +98,9 @@ fn place<'a>(
         l.rows += 1;
         y
     } else {
-        (ys[0] + ys[ys.len() - 1]) / 2.0
+        // A parent sits level with its first child: the root stays at the
+        // top left, where the explorer opens, however tall the tree is.
+        ys[0]
     };
     l.items[idx].y = y;
     let x0 = depth as f64 * COL + NODE_W;
@@ -146,6 +148,37 @@ pub fn tree_view(p: &TreeProps) -> Html {
     let search = use_state(String::new);
     let zoom = use_state(|| 1.0f64);
     let overlay = use_state(|| Overlay::None);
+    let svg_ref = use_node_ref();
+    // Keyboard focus across re-renders: the reconciler may move a focused
+    // item in the DOM, which blurs it. Note which item has focus before
+    // this render is applied, and give it back after.
+    let focused_pid: Option<String> = gloo::utils::document()
+        .active_element()
+        .filter(|el| {
+            svg_ref
+                .cast::<web_sys::Element>()
+                .is_some_and(|svg| svg.contains(Some(el)))
+        })
+        .and_then(|el| el.get_attribute("data-pid"));
+    {
+        let svg_ref = svg_ref.clone();
+        use_effect(move || {
+            if let (Some(pid), Some(svg)) = (focused_pid, svg_ref.cast::<web_sys::Element>()) {
+                let active = gloo::utils::document().active_element();
+                if active.and_then(|a| a.get_attribute("data-pid")).as_deref() != Some(pid.as_str())
+                {
+                    if let Some(el) = svg
+                        .query_selector(&format!("[data-pid='{pid}']"))
+                        .ok()
+                        .flatten()
+                        .and_then(|el| el.dyn_into::<web_sys::SvgElement>().ok())
+                    {
+                        let _ = el.focus();
+                    }
+                }
+            }
+        });
+    }
     let reason = use_state(|| ":kill".to_string());
     let strategy = use_state(|| "one_for_one".to_string());
 
@@ -409,7 +442,7 @@ pub fn tree_view(p: &TreeProps) -> Html {
             </div>
             <div class="actions" role="toolbar" aria-label="Actions on the selected process">{actions}</div>
             <div class="tree-scroll">
-                <svg class="tree" role="tree" aria-label="Supervision tree" {onkeydown}
+                <svg ref={svg_ref} class="tree" role="tree" aria-label="Supervision tree" {onkeydown}
                     width={format!("{:.0}", width * z)} height={format!("{:.0}", height * z)}
                     viewBox={format!("{} {} {width:.0} {height:.0}", -PAD, -PAD)}>
                     <g class="edges" aria-hidden="true">{ for edges }</g>
