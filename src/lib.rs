@@ -2,17 +2,20 @@
 //!
 //! Layers, bottom up: [`term`] (the dynamic value), [`runtime`] (processes,
 //! signals, scheduler, events), [`otp`] (GenServer and Supervisor),
-//! [`scenario`] (scenario files and the conformance runner), [`system`] (a
-//! live simulation built from a scenario), [`control`] (the Control API),
-//! and [`web`] (the playground: its data adapter everywhere, its Yew app in
-//! wasm).
+//! [`scenario`] (scenario files and the conformance runner), [`sandbox`]
+//! (the demo workers and ready scenarios), [`bench`] (the benchmark
+//! workloads measured against the BEAM), [`system`] (a live simulation
+//! built from a scenario), [`control`] (the Control API), [`api`] (the
+//! REST-shaped API over it) and [`web`] (the playground: its data adapter
+//! everywhere, its Yew app in wasm).
 
-pub mod term;
-pub mod runtime;
-pub mod otp;
-pub mod scenario;
-pub mod sandbox;
-pub mod system;
-pub mod control;
 pub mod api;
+pub mod bench;
+pub mod control;
+pub mod otp;
+pub mod runtime;
+pub mod sandbox;
+pub mod scenario;
+pub mod system;
+pub mod term;
 pub mod web;

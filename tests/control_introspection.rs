@@ -3,7 +3,7 @@
 
 use otpsim::control::probe::{ProbeAction, ProbeSpec};
 use otpsim::control::{self, ControlError, ListOpts, SendOpts, SortKey};
-use otpsim::runtime::{EventKind, SpawnOpts};
+use otpsim::runtime::SpawnOpts;
 use otpsim::scenario::Scenario;
 use otpsim::system::{System, SystemOptions};
 use otpsim::term::{Pid, Term};
@@ -39,7 +39,11 @@ fn list_all_processes_filters_sorts_and_pages() {
     assert_eq!(with_sys.total, 7);
     // Name patterns: a glob and a substring, on names and paths.
     let names = |o: &ListOpts| -> Vec<String> {
-        control::list_all_processes(&sys, o).processes.iter().map(|p| p.name.clone().or(p.path.clone()).unwrap()).collect()
+        control::list_all_processes(&sys, o)
+            .processes
+            .iter()
+            .map(|p| p.name.clone().or(p.path.clone()).unwrap())
+            .collect()
     };
     // gamma_1 matches by its path, root/inner/gamma.
     assert_eq!(names(&ListOpts { name: Some("*a".into()), ..Default::default() }), ["alpha", "beta", "gamma_1"]);
@@ -71,7 +75,10 @@ fn list_all_processes_filters_sorts_and_pages() {
     let full = control::list_all_processes(&sys, &ListOpts { sort: SortKey::Name, ..Default::default() });
     let mut paged = Vec::new();
     for off in [0, 2, 4] {
-        let p = control::list_all_processes(&sys, &ListOpts { sort: SortKey::Name, limit: Some(2), offset: off, ..Default::default() });
+        let p = control::list_all_processes(
+            &sys,
+            &ListOpts { sort: SortKey::Name, limit: Some(2), offset: off, ..Default::default() },
+        );
         assert_eq!(p.matched, 5);
         paged.extend(p.processes.into_iter().map(|p| p.pid));
     }
@@ -132,7 +139,9 @@ fn the_hierarchy_has_every_process_and_flags_the_unsupervised() {
 fn process_details_return_only_the_fields_asked_for() {
     let sys = three();
     let alpha = sys.resolve("alpha").unwrap();
-    let v = control::get_process_details(&sys, alpha, Some(&["memory".into(), "links".into(), "registered_name".into()])).unwrap();
+    let v =
+        control::get_process_details(&sys, alpha, Some(&["memory".into(), "links".into(), "registered_name".into()]))
+            .unwrap();
     let keys: Vec<&String> = v.as_object().unwrap().keys().collect();
     assert_eq!(keys, ["links", "memory", "registered_name"]);
     assert_eq!(v["registered_name"], "alpha");
@@ -201,12 +210,21 @@ fn send_message_parses_terms_and_records_the_send() {
     let e = control::send_message(&mut sys, alpha, "{:inc, ", &SendOpts::default()).unwrap_err();
     assert!(matches!(e, ControlError::BadTerm { line: 1, .. }), "{e:?}");
     assert_eq!(sys.input_log().len(), before, "a bad term sends and records nothing");
-    let s = control::send_message(&mut sys, alpha, "{:\"$gen_cast\", {:put, :k, \"v\"}}", &SendOpts { trace: true }).unwrap();
+    let s = control::send_message(
+        &mut sys,
+        alpha,
+        "{:\"$gen_cast\", {:put, :k, \"v\"}}",
+        &SendOpts { trace: true, ..Default::default() },
+    )
+    .unwrap();
     assert!(s.token.is_some());
     assert_eq!(s.input_index, before);
     sys.tick(2);
     assert!(state_of(&sys, alpha).contains("k: \"v\""));
-    assert!(matches!(control::send_message(&mut sys, Pid(999), ":x", &SendOpts::default()), Err(ControlError::NoProc { .. })));
+    assert!(matches!(
+        control::send_message(&mut sys, Pid(999), ":x", &SendOpts::default()),
+        Err(ControlError::NoProc { .. })
+    ));
 }
 
 #[test]
@@ -218,7 +236,10 @@ fn suspend_holds_messages_and_resume_handles_them() {
     send(&mut sys, alpha, "{:\"$gen_cast\", {:inc, 5}}");
     sys.tick(50);
     assert!(state_of(&sys, alpha).contains("value: 0"));
-    assert_eq!(control::get_process_details(&sys, alpha, Some(&["message_queue_len".into()])).unwrap()["message_queue_len"], 1);
+    assert_eq!(
+        control::get_process_details(&sys, alpha, Some(&["message_queue_len".into()])).unwrap()["message_queue_len"],
+        1
+    );
     control::resume_process(&mut sys, alpha).unwrap();
     sys.tick(1);
     assert!(state_of(&sys, alpha).contains("value: 5"));
@@ -247,9 +268,13 @@ fn probes_count_drop_delay_pause_and_log() {
     let mut sys = three();
     let a = sys.resolve("alpha").unwrap();
     let sub = sys.subscribe(&format!("process:{}", a.short())).unwrap();
-    let count = control::inject_debug_code(&mut sys, a, probe("{:\"$gen_cast\", {:inc, n}} when n > 10", ProbeAction::Count)).unwrap();
-    let drop = control::inject_debug_code(&mut sys, a, probe("{:\"$gen_cast\", {:inc, 13}}", ProbeAction::Drop)).unwrap();
-    let log = control::inject_debug_code(&mut sys, a, probe("{:\"$gen_cast\", {:put, _, _}}", ProbeAction::Log)).unwrap();
+    let count =
+        control::inject_debug_code(&mut sys, a, probe("{:\"$gen_cast\", {:inc, n}} when n > 10", ProbeAction::Count))
+            .unwrap();
+    let drop =
+        control::inject_debug_code(&mut sys, a, probe("{:\"$gen_cast\", {:inc, 13}}", ProbeAction::Drop)).unwrap();
+    let log =
+        control::inject_debug_code(&mut sys, a, probe("{:\"$gen_cast\", {:put, _, _}}", ProbeAction::Log)).unwrap();
     for n in [5, 11, 13, 20] {
         send(&mut sys, a, &format!("{{:\"$gen_cast\", {{:inc, {n}}}}}"));
     }
@@ -263,12 +288,13 @@ fn probes_count_drop_delay_pause_and_log() {
     let evs = evs["events"].as_array().unwrap();
     assert_eq!(evs.iter().filter(|e| e["type"] == "probe_hit").count(), 5);
     assert!(evs.iter().any(|e| e["type"] == "log" && e["text"].as_str().unwrap().contains("matched")));
-    let _ = log;
+    assert_eq!(list.iter().find(|p| p.id == log).unwrap().hits, 1);
     // Delay: the message is handled 200 ms later.
     control::remove_probe(&mut sys, a, count).unwrap();
     control::remove_probe(&mut sys, a, drop).unwrap();
     assert!(matches!(control::remove_probe(&mut sys, a, drop), Err(ControlError::NotFound { .. })));
-    control::inject_debug_code(&mut sys, a, probe("{:\"$gen_cast\", {:inc, 1}}", ProbeAction::Delay { ms: 200 })).unwrap();
+    control::inject_debug_code(&mut sys, a, probe("{:\"$gen_cast\", {:inc, 1}}", ProbeAction::Delay { ms: 200 }))
+        .unwrap();
     send(&mut sys, a, "{:\"$gen_cast\", {:inc, 1}}");
     sys.tick(100);
     assert!(state_of(&sys, a).contains("value: 36"));
@@ -296,5 +322,43 @@ fn probes_count_drop_delay_pause_and_log() {
         control::inject_debug_code(&mut sys, raw, probe("_", ProbeAction::Count)),
         Err(ControlError::NotGenServer { .. })
     ));
-    let _ = EventKind::Log { pid: None, text: "".into() };
+}
+
+#[test]
+fn send_message_as_a_call_answers_the_reply_or_a_timeout() {
+    let mut sys = three();
+    let alpha = sys.resolve("alpha").unwrap();
+    let call = |ms| SendOpts { call_timeout_ms: Some(ms), ..Default::default() };
+    let s = control::send_message(&mut sys, alpha, "{:inc, 4}", &call(100)).unwrap();
+    assert_eq!(s.reply.as_deref(), Some("4"));
+    let s = control::send_message(&mut sys, alpha, ":ping", &call(100)).unwrap();
+    assert_eq!(s.reply.as_deref(), Some(":pong"));
+    // A server busy longer than the timeout: a timeout error, and the shell
+    // is free again afterwards.
+    let e = control::send_message(&mut sys, alpha, "{:sleep, 500}", &call(50)).unwrap_err();
+    assert!(matches!(e, ControlError::Timeout { .. }), "{e:?}");
+    sys.tick(600);
+    assert!(control::send_message(&mut sys, alpha, ":get", &call(100)).unwrap().reply.unwrap().contains("value: 4"));
+    // A call that makes the server crash: the caller sees its exit reason.
+    let e = control::send_message(&mut sys, alpha, "{:crash, :boom}", &call(100)).unwrap_err();
+    assert!(matches!(&e, ControlError::CallFailed { reason } if reason == ":boom"), "{e:?}");
+    assert!(matches!(
+        control::send_message(&mut sys, alpha, ":x", &SendOpts { trace: true, call_timeout_ms: Some(5) }),
+        Err(ControlError::BadRequest { .. })
+    ));
+}
+
+#[test]
+fn huge_terms_are_clipped_in_answers() {
+    let mut sys = three();
+    let a = sys.resolve("alpha").unwrap();
+    control::suspend_process(&mut sys, a).unwrap();
+    let big = format!("[{}]", vec!["123456789"; 2000].join(", "));
+    send(&mut sys, a, &big);
+    let v = control::get_process_details(&sys, a, Some(&["messages".into()])).unwrap();
+    let m = v["messages"][0].as_str().unwrap();
+    assert!(m.ends_with(" …"), "{} chars: {}", m.chars().count(), &m[..m.len().min(200)]);
+    assert!(m.chars().count() <= control::CLIP_CHARS + 2);
+    assert_eq!(control::clip(&Term::atom("ok"), 10), ":ok");
+    assert_eq!(control::clip(&otpsim::term::parse("{1, 2, 3}").unwrap(), 4), "{1, …");
 }

@@ -7,8 +7,12 @@
 //! name, or a tree id or path (with `/` written `%2F`). Errors are
 //! `{"error": {"code", "message", …}}`: 404 for an unknown pid or route,
 //! 405 for a known route with the wrong method, 400 for a bad body, query or
-//! term, 409 for a refused operation, 422 when the process is not of the
-//! kind the route needs, 504 when a process did not answer.
+//! term (a bad term also says `line` and `col`), 409 for a refused
+//! operation (or history asked for with tracing off), 422 when the process
+//! is not of the kind the route needs, 502 when a call made for the request
+//! failed (the process exited), 504 when a process did not answer in time.
+//! A request refused with 400, 404, 405 or 422 changes nothing: no time
+//! passes and no input is logged.
 
 pub mod openapi;
 
@@ -61,6 +65,8 @@ pub enum Route {
     Tick,
     Chaos,
     Inputs,
+    Recording,
+    Events,
     Subscribe,
     Poll,
     Unsubscribe,
@@ -68,7 +74,7 @@ pub enum Route {
 }
 
 impl Route {
-    pub const ALL: [Route; 41] = [
+    pub const ALL: [Route; 43] = [
         Route::ListProcesses,
         Route::GetProcess,
         Route::KillProcess,
@@ -106,6 +112,8 @@ impl Route {
         Route::Tick,
         Route::Chaos,
         Route::Inputs,
+        Route::Recording,
+        Route::Events,
         Route::Subscribe,
         Route::Poll,
         Route::Unsubscribe,
@@ -157,6 +165,8 @@ pub fn route_of(method: &str, segs: &[&str]) -> Result<Route, bool> {
         ("POST", ["system", "tick"]) => Some(Tick),
         ("POST", ["system", "chaos"]) => Some(Chaos),
         ("GET", ["system", "inputs"]) => Some(Inputs),
+        ("GET", ["system", "recording"]) => Some(Recording),
+        ("GET", ["system", "events"]) => Some(Events),
         ("POST", ["subscriptions"]) => Some(Subscribe),
         ("GET", ["subscriptions", _]) => Some(Poll),
         ("DELETE", ["subscriptions", _]) => Some(Unsubscribe),
@@ -185,7 +195,7 @@ fn route_of_exact(method: &str, segs: &[&str]) -> bool {
             | ("POST", ["supervisors", _, "children" | "simulate-failure" | "pause" | "resume" | "benchmark"])
             | ("PUT", ["supervisors", _, "strategy"])
             | ("GET", ["system", "health" | "metrics" | "relationships" | "bottlenecks" | "hierarchy" | "report"])
-            | ("GET", ["system", "message-patterns" | "inputs"])
+            | ("GET", ["system", "message-patterns" | "inputs" | "events" | "recording"])
             | ("POST", ["system", "trace-flow" | "tick" | "chaos"])
             | ("POST", ["subscriptions"])
             | ("GET" | "DELETE", ["subscriptions", _])
@@ -337,6 +347,9 @@ struct MessageBody {
     message: String,
     #[serde(default)]
     trace: bool,
+    /// Make it a call and wait this long for the reply.
+    #[serde(default)]
+    call_timeout_ms: Option<u64>,
 }
 
 #[derive(Deserialize)]
@@ -518,7 +531,12 @@ fn handle_inner(sys: &mut System, method: &str, path: &str, b: &str) -> ApiResul
             q.only(&[])?;
             let mb: MessageBody = body(b)?;
             let pid = pid(sys)?;
-            ok(control::send_message(sys, pid, &mb.message, &SendOpts { trace: mb.trace })?)
+            ok(control::send_message(
+                sys,
+                pid,
+                &mb.message,
+                &SendOpts { trace: mb.trace, call_timeout_ms: mb.call_timeout_ms },
+            )?)
         }
         Suspend => {
             q.only(&[])?;
@@ -652,15 +670,18 @@ fn handle_inner(sys: &mut System, method: &str, path: &str, b: &str) -> ApiResul
             ok(control::analyze_system_health(sys))
         }
         Metrics => {
-            q.only(&["last"])?;
+            q.only(&["last", "pid", "processes"])?;
             body::<Empty>(b)?;
             let last: usize = q.num("last")?.unwrap_or(usize::MAX);
+            let only = q.str("pid").map(|p| sys.resolve(p)).transpose()?;
+            let with_procs = q.bool("processes")?.unwrap_or(true);
             let skip = sys.metrics.system.len().saturating_sub(last);
             let system: Vec<_> = sys.metrics.system.iter().skip(skip).copied().collect();
             let procs: BTreeMap<String, Vec<crate::system::metrics::ProcSample>> = sys
                 .metrics
                 .procs
                 .iter()
+                .filter(|(p, _)| with_procs && only.is_none_or(|o| o == **p))
                 .map(|(p, r)| (p.short(), r.iter().skip(r.len().saturating_sub(last)).copied().collect()))
                 .collect();
             ok(json!({
@@ -738,6 +759,28 @@ fn handle_inner(sys: &mut System, method: &str, path: &str, b: &str) -> ApiResul
                 )
                 .collect();
             ok(json!({ "seed": sys.seed(), "inputs": v }))
+        }
+        Recording => {
+            q.only(&[])?;
+            body::<Empty>(b)?;
+            ok(sys.recording())
+        }
+        Events => {
+            q.only(&["since", "limit", "pid"])?;
+            body::<Empty>(b)?;
+            let since: Option<u64> = q.num("since")?;
+            let limit: usize = q.num("limit")?.unwrap_or(1000);
+            let only = q.str("pid").map(|p| sys.resolve(p)).transpose()?;
+            let k = sys.runtime().kernel_ref();
+            let Some(rec) = k.bus.recorder() else { return ok(json!({ "events": [], "evicted": 0 })) };
+            let evs: Vec<&crate::runtime::Event> = rec
+                .events()
+                .filter(|e| since.is_none_or(|s| e.seq > s))
+                .filter(|e| only.is_none_or(|p| e.kind.pids().contains(&Some(p))))
+                .collect();
+            let skip = evs.len().saturating_sub(limit);
+            let out: Vec<Value> = evs.iter().skip(skip).map(|e| crate::system::event_json(e)).collect();
+            ok(json!({ "events": out, "evicted": rec.evicted, "capacity": rec.capacity() }))
         }
         Subscribe => {
             q.only(&[])?;

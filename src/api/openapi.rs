@@ -20,7 +20,8 @@ pub struct RouteDoc {
 fn msg_body() -> Value {
     json!({"type":"object","required":["message"],"properties":{
         "message":{"type":"string","description":"an Elixir term, e.g. {:inc, 5}"},
-        "trace":{"type":"boolean","description":"start a message-flow token on it"}}})
+        "trace":{"type":"boolean","description":"start a message-flow token on it"},
+        "call_timeout_ms":{"type":"integer","description":"make it a GenServer.call and answer the reply"}}})
 }
 fn reason_body() -> Value {
     json!({"type":"object","properties":{"reason":{"type":"string","description":"an Elixir term; default :kill"}}})
@@ -154,7 +155,17 @@ pub fn doc(r: Route) -> RouteDoc {
             d("POST", "/supervisors/{name}/benchmark", "benchmark_supervision_tree (kills each child once)", &[], None)
         }
         Health => d("GET", "/system/health", "analyze_system_health", &[], None),
-        Metrics => d("GET", "/system/metrics", "the sampled time series", &[("last", "only the last N samples")], None),
+        Metrics => d(
+            "GET",
+            "/system/metrics",
+            "the sampled time series",
+            &[
+                ("last", "only the last N samples"),
+                ("pid", "only this process's series"),
+                ("processes", "false: the system series only"),
+            ],
+            None,
+        ),
         Relationships => d("GET", "/system/relationships", "build_relationship_graph", &[], None),
         Bottlenecks => {
             d("GET", "/system/bottlenecks", "detect_bottlenecks", &[("window_ms", "growth window; default 2000")], None)
@@ -166,6 +177,24 @@ pub fn doc(r: Route) -> RouteDoc {
         Tick => d("POST", "/system/tick", "let virtual time pass", &[], Some(tick_body)),
         Chaos => d("POST", "/system/chaos", "seeded random kills at a rate", &[], Some(chaos_body)),
         Inputs => d("GET", "/system/inputs", "the input log (seed + scenario + inputs replay exactly)", &[], None),
+        Recording => d(
+            "GET",
+            "/system/recording",
+            "this run as a recording (scenario, seed, inputs) that replays exactly: otpsim replay FILE",
+            &[],
+            None,
+        ),
+        Events => d(
+            "GET",
+            "/system/events",
+            "the bounded recorder's events (supervision, control, probes, logs; all kinds for traced processes)",
+            &[
+                ("since", "only events after this seq"),
+                ("limit", "the newest N (1000)"),
+                ("pid", "only events about this process"),
+            ],
+            None,
+        ),
         Subscribe => d("POST", "/subscriptions", "subscribe to a topic", &[], Some(topic_body)),
         Poll => d("GET", "/subscriptions/{id}", "take what a subscription received", &[], None),
         Unsubscribe => d("DELETE", "/subscriptions/{id}", "end a subscription", &[], None),
@@ -199,6 +228,7 @@ pub fn document() -> Value {
                 "405": {"$ref": "#/components/responses/Error"},
                 "409": {"$ref": "#/components/responses/Error"},
                 "422": {"$ref": "#/components/responses/Error"},
+                "502": {"$ref": "#/components/responses/Error"},
                 "504": {"$ref": "#/components/responses/Error"}
             }
         });

@@ -3,6 +3,7 @@
 
 use anyhow::Context as _;
 use clap::{Parser, Subcommand};
+use otpsim::bench;
 use otpsim::runtime::VTime;
 use otpsim::scenario::{conform, Scenario};
 use otpsim::system::{event_json, System, SystemOptions};
@@ -45,6 +46,17 @@ enum Cmd {
         run_ms: u64,
         #[arg(long)]
         seed: Option<u64>,
+        /// Save the run (scenario, seed, inputs, the request's included) as
+        /// a recording for `otpsim replay`.
+        #[arg(long)]
+        record: Option<std::path::PathBuf>,
+    },
+    /// Replay a recording exactly and print its event stream.
+    Replay {
+        recording: std::path::PathBuf,
+        /// JSON Lines instead of readable lines.
+        #[arg(long)]
+        json: bool,
     },
     /// Run a scenario, then print the system report.
     Report {
@@ -58,6 +70,30 @@ enum Cmd {
         #[arg(long)]
         seed: Option<u64>,
     },
+    /// Run a benchmark workload (../shared/bench/WORKLOADS.md) and print one
+    /// JSON line, as the BEAM side does.
+    Bench(BenchArgs),
+}
+
+#[derive(clap::Args)]
+struct BenchArgs {
+    /// ring, spawn, call, restart or idle.
+    workload: String,
+    /// Processes (ring: 1000; spawn, idle: 100000).
+    #[arg(long, value_parser = clap::value_parser!(u64).range(1..))]
+    procs: Option<u64>,
+    /// Rounds of the token round the ring (1000).
+    #[arg(long, value_parser = clap::value_parser!(u64).range(1..))]
+    rounds: Option<u64>,
+    /// Calls the client makes (200000).
+    #[arg(long, value_parser = clap::value_parser!(u64).range(1..))]
+    calls: Option<u64>,
+    /// Child restarts (2000).
+    #[arg(long, value_parser = clap::value_parser!(u64).range(1..))]
+    restarts: Option<u64>,
+    /// Run with full tracing on (a recorder keeping every event kind).
+    #[arg(long)]
+    trace: bool,
 }
 
 fn read_scenario(path: &std::path::Path) -> anyhow::Result<Scenario> {
@@ -160,13 +196,47 @@ fn main() -> anyhow::Result<()> {
             }
             emit(&out);
         }
-        Cmd::Api { method, path, body, scenario, run_ms, seed } => {
+        Cmd::Api { method, path, body, scenario, run_ms, seed, record } => {
             let mut sys = start(&scenario, seed)?;
             sys.tick(run_ms);
             let (status, v) = otpsim::api::handle(&mut sys, &method, &path, body.as_deref().unwrap_or(""));
+            if let Some(file) = record {
+                let text = serde_json::to_string_pretty(&sys.recording())?;
+                std::fs::write(&file, text).with_context(|| format!("cannot write {}", file.display()))?;
+            }
             emit(&format!("{}\n", serde_json::to_string_pretty(&v)?));
             if !(200..300).contains(&status) {
                 std::process::exit(1);
+            }
+        }
+        Cmd::Replay { recording, json } => {
+            let text =
+                std::fs::read_to_string(&recording).with_context(|| format!("cannot read {}", recording.display()))?;
+            let rec: otpsim::system::Recording =
+                serde_json::from_str(&text).with_context(|| format!("{} is not a recording", recording.display()))?;
+            let opts = SystemOptions { event_log: true, ..Default::default() };
+            let mut sys = System::for_recording(&rec, opts).map_err(|e| anyhow::anyhow!("{e}"))?;
+            let print = |sys: &mut System| {
+                let (evs, dropped) = sys.take_events();
+                let mut out = String::new();
+                if dropped > 0 {
+                    out.push_str(&format!("# {dropped} events dropped (queue full)\n"));
+                }
+                for e in evs {
+                    let v = event_json(&e);
+                    if json {
+                        out.push_str(&format!("{v}\n"));
+                    } else {
+                        out.push_str(&readable(&v));
+                        out.push('\n');
+                    }
+                }
+                emit(&out);
+            };
+            print(&mut sys);
+            for (i, r) in rec.inputs.iter().enumerate() {
+                sys.replay_next(i, r).map_err(|e| anyhow::anyhow!("{e}"))?;
+                print(&mut sys);
             }
         }
         Cmd::Report { scenario, run_ms, format, seed } => {
@@ -178,6 +248,20 @@ fn main() -> anyhow::Result<()> {
                 "json" => emit(&format!("{}\n", serde_json::to_string_pretty(&r)?)),
                 f => anyhow::bail!("unknown format {f:?} (md or json)"),
             }
+        }
+        Cmd::Bench(a) => {
+            let w = bench::Workload::parse(&a.workload).with_context(|| {
+                format!("unknown workload {:?} (expected ring, spawn, call, restart or idle)", a.workload)
+            })?;
+            let opts = bench::Options {
+                procs: a.procs,
+                rounds: a.rounds,
+                calls: a.calls,
+                restarts: a.restarts,
+                trace: a.trace,
+            };
+            let out = bench::run(w, &opts, bench::native_clock)?;
+            println!("{}", out.to_json_line());
         }
     }
     Ok(())

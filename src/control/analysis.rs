@@ -5,7 +5,6 @@
 
 use crate::control::supervisors::{list_supervisors, restarts_in_period, SupervisorSummary};
 use crate::control::{path_map, ControlError};
-use crate::otp::gen_server::DO_CALL;
 use crate::otp::supervisor::{is_clean_exit, RestartType, Strategy};
 use crate::otp::ChildType;
 use crate::system::{event_json, System};
@@ -208,6 +207,10 @@ pub fn trace_failure_impact(sys: &System, pid: Pid, reason: Option<Term>) -> Res
     let mut notified: BTreeSet<Pid> = BTreeSet::new();
     // Supervisors that are shutting children down themselves.
     let mut terminating: BTreeSet<Pid> = BTreeSet::new();
+    // Children a supervisor has already decided to restart (with a sibling,
+    // by one_for_all or rest_for_one): their own exit, arriving later, is
+    // no longer its child's and changes nothing.
+    let mut covered: BTreeSet<Pid> = BTreeSet::new();
     while let Some((p, r, rule, by_sup)) = queue.pop_front() {
         if dead.contains(&p) || sys.is_system_pid(p) {
             continue;
@@ -297,7 +300,7 @@ pub fn trace_failure_impact(sys: &System, pid: Pid, reason: Option<Term>) -> Res
         let Some((sup, id)) = parent_sup.get(&p).cloned() else {
             continue;
         };
-        if dead.contains(&sup) || terminating.contains(&sup) {
+        if dead.contains(&sup) || terminating.contains(&sup) || covered.contains(&p) {
             continue;
         }
         let Some(sv) = sups.get(&sup) else { continue };
@@ -320,7 +323,6 @@ pub fn trace_failure_impact(sys: &System, pid: Pid, reason: Option<Term>) -> Res
             continue;
         }
         if !needs {
-            out.restarts.retain(|_| true);
             out.notified.push(ImpactEntry {
                 pid: sup,
                 path: path(sup),
@@ -368,6 +370,9 @@ pub fn trace_failure_impact(sys: &System, pid: Pid, reason: Option<Term>) -> Res
         };
         for j in affected {
             let (cid, cp, crestart, _) = &sv.children[j];
+            if let Some(cp) = cp {
+                covered.insert(*cp);
+            }
             if j != ci {
                 if let Some(cp) = cp {
                     queue.push_back((
@@ -403,6 +408,8 @@ pub fn trace_failure_impact(sys: &System, pid: Pid, reason: Option<Term>) -> Res
             });
         }
     }
+    // A process that dies is not also "only notified".
+    out.notified.retain(|n| !dead.contains(&n.pid));
     Ok(out)
 }
 
@@ -438,16 +445,7 @@ pub struct DependencyEdge {
 /// The process `pid` is blocked calling (its current function is
 /// `gen:do_call/4`; the call's monitor is its newest one).
 pub fn blocked_on(sys: &System, pid: Pid) -> Option<Pid> {
-    sys.runtime()
-        .with_proc(pid, |p| {
-            let calling = p.extra().and_then(|e| e.current_function.as_deref()) == Some(DO_CALL);
-            if calling && p.status == crate::runtime::Status::Waiting {
-                p.monitors.last().map(|m| m.other)
-            } else {
-                None
-            }
-        })
-        .flatten()
+    sys.runtime().with_proc(pid, crate::system::blocked_callee).flatten()
 }
 
 /// `find_process_dependencies/1`.
@@ -661,6 +659,26 @@ pub fn analyze_system_health(sys: &System) -> SystemHealth {
 fn anti_patterns(sys: &System) -> Vec<Finding> {
     let mut out = Vec::new();
     let now_ms = sys.now_ms();
+    // Supervisors that gave up in the last 10 s (they are dead now: the
+    // restart budget was spent and the failure went up the tree).
+    for e in sys.sup_events.iter().filter(|e| now_ms - e.at.as_ms_f64() <= 10_000.0) {
+        if let crate::runtime::EventKind::MaxIntensity { sup, restarts, period_ms } = &e.kind {
+            out.push(Finding {
+                kind: "escalation",
+                pid: Some(*sup),
+                path: None,
+                explanation: format!(
+                    "supervisor {} gave up at {:.0} ms: {restarts} restarts within {} s exceeded its intensity",
+                    sup.short(),
+                    e.at.as_ms_f64(),
+                    period_ms / 1000
+                ),
+                suggestion:
+                    "the fault survives restarts: fix its cause, or isolate the failing child under its own supervisor"
+                        .into(),
+            });
+        }
+    }
     for s in list_supervisors(sys) {
         let Some(snap) = sys.snapshot(s.pid) else {
             continue;
@@ -751,11 +769,29 @@ pub struct CallChain {
     pub explanation: String,
 }
 
+/// A process others were often blocked calling during the window.
+#[derive(Clone, Debug, Serialize)]
+pub struct ContendedServer {
+    pub pid: Pid,
+    pub name: Option<String>,
+    pub path: Option<String>,
+    /// The share of samples in the window with at least one caller blocked on it.
+    pub blocked_fraction: f64,
+    /// The mean number of callers blocked on it per sample.
+    pub mean_blocked_callers: f64,
+    /// Every caller seen blocked on it in the window.
+    pub callers: Vec<Pid>,
+    pub samples: usize,
+}
+
 /// The answer of [`detect_bottlenecks`].
 #[derive(Clone, Debug, Serialize)]
 pub struct Bottlenecks {
     pub window_ms: u64,
     pub growing_queues: Vec<GrowingQueue>,
+    /// Servers callers were blocked on in at least half of the window's
+    /// samples: synchronous bottlenecks, even when no queue grows.
+    pub contended_servers: Vec<ContendedServer>,
     pub call_chains: Vec<CallChain>,
     pub deadlocks: Vec<CallChain>,
 }
@@ -765,8 +801,10 @@ pub const GROWTH_THRESHOLD_PER_S: f64 = 1.0;
 
 /// `detect_bottlenecks/0`: queues growing over the last `window_ms` (by the
 /// least-squares slope of the sampled queue length; at least 3 samples),
-/// synchronous call chains A→B→C from processes blocked in calls, and call
-/// cycles (deadlocks: every process in the cycle waits for the next).
+/// servers callers were blocked on in at least half of the window's samples
+/// (at least 3), synchronous call chains A→B→C from processes blocked in
+/// calls now, and call cycles (deadlocks: every process in the cycle waits
+/// for the next).
 pub fn detect_bottlenecks(sys: &System, window_ms: u64) -> Bottlenecks {
     let now = sys.now_ms();
     let paths = path_map(sys);
@@ -796,6 +834,41 @@ pub fn detect_bottlenecks(sys: &System, window_ms: u64) -> Bottlenecks {
         }
     }
     growing.sort_by(|a, b| b.slope_per_s.total_cmp(&a.slope_per_s));
+    // Contended servers, from the blocked calls at each sample.
+    let window: Vec<&crate::system::metrics::BlockedSample> =
+        sys.metrics.blocked.iter().filter(|s| s.at_ms >= now - window_ms as f64).collect();
+    let mut contended = Vec::new();
+    if window.len() >= 3 {
+        let mut per: BTreeMap<Pid, (usize, usize, BTreeSet<Pid>)> = BTreeMap::new();
+        for s in &window {
+            let mut here: BTreeMap<Pid, usize> = BTreeMap::new();
+            for (caller, callee) in &s.edges {
+                *here.entry(*callee).or_insert(0) += 1;
+                per.entry(*callee).or_default().2.insert(*caller);
+            }
+            for (callee, n) in here {
+                let e = per.entry(callee).or_default();
+                e.0 += 1;
+                e.1 += n;
+            }
+        }
+        let n = window.len() as f64;
+        for (pid, (hit, callers_total, callers)) in per {
+            let frac = hit as f64 / n;
+            if frac >= 0.5 {
+                contended.push(ContendedServer {
+                    pid,
+                    name: name(pid),
+                    path: paths.get(&pid).cloned(),
+                    blocked_fraction: (frac * 100.0).round() / 100.0,
+                    mean_blocked_callers: (callers_total as f64 / n * 100.0).round() / 100.0,
+                    callers: callers.into_iter().collect(),
+                    samples: window.len(),
+                });
+            }
+        }
+        contended.sort_by(|a, b| b.blocked_fraction.total_cmp(&a.blocked_fraction).then(a.pid.cmp(&b.pid)));
+    }
     // The wait-for graph: each blocked caller waits for one callee.
     let mut waits: BTreeMap<Pid, Pid> = BTreeMap::new();
     for p in sys.runtime().pids() {
@@ -877,7 +950,7 @@ pub fn detect_bottlenecks(sys: &System, window_ms: u64) -> Bottlenecks {
             pids: chain,
         });
     }
-    Bottlenecks { window_ms, growing_queues: growing, call_chains: chains, deadlocks }
+    Bottlenecks { window_ms, growing_queues: growing, contended_servers: contended, call_chains: chains, deadlocks }
 }
 
 /// The answer of [`generate_system_report`].
@@ -953,7 +1026,11 @@ impl SystemReport {
         }
         s.push_str("\n## Bottlenecks\n\n");
         let b = &self.bottlenecks;
-        if b.growing_queues.is_empty() && b.call_chains.is_empty() && b.deadlocks.is_empty() {
+        if b.growing_queues.is_empty()
+            && b.call_chains.is_empty()
+            && b.deadlocks.is_empty()
+            && b.contended_servers.is_empty()
+        {
             s.push_str("None found.\n");
         }
         for g in &b.growing_queues {
@@ -962,6 +1039,14 @@ impl SystemReport {
                 g.pid.short(),
                 g.slope_per_s,
                 g.queue_len
+            ));
+        }
+        for c in &b.contended_servers {
+            s.push_str(&format!(
+                "- callers were blocked on {} in {:.0}% of samples ({:.1} at a time)\n",
+                c.pid.short(),
+                c.blocked_fraction * 100.0,
+                c.mean_blocked_callers
             ));
         }
         for c in b.call_chains.iter().chain(&b.deadlocks) {

@@ -146,6 +146,40 @@ impl From<crate::term::ParseError> for ControlError {
     }
 }
 
+/// A term in Elixir syntax, cut after `max` characters (with ` …`), so
+/// that one huge message or dictionary value cannot blow up an answer.
+pub fn clip(t: &Term, max: usize) -> String {
+    struct Clipped {
+        s: String,
+        left: usize,
+        cut: bool,
+    }
+    impl fmt::Write for Clipped {
+        fn write_str(&mut self, x: &str) -> fmt::Result {
+            for c in x.chars() {
+                if self.left == 0 {
+                    self.cut = true;
+                    return Err(fmt::Error);
+                }
+                self.s.push(c);
+                self.left -= 1;
+            }
+            Ok(())
+        }
+    }
+    let mut w = Clipped { s: String::new(), left: max, cut: false };
+    let _ = fmt::Write::write_fmt(&mut w, format_args!("{t}"));
+    if w.cut {
+        let keep = w.s.trim_end().len();
+        w.s.truncate(keep);
+        w.s.push_str(" …");
+    }
+    w.s
+}
+
+/// The longest rendering of one message or dictionary entry in answers.
+pub const CLIP_CHARS: usize = 4096;
+
 /// Parses an Elixir term typed by a user.
 pub fn parse_term(s: &str) -> Result<Term, ControlError> {
     crate::term::parse(s).map_err(ControlError::from)
@@ -528,14 +562,23 @@ pub fn get_process_details(
                 "status" => serde_json::json!(status_of(p)),
                 "message_queue_len" => serde_json::json!(p.mailbox.len()),
                 "messages" => {
-                    serde_json::json!(p.mailbox.iter().take(1000).map(|m| m.term.to_string()).collect::<Vec<_>>())
+                    serde_json::json!(p
+                        .mailbox
+                        .iter()
+                        .take(1000)
+                        .map(|m| clip(&m.term, CLIP_CHARS))
+                        .collect::<Vec<_>>())
                 }
                 "links" => pids(p.links.iter().copied().collect()),
                 "monitors" => pids(p.monitors.iter().map(|m| m.other).collect()),
                 "monitored_by" => pids(p.monitored_by.iter().map(|m| m.other).collect()),
                 "trap_exit" => serde_json::json!(p.trap_exit),
                 "dictionary" => serde_json::json!(e
-                    .map(|e| e.dictionary.iter().map(|(k, v)| [k.to_string(), v.to_string()]).collect::<Vec<_>>())
+                    .map(|e| e
+                        .dictionary
+                        .iter()
+                        .map(|(k, v)| [clip(k, CLIP_CHARS), clip(v, CLIP_CHARS)])
+                        .collect::<Vec<_>>())
                     .unwrap_or_default()),
                 "current_function" => {
                     serde_json::json!(e.and_then(|e| e.current_function.as_ref().map(|s| s.to_string())))
@@ -699,7 +742,12 @@ pub fn get_process_history(sys: &System, pid: Pid) -> Result<ProcessHistory, Con
             }
             EventKind::Send { from, to, msg, .. } => {
                 if *to == pid {
-                    h.messages.push(HistoryMessage { at_ms, direction: "in", peer: *from, message: msg.to_string() });
+                    h.messages.push(HistoryMessage {
+                        at_ms,
+                        direction: "in",
+                        peer: *from,
+                        message: clip(msg, CLIP_CHARS),
+                    });
                 }
                 if *from == Some(pid) {
                     h.messages.push(HistoryMessage {
@@ -710,9 +758,12 @@ pub fn get_process_history(sys: &System, pid: Pid) -> Result<ProcessHistory, Con
                     });
                 }
             }
-            EventKind::Receive { msg, .. } => {
-                h.messages.push(HistoryMessage { at_ms, direction: "received", peer: None, message: msg.to_string() })
-            }
+            EventKind::Receive { msg, .. } => h.messages.push(HistoryMessage {
+                at_ms,
+                direction: "received",
+                peer: None,
+                message: clip(msg, CLIP_CHARS),
+            }),
             _ => {}
         }
         h.events.push(event_json(ev));
@@ -728,6 +779,10 @@ pub struct SendOpts {
     /// Start a message-flow token on this message (see `trace_message_flow`).
     #[serde(default)]
     pub trace: bool,
+    /// Make it a `GenServer.call` from the shell and wait for the reply, at
+    /// most this many virtual ms.
+    #[serde(default)]
+    pub call_timeout_ms: Option<u64>,
 }
 
 /// What [`send_message`] did.
@@ -736,6 +791,8 @@ pub struct Sent {
     pub to: Pid,
     pub message: String,
     pub token: Option<u64>,
+    /// The reply, for a call.
+    pub reply: Option<String>,
     pub at_ms: f64,
     /// The index of this send in the system's input log (it replays).
     pub input_index: usize,
@@ -743,17 +800,44 @@ pub struct Sent {
 
 /// `send_message/3`: sends an Elixir term from outside. Every send is a
 /// logged input, so it is recorded for replay; with `trace`, it carries a
-/// flow token.
+/// flow token; with `call_timeout_ms`, it is a `GenServer.call` from the
+/// shell and answers the reply (a timeout is [`ControlError::Timeout`]).
 pub fn send_message(sys: &mut System, pid: Pid, message: &str, opts: &SendOpts) -> Result<Sent, ControlError> {
     let msg = parse_term(message)?;
+    if opts.trace && opts.call_timeout_ms.is_some() {
+        return Err(ControlError::BadRequest {
+            message: "a call cannot carry a flow token; send it traced instead".into(),
+        });
+    }
+    if opts.call_timeout_ms.is_some_and(|t| t > 3_600_000) {
+        return Err(ControlError::BadRequest { message: "a call's timeout is at most 3600000 ms".into() });
+    }
     alive(sys, pid)?;
+    if let Some(timeout_ms) = opts.call_timeout_ms {
+        let reply = sys.apply(Input::Call { to: pid, request: msg.clone().into(), timeout_ms })?;
+        return Ok(Sent {
+            to: pid,
+            message: msg.to_string(),
+            token: None,
+            reply: Some(reply.to_string()),
+            at_ms: sys.now_ms(),
+            input_index: sys.input_log().len() - 1,
+        });
+    }
     let token = opts.trace.then(|| sys.new_token());
     let command = match token {
         Some(token) => Command::SendTraced { to: pid, msg: msg.clone(), token },
         None => Command::Send { to: pid, msg: msg.clone() },
     };
     sys.apply(Input::Command { command })?;
-    Ok(Sent { to: pid, message: msg.to_string(), token, at_ms: sys.now_ms(), input_index: sys.input_log().len() - 1 })
+    Ok(Sent {
+        to: pid,
+        message: msg.to_string(),
+        token,
+        reply: None,
+        at_ms: sys.now_ms(),
+        input_index: sys.input_log().len() - 1,
+    })
 }
 
 /// `suspend_process/1` (`erlang:suspend_process`).

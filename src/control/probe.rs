@@ -686,7 +686,10 @@ mod tests {
         assert!(m("{x, x}", "{1, 1}"));
         assert!(!m("{x, x}", "{1, 2}"));
         assert!(m("_", "{1, 2}"));
-        assert!(m("[h | t] when is_integer(h) and length_ok == length_ok or true", "[1, 2]"));
+        assert!(m("[h | t] when is_integer(h) and is_list(t)", "[1, 2]"));
+        assert!(!m("[h | _] when is_atom(h)", "[1, 2]"));
+        // A guard that cannot be evaluated (an unbound variable) is false as a whole, as in Erlang.
+        assert!(!m("[h | _] when unbound == 1 or true", "[1, 2]"));
         assert!(m("%{name: n} when n == \"a\"", "%{name: \"a\", age: 3}"));
         assert!(!m("%{name: _}", "%{age: 3}"));
         assert!(m("{:put, _k, v} when v >= 2.0 and not (v == 5)", "{:put, :a, 3}"));

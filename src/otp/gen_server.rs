@@ -241,11 +241,13 @@ async fn init_it(ctx: Ctx, starter: Pid, name: Option<Atom>, mut server: Box<dyn
         Ok(Init::Stop(reason)) => {
             unregister(&ctx, name);
             ack(&ctx, starter, Term::error_tuple(reason.clone()));
+            crash_report_check(&ctx, &reason).await;
             return reason;
         }
         Err(reason) => {
             unregister(&ctx, name);
             ack(&ctx, starter, Term::error_tuple(reason.clone()));
+            crash_report_check(&ctx, &reason).await;
             return reason;
         }
     };
@@ -296,7 +298,8 @@ async fn run_loop(ctx: Ctx, parent: Pid, server: Box<dyn GenServer>, mut timeout
             }
         }
         if let Some(t) = msg.tagged(Atom::EXIT) {
-            if t.len() == 3 && t[1] == Term::Pid(parent) && ctx.peek(|k| k.proc(ctx.pid()).is_some_and(|p| p.trap_exit)) {
+            if t.len() == 3 && t[1] == Term::Pid(parent) && ctx.peek(|k| k.proc(ctx.pid()).is_some_and(|p| p.trap_exit))
+            {
                 let reason = t[2].clone();
                 return terminate(&ctx, &shared, &module, reason).await;
             }
@@ -422,10 +425,49 @@ async fn terminate_inner(ctx: &Ctx, shared: &Rc<Shared>, reason: &Term) -> Term 
         let mut s = shared.server.borrow_mut();
         ctx.catch(s.terminate(ctx, reason)).await
     };
-    match res {
+    let out = match res {
         Ok(()) => reason.clone(),
         // An exit inside terminate replaces the reason, as in OTP.
         Err(r) => r,
+    };
+    // After `terminate/2`, OTP's gen_server reports an abnormal stop
+    // (`error_info`), then proc_lib reports the crash on the way out. Both
+    // ask the logger first; see `logger_allow` for why that is observable.
+    if !is_clean_stop(&out) {
+        logger_allow(ctx, "gen_server").await;
+    }
+    crash_report_check(ctx, &out).await;
+    out
+}
+
+/// `normal`, `shutdown` and `{shutdown, _}`: stops that OTP does not report.
+fn is_clean_stop(reason: &Term) -> bool {
+    reason.is_atom(Atom::NORMAL)
+        || reason.is_atom(Atom::SHUTDOWN)
+        || matches!(reason.tagged(Atom::SHUTDOWN), Some(t) if t.len() == 2)
+}
+
+/// `proc_lib:crash_report/4` as far as it is observable: a process that
+/// exits abnormally asks the logger whether to report it.
+async fn crash_report_check(ctx: &Ctx, reason: &Term) {
+    if !is_clean_stop(reason) {
+        logger_allow(ctx, "proc_lib").await;
+    }
+}
+
+/// `logger:allow(Level, Module)` as far as it is observable. The first time
+/// a module asks, `logger_config:allow/2` caches the module's level with
+/// `persistent_term:put`, which schedules the caller out while ERTS waits
+/// for thread progress; later asks only read the cache. Real OTP traces
+/// show the pause: the first gen_server in a run that stops abnormally
+/// (say a trapping worker whose supervisor was killed) runs `terminate`
+/// and then lets other processes run before it dies, while later ones die
+/// at once. Logging itself is off in the conformance runs, so nothing else
+/// of the logger matters.
+pub(crate) async fn logger_allow(ctx: &Ctx, module: &str) {
+    let key = Term::tuple(vec![Term::atom("logger_config"), Term::atom(module)]);
+    if ctx.persistent_term_get(&key).is_none() {
+        ctx.persistent_term_put(key, Term::Int(-1)).await;
     }
 }
 
@@ -454,9 +496,15 @@ async fn handle_system(ctx: &Ctx, shared: &Rc<Shared>, from: From, req: &Term, p
             // Suspended: only system messages are handled until resume.
             loop {
                 let is_sys = |m: &Term| m.tagged(Atom::SYSTEM).is_some_and(|t| t.len() == 3);
-                let Some(m) = ctx.receive_match(is_sys, None).await else { continue };
-                let Some(t) = m.tagged(Atom::SYSTEM) else { continue };
-                let Some(f2) = parse_from(&t[1]) else { continue };
+                let Some(m) = ctx.receive_match(is_sys, None).await else {
+                    continue;
+                };
+                let Some(t) = m.tagged(Atom::SYSTEM) else {
+                    continue;
+                };
+                let Some(f2) = parse_from(&t[1]) else {
+                    continue;
+                };
                 if t[2].is_atom(Atom::RESUME) {
                     *shared.sys_suspended.borrow_mut() = false;
                     reply(ctx, f2, Term::ok());
@@ -536,7 +584,8 @@ pub async fn call(ctx: &Ctx, to: impl Into<Server>, req: Term, timeout: Option<u
         Ok(r) => r,
         Err(reason) => {
             let t = timeout.map(|ms| Term::Int(ms as i64)).unwrap_or(Term::Atom(Atom::INFINITY));
-            let mfa = Term::tuple(vec![Term::atom("gen_server"), Term::atom("call"), Term::list(vec![to.to_term(), req, t])]);
+            let mfa =
+                Term::tuple(vec![Term::atom("gen_server"), Term::atom("call"), Term::list(vec![to.to_term(), req, t])]);
             match ctx.exit(Term::tuple(vec![reason, mfa])).await {}
         }
     }

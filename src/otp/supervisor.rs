@@ -189,10 +189,17 @@ struct Child {
     started_at: Option<crate::runtime::VTime>,
 }
 
-/// Key of a `simple_one_for_one` child: its pid, or `{restarting, pid}`.
-/// Ordered like Erlang terms: pids before tuples, pids by number.
+/// Key of a `simple_one_for_one` child: its pid, or `{restarting, pid}`,
+/// or `undefined`. Ordered like Erlang terms (atoms before pids before
+/// tuples, pids by number), which is the order OTP's small maps iterate in.
+///
+/// `Undefined` reproduces an OTP 25 bug: when the restart of a dynamic
+/// child returns `ignore`, `restart(simple_one_for_one, ...)` stores the
+/// `{ok, undefined}` it got under the key `undefined`. Nothing removes it,
+/// and `terminate_dynamic_children/1` later crashes on it.
 #[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Debug)]
 enum DynKey {
+    Undefined,
     Pid(Pid),
     Restarting(Pid),
 }
@@ -281,6 +288,7 @@ impl Supervisor {
                     let slot = match k {
                         DynKey::Pid(p) => Slot::Pid(*p),
                         DynKey::Restarting(p) => Slot::Restarting(Some(*p)),
+                        DynKey::Undefined => Slot::Undefined,
                     };
                     children.push(snap(&t.spec, "undefined".into(), slot, None));
                 }
@@ -368,12 +376,52 @@ impl Supervisor {
 /// What `do_start_child` returned, as OTP's `{ok, Pid}` / `{ok, undefined}`
 /// / `{error, Reason}`.
 async fn do_start_child(ctx: &Ctx, spec: &ChildSpec, args: Vec<Term>) -> Result<Option<Pid>, Term> {
-    match ctx.catch((spec.start)(ctx.clone(), args)).await {
+    let r = match ctx.catch((spec.start)(ctx.clone(), args)).await {
         Ok(StartResult::Ok(p)) => Ok(Some(p)),
         Ok(StartResult::Ignore) => Ok(None),
         Ok(StartResult::Error(e)) => Err(e),
         Err(reason) => Err(Term::tuple(vec![Term::Atom(Atom::EXIT), reason])),
+    };
+    // OTP logs a progress report for a started child and an error report
+    // for a failed start; either asks the logger first, and the first ask
+    // of a run pauses the supervisor (see `gen_server::logger_allow`).
+    if !matches!(r, Ok(None)) {
+        gen_server::logger_allow(ctx, "supervisor").await;
     }
+    r
+}
+
+/// The exit reason of an OTP 25 supervisor whose shutdown crashed on an
+/// `undefined` dynamic child (see `DynKey`), stack trace included, exactly
+/// as OTP 25 (stdlib 4.2) reports it.
+fn dynamic_children_crash() -> Term {
+    let chars = |s: &str| Term::list(s.bytes().map(|b| Term::Int(b as i64)).collect::<Vec<_>>());
+    let frame = |m: &str, f: &str, args: Term, file: &str, line: i64| {
+        Term::tuple(vec![
+            Term::atom(m),
+            Term::atom(f),
+            args,
+            Term::list(vec![
+                Term::tuple(vec![Term::atom("file"), chars(file)]),
+                Term::tuple(vec![Term::atom("line"), Term::Int(line)]),
+            ]),
+        ])
+    };
+    let stack = vec![
+        frame(
+            "supervisor",
+            "-terminate_dynamic_children/1-inlined-0-",
+            Term::list(vec![Term::Atom(Atom::UNDEFINED), Term::map(vec![])]),
+            "supervisor.erl",
+            994,
+        ),
+        frame("maps", "fold_1", Term::Int(3), "maps.erl", 411),
+        frame("supervisor", "terminate_dynamic_children", Term::Int(1), "supervisor.erl", 993),
+        frame("gen_server", "try_terminate", Term::Int(3), "gen_server.erl", 1161),
+        frame("gen_server", "terminate", Term::Int(10), "gen_server.erl", 1351),
+        frame("proc_lib", "init_p_do_apply", Term::Int(3), "proc_lib.erl", 240),
+    ];
+    Term::tuple(vec![Term::atom("function_clause"), Term::list(stack)])
 }
 
 fn failed_to_start(id: &Term, reason: Term) -> Term {
@@ -423,7 +471,9 @@ impl Supervisor {
     async fn terminate_children(&mut self, ctx: &Ctx, idx: &[usize]) {
         let mut remove = Vec::new();
         for &i in idx.iter().rev() {
-            let Some(c) = self.children.get_mut(i) else { continue };
+            let Some(c) = self.children.get_mut(i) else {
+                continue;
+            };
             if let Slot::Pid(pid) = c.slot {
                 let how = c.spec.shutdown;
                 let id = c.spec.id.clone();
@@ -488,15 +538,21 @@ impl Supervisor {
             return true;
         }
         if self.is_simple() {
-            let Some(args) = self.dynamics.get(&DynKey::Pid(pid)).cloned() else { return true };
-            let Some(tpl) = self.children.first().map(|c| c.spec.clone()) else { return true };
+            let Some(args) = self.dynamics.get(&DynKey::Pid(pid)).cloned() else {
+                return true;
+            };
+            let Some(tpl) = self.children.first().map(|c| c.spec.clone()) else {
+                return true;
+            };
             if !needs_restart(tpl.restart, &reason) {
                 self.dynamics.remove(&DynKey::Pid(pid));
                 return true;
             }
             return self.restart_dynamic(ctx, DynKey::Pid(pid), args, tpl, reason).await;
         }
-        let Some(i) = self.pos_by_slot(Slot::Pid(pid)) else { return true };
+        let Some(i) = self.pos_by_slot(Slot::Pid(pid)) else {
+            return true;
+        };
         let restart = self.children[i].spec.restart;
         if !needs_restart(restart, &reason) {
             self.del_child(i);
@@ -579,7 +635,8 @@ impl Supervisor {
                 let from = if self.flags.strategy == Strategy::OneForAll { 0 } else { i };
                 // del_child for the failed one (one_for_all) / split_child
                 // (rest_for_one): the dead child has no pid any more.
-                if self.children[i].spec.restart == RestartType::Temporary && self.flags.strategy == Strategy::OneForAll {
+                if self.children[i].spec.restart == RestartType::Temporary && self.flags.strategy == Strategy::OneForAll
+                {
                     self.children.remove(i);
                 } else {
                     self.children[i].slot = Slot::Undefined;
@@ -594,7 +651,8 @@ impl Supervisor {
                 self.record(ctx, &id, &reason, old, new);
                 if let Err((failed, _)) = res {
                     if let Some(j) = self.pos(&failed) {
-                        self.children[j].slot = if failed == id { Slot::Restarting(old) } else { Slot::Restarting(None) };
+                        self.children[j].slot =
+                            if failed == id { Slot::Restarting(old) } else { Slot::Restarting(None) };
                     }
                     try_again(ctx, Term::tuple(vec![Term::atom("id"), failed]));
                 }
@@ -615,6 +673,7 @@ impl Supervisor {
         }
         let old = match key {
             DynKey::Pid(p) | DynKey::Restarting(p) => p,
+            DynKey::Undefined => return true,
         };
         if matches!(key, DynKey::Restarting(_)) {
             self.dynamic_restarts = self.dynamic_restarts.saturating_sub(1);
@@ -626,6 +685,9 @@ impl Supervisor {
                 self.record(ctx, &tpl.id, &reason, Some(old), Some(p));
             }
             Ok(None) => {
+                // OTP 25 stores the ignored restart under `undefined` (see
+                // `DynKey`); the supervisor will crash when it shuts down.
+                self.dynamics.insert(DynKey::Undefined, args);
                 self.record(ctx, &tpl.id, &reason, Some(old), None);
             }
             Err(_) => {
@@ -640,15 +702,23 @@ impl Supervisor {
 
     /// `handle_cast({try_again_restart, Id})`.
     async fn try_again_restart(&mut self, ctx: &Ctx, what: &Term) -> bool {
-        let Some(t) = what.as_tuple() else { return true };
+        let Some(t) = what.as_tuple() else {
+            return true;
+        };
         if t.len() != 2 {
             return true;
         }
         if t[0].is_atom(Atom::new("restarting")) {
-            let Some(old) = t[1].as_pid() else { return true };
+            let Some(old) = t[1].as_pid() else {
+                return true;
+            };
             let key = DynKey::Restarting(old);
-            let Some(args) = self.dynamics.get(&key).cloned() else { return true };
-            let Some(tpl) = self.children.first().map(|c| c.spec.clone()) else { return true };
+            let Some(args) = self.dynamics.get(&key).cloned() else {
+                return true;
+            };
+            let Some(tpl) = self.children.first().map(|c| c.spec.clone()) else {
+                return true;
+            };
             return self.restart_dynamic(ctx, key, args, tpl, Term::atom("try_again_restart")).await;
         }
         let id = t[1].clone();
@@ -672,6 +742,13 @@ impl Supervisor {
     /// then collect the DOWNs; a timeout kills whoever is left.
     async fn terminate_dynamic_children(&mut self, ctx: &Ctx) {
         let Some(tpl) = self.children.first().map(|c| c.spec.clone()) else { return };
+        if self.dynamics.contains_key(&DynKey::Undefined) {
+            // OTP 25's fold over the children has no clause for the key
+            // `undefined`, which comes first in a small map: the supervisor
+            // fails with `function_clause` before it signals any child.
+            // (Over 32 children OTP's map order is by hash; not modelled.)
+            match ctx.exit(dynamic_children_crash()).await {}
+        }
         let mut waiting: Vec<(Pid, Ref)> = Vec::new();
         for k in self.dynamics.keys() {
             if let DynKey::Pid(p) = k {
@@ -684,7 +761,11 @@ impl Supervisor {
         let timer = match tpl.shutdown {
             Shutdown::Timeout(ms) => {
                 let tref = ctx.make_ref();
-                let key = ctx.send_after(ms, ctx.pid(), Term::tuple(vec![Term::Atom(Atom::TIMEOUT), Term::Ref(tref), Term::Atom(Atom::KILL)]));
+                let key = ctx.send_after(
+                    ms,
+                    ctx.pid(),
+                    Term::tuple(vec![Term::Atom(Atom::TIMEOUT), Term::Ref(tref), Term::Atom(Atom::KILL)]),
+                );
                 Some((tref, key))
             }
             _ => None,
@@ -765,7 +846,9 @@ impl Supervisor {
                     Err(e) => Term::error_tuple(Term::tuple(vec![e, spec.to_term()])),
                 },
                 Some(i) => match self.children[i].slot {
-                    Slot::Pid(p) => Term::error_tuple(Term::tuple(vec![Term::Atom(Atom::ALREADY_STARTED), Term::Pid(p)])),
+                    Slot::Pid(p) => {
+                        Term::error_tuple(Term::tuple(vec![Term::Atom(Atom::ALREADY_STARTED), Term::Pid(p)]))
+                    }
                     _ => Term::error_tuple(Term::Atom(Atom::ALREADY_PRESENT)),
                 },
             },
@@ -796,7 +879,9 @@ impl Supervisor {
             // OTP: a pid that is not a child but is dead answers ok.
             return if ctx.is_alive(pid) { Term::error_tuple(Term::Atom(Atom::NOT_FOUND)) } else { Term::ok() };
         }
-        let Some(i) = self.pos(&id) else { return Term::error_tuple(Term::Atom(Atom::NOT_FOUND)) };
+        let Some(i) = self.pos(&id) else {
+            return Term::error_tuple(Term::Atom(Atom::NOT_FOUND));
+        };
         if let Slot::Pid(pid) = self.children[i].slot {
             let how = self.children[i].spec.shutdown;
             let reason = shutdown(ctx, pid, how).await;
@@ -812,7 +897,9 @@ impl Supervisor {
         if self.is_simple() {
             return Term::error_tuple(Term::Atom(Atom::SIMPLE_ONE_FOR_ONE));
         }
-        let Some(i) = self.pos(&id) else { return Term::error_tuple(Term::Atom(Atom::NOT_FOUND)) };
+        let Some(i) = self.pos(&id) else {
+            return Term::error_tuple(Term::Atom(Atom::NOT_FOUND));
+        };
         match self.children[i].slot {
             Slot::Undefined => {
                 let spec = self.children[i].spec.clone();
@@ -839,7 +926,9 @@ impl Supervisor {
         if self.is_simple() {
             return Term::error_tuple(Term::Atom(Atom::SIMPLE_ONE_FOR_ONE));
         }
-        let Some(i) = self.pos(&id) else { return Term::error_tuple(Term::Atom(Atom::NOT_FOUND)) };
+        let Some(i) = self.pos(&id) else {
+            return Term::error_tuple(Term::Atom(Atom::NOT_FOUND));
+        };
         match self.children[i].slot {
             Slot::Undefined => {
                 self.children.remove(i);
@@ -854,7 +943,9 @@ impl Supervisor {
         let ty = |c: ChildType| Term::Atom(if c == ChildType::Worker { Atom::WORKER } else { Atom::SUPERVISOR });
         let mods = |s: &ChildSpec| Term::list(s.modules.iter().map(|m| Term::atom(m)).collect::<Vec<_>>());
         if self.is_simple() {
-            let Some(t) = self.children.first() else { return Term::list(vec![]) };
+            let Some(t) = self.children.first() else {
+                return Term::list(vec![]);
+            };
             return Term::list(
                 self.dynamics
                     .keys()
@@ -862,6 +953,7 @@ impl Supervisor {
                         let p = match k {
                             DynKey::Pid(p) => Term::Pid(*p),
                             DynKey::Restarting(_) => Term::Atom(Atom::RESTARTING),
+                            DynKey::Undefined => Term::Atom(Atom::UNDEFINED),
                         };
                         Term::tuple(vec![Term::Atom(Atom::UNDEFINED), p, ty(t.spec.child_type), mods(&t.spec)])
                     })
@@ -928,7 +1020,10 @@ impl Supervisor {
             (Term::atom("strategy"), Term::atom(self.flags.strategy.name())),
             (Term::atom("intensity"), Term::Int(self.flags.intensity as i64)),
             (Term::atom("period"), Term::Int(self.flags.period_s as i64)),
-            (Term::atom("restarts"), Term::list(self.restarts.iter().map(|r| Term::Int(*r as i64)).collect::<Vec<_>>())),
+            (
+                Term::atom("restarts"),
+                Term::list(self.restarts.iter().map(|r| Term::Int(*r as i64)).collect::<Vec<_>>()),
+            ),
             (Term::atom("children"), Term::list(children)),
             (Term::atom("paused"), Term::bool(self.paused)),
         ])
@@ -1016,23 +1111,27 @@ thread_local! {
     /// Child specs travelling inside a `start_child` call: a spec holds a
     /// start function, which no term can carry, so the call carries a
     /// handle into this table instead. Entries are taken by the supervisor.
-    static PENDING_SPECS: std::cell::RefCell<BTreeMap<u64, ChildSpec>> = const { std::cell::RefCell::new(BTreeMap::new()) };
-    static NEXT_SPEC: std::cell::Cell<u64> = const { std::cell::Cell::new(1) };
+    /// Keyed by the runtime (its kernel's address, never shown) and a
+    /// number from that runtime's own reference counter, so that the
+    /// handle a call carries is the same in every run of the same system:
+    /// a counter shared by every runtime on the thread would make a
+    /// replay's messages, and so its event stream, differ.
+    static PENDING_SPECS: std::cell::RefCell<BTreeMap<(usize, u64), ChildSpec>> = const { std::cell::RefCell::new(BTreeMap::new()) };
 }
 
-fn park_spec(spec: ChildSpec) -> Term {
-    let n = NEXT_SPEC.with(|c| {
-        let n = c.get();
-        c.set(n + 1);
-        n
-    });
-    PENDING_SPECS.with(|m| m.borrow_mut().insert(n, spec));
+fn runtime_key(ctx: &Ctx) -> usize {
+    std::rc::Rc::as_ptr(&ctx.k) as usize
+}
+
+fn park_spec(ctx: &Ctx, spec: ChildSpec) -> Term {
+    let n = ctx.k.borrow_mut().make_ref().0;
+    PENDING_SPECS.with(|m| m.borrow_mut().insert((runtime_key(ctx), n), spec));
     Term::tuple(vec![Term::atom("spec_handle"), Term::Int(n as i64)])
 }
 
-fn take_spec(t: &Term) -> Option<ChildSpec> {
+fn take_spec(ctx: &Ctx, t: &Term) -> Option<ChildSpec> {
     let n = t.tagged(Atom::new("spec_handle"))?.get(1)?.as_int()?;
-    PENDING_SPECS.with(|m| m.borrow_mut().remove(&(n as u64)))
+    PENDING_SPECS.with(|m| m.borrow_mut().remove(&(runtime_key(ctx), n as u64)))
 }
 
 #[async_trait(?Send)]
@@ -1048,7 +1147,9 @@ impl GenServer for Supervisor {
                 p.extra_mut().supervisor = true;
             }
         });
-        let Some(init) = self.init.take() else { return Init::Stop(Term::atom("no_init")) };
+        let Some(init) = self.init.take() else {
+            return Init::Stop(Term::atom("no_init"));
+        };
         match init(ctx.clone()).await {
             SupInit::Ignore => Init::Ignore,
             SupInit::Stop(r) => Init::Stop(r),
@@ -1056,12 +1157,17 @@ impl GenServer for Supervisor {
                 self.flags = flags;
                 if flags.strategy == Strategy::SimpleOneForOne {
                     if specs.len() != 1 {
-                        return Init::Stop(Term::tuple(vec![Term::atom("bad_start_spec"), Term::Int(specs.len() as i64)]));
+                        return Init::Stop(Term::tuple(vec![
+                            Term::atom("bad_start_spec"),
+                            Term::Int(specs.len() as i64),
+                        ]));
                     }
-                    self.children = specs.into_iter().map(|spec| Child { spec, slot: Slot::Undefined, started_at: None }).collect();
+                    self.children =
+                        specs.into_iter().map(|spec| Child { spec, slot: Slot::Undefined, started_at: None }).collect();
                     return Init::Ok;
                 }
-                self.children = specs.into_iter().map(|spec| Child { spec, slot: Slot::Undefined, started_at: None }).collect();
+                self.children =
+                    specs.into_iter().map(|spec| Child { spec, slot: Slot::Undefined, started_at: None }).collect();
                 match self.start_children(ctx, 0).await {
                     Ok(()) => Init::Ok,
                     Err((_, reason)) => {
@@ -1076,7 +1182,11 @@ impl GenServer for Supervisor {
 
     async fn handle_call(&mut self, ctx: &Ctx, req: Term, _from: From) -> CallReply {
         if let Some((reply, alive)) = self.extension_call(ctx, &req).await {
-            return if alive { CallReply::Reply(reply) } else { CallReply::Stop(Term::Atom(Atom::SHUTDOWN), Some(reply)) };
+            return if alive {
+                CallReply::Reply(reply)
+            } else {
+                CallReply::Stop(Term::Atom(Atom::SHUTDOWN), Some(reply))
+            };
         }
         let (op, arg) = match req.as_tuple() {
             Some([Term::Atom(op), arg]) => (*op, Some(arg.clone())),
@@ -1091,7 +1201,7 @@ impl GenServer for Supervisor {
                 let arg = if self.is_simple() {
                     StartChildArg::Extra(a.as_list().map(|l| l.to_vec()).unwrap_or_default())
                 } else {
-                    match take_spec(&a) {
+                    match take_spec(ctx, &a) {
                         Some(spec) => StartChildArg::Spec(spec),
                         None => return CallReply::Reply(Term::error_tuple(Term::atom("invalid_child_spec"))),
                     }
@@ -1150,10 +1260,10 @@ impl GenServer for Supervisor {
 
 /// `supervisor:start_child/2` with a full child spec.
 pub async fn start_child(ctx: &Ctx, sup: Pid, spec: ChildSpec) -> Result<Term, Term> {
-    let handle = park_spec(spec);
+    let handle = park_spec(ctx, spec);
     let r = gen_server::try_call(ctx, sup, Term::tuple(vec![Term::atom("start_child"), handle.clone()]), None).await;
     // If the supervisor never took it (dead), drop the parked spec.
-    take_spec(&handle);
+    take_spec(ctx, &handle);
     r
 }
 
@@ -1195,6 +1305,11 @@ pub async fn set_paused(ctx: &Ctx, sup: Pid, paused: bool) -> Result<Term, Term>
 /// Extension: change strategy; rolled back if the intensity is reached
 /// within `window_s` seconds. Answers `{:ok, old}` or `{:error, why}`.
 pub async fn set_strategy(ctx: &Ctx, sup: Pid, s: Strategy, window_s: u64) -> Result<Term, Term> {
-    let req = Term::tuple(vec![Term::atom("otpsim"), Term::atom("set_strategy"), Term::atom(s.name()), Term::Int(window_s as i64)]);
+    let req = Term::tuple(vec![
+        Term::atom("otpsim"),
+        Term::atom("set_strategy"),
+        Term::atom(s.name()),
+        Term::Int(window_s as i64),
+    ]);
     gen_server::try_call(ctx, sup, req, None).await
 }

@@ -6,8 +6,8 @@
 //! before building an event, and that is one mask test when no recorder,
 //! subscription or per-process trace flag asks for that kind.
 
-use crate::term::{Atom, Pid, Ref, Term};
 use crate::runtime::time::VTime;
+use crate::term::{Atom, Pid, Ref, Term};
 use serde::Serialize;
 use std::collections::{BTreeMap, VecDeque};
 use std::rc::Rc;
@@ -25,39 +25,123 @@ pub struct Event {
 #[derive(Clone, Debug, Serialize)]
 #[serde(tag = "type", rename_all = "snake_case")]
 pub enum EventKind {
-    Spawn { pid: Pid, parent: Option<Pid>, initial_call: Rc<str> },
-    Exit { pid: Pid, reason: Term },
-    Link { a: Pid, b: Pid },
-    Unlink { a: Pid, b: Pid },
-    Monitor { watcher: Pid, target: Pid, mref: Ref },
-    Demonitor { watcher: Pid, target: Pid, mref: Ref },
+    Spawn {
+        pid: Pid,
+        parent: Option<Pid>,
+        initial_call: Rc<str>,
+    },
+    Exit {
+        pid: Pid,
+        reason: Term,
+    },
+    Link {
+        a: Pid,
+        b: Pid,
+    },
+    Unlink {
+        a: Pid,
+        b: Pid,
+    },
+    Monitor {
+        watcher: Pid,
+        target: Pid,
+        mref: Ref,
+    },
+    Demonitor {
+        watcher: Pid,
+        target: Pid,
+        mref: Ref,
+    },
     /// An exit signal sent with `exit/2` or through a link.
-    ExitSignal { from: Pid, to: Pid, reason: Term, link: bool },
+    ExitSignal {
+        from: Pid,
+        to: Pid,
+        reason: Term,
+        link: bool,
+    },
     /// A message put in a mailbox. `to` may be dead: then `dropped` is true.
-    Send { from: Option<Pid>, to: Pid, msg: Term, token: Option<u64>, dropped: bool },
+    Send {
+        from: Option<Pid>,
+        to: Pid,
+        msg: Term,
+        token: Option<u64>,
+        dropped: bool,
+    },
     /// A message taken out of a mailbox by a receive.
-    Receive { pid: Pid, msg: Term, token: Option<u64> },
-    Register { pid: Pid, name: Atom },
-    Unregister { pid: Pid, name: Atom },
-    Suspend { pid: Pid },
-    Resume { pid: Pid },
-    TrapExit { pid: Pid, on: bool },
+    Receive {
+        pid: Pid,
+        msg: Term,
+        token: Option<u64>,
+    },
+    Register {
+        pid: Pid,
+        name: Atom,
+    },
+    Unregister {
+        pid: Pid,
+        name: Atom,
+    },
+    Suspend {
+        pid: Pid,
+    },
+    Resume {
+        pid: Pid,
+    },
+    TrapExit {
+        pid: Pid,
+        on: bool,
+    },
     /// A GenServer callback finished: which one, its cost in reductions and
     /// virtual time, and the state after it.
-    Callback { pid: Pid, callback: Atom, reductions: u64, took: VTime, state: Option<Term> },
+    Callback {
+        pid: Pid,
+        callback: Atom,
+        reductions: u64,
+        took: VTime,
+        state: Option<Term>,
+    },
     /// A supervisor restarted (or tried to restart) a child.
-    Restart { sup: Pid, child: Term, old: Option<Pid>, new: Option<Pid>, reason: Term },
+    Restart {
+        sup: Pid,
+        child: Term,
+        old: Option<Pid>,
+        new: Option<Pid>,
+        reason: Term,
+    },
     /// A supervisor started or stopped a child for a reason other than a restart.
-    ChildStarted { sup: Pid, child: Term, pid: Pid },
-    ChildTerminated { sup: Pid, child: Term, pid: Pid, reason: Term },
+    ChildStarted {
+        sup: Pid,
+        child: Term,
+        pid: Pid,
+    },
+    ChildTerminated {
+        sup: Pid,
+        child: Term,
+        pid: Pid,
+        reason: Term,
+    },
     /// A supervisor gave up: more restarts than its intensity allows.
-    MaxIntensity { sup: Pid, restarts: u32, period_ms: u64 },
+    MaxIntensity {
+        sup: Pid,
+        restarts: u32,
+        period_ms: u64,
+    },
     /// A probe (injected debug code) matched a message.
-    ProbeHit { pid: Pid, probe: u64, msg: Term, action: Rc<str> },
+    ProbeHit {
+        pid: Pid,
+        probe: u64,
+        msg: Term,
+        action: Rc<str>,
+    },
     /// An outside input was applied.
-    Command { text: Rc<str> },
+    Command {
+        text: Rc<str>,
+    },
     /// A free-form note from a process or the control layer.
-    Log { pid: Option<Pid>, text: Rc<str> },
+    Log {
+        pid: Option<Pid>,
+        text: Rc<str>,
+    },
 }
 
 /// A set of event kinds, one bit each.
@@ -94,8 +178,15 @@ impl EventKind {
     pub fn mask(&self) -> KindMask {
         use EventKind::*;
         match self {
-            Spawn { .. } | Exit { .. } | Link { .. } | Unlink { .. } | Monitor { .. } | Demonitor { .. }
-            | ExitSignal { .. } | Register { .. } | Unregister { .. } => KindMask::PROCS,
+            Spawn { .. }
+            | Exit { .. }
+            | Link { .. }
+            | Unlink { .. }
+            | Monitor { .. }
+            | Demonitor { .. }
+            | ExitSignal { .. }
+            | Register { .. }
+            | Unregister { .. } => KindMask::PROCS,
             Send { .. } => KindMask::SEND,
             Receive { .. } => KindMask::RECEIVE,
             Suspend { .. } | Resume { .. } | TrapExit { .. } => KindMask::CONTROL,
@@ -248,7 +339,8 @@ impl Bus {
     pub fn emit(&mut self, at: VTime, kind: EventKind) {
         let traced = !self.traced.is_empty()
             && kind.pids().iter().flatten().any(|p| self.traced.get(p).is_some_and(|m| m.has(kind.mask())));
-        let rec_wants = self.recorder.as_ref().is_some_and(|r| r.filter.matches(&kind)) || (traced && self.recorder.is_some());
+        let rec_wants =
+            self.recorder.as_ref().is_some_and(|r| r.filter.matches(&kind)) || (traced && self.recorder.is_some());
         let any_sub = self.subs.values().any(|s| s.filter.matches(&kind));
         if !rec_wants && !any_sub && !self.hashing {
             return;
@@ -322,6 +414,13 @@ impl Bus {
             self.traced.insert(pid, kinds);
         }
         self.recompute();
+    }
+
+    /// Drops the trace flags of a process that has exited.
+    pub(crate) fn forget(&mut self, pid: Pid) {
+        if !self.traced.is_empty() && self.traced.remove(&pid).is_some() {
+            self.recompute();
+        }
     }
 
     pub fn trace_flags(&self, pid: Pid) -> KindMask {

@@ -79,6 +79,65 @@ pub struct Kernel {
     pub introspect: BTreeMap<Pid, Rc<dyn Introspect>>,
     /// Message hooks (probes) by process.
     pub hooks: BTreeMap<Pid, Rc<dyn MessageHook>>,
+    /// `persistent_term`: global terms for the whole run (OTP's logger
+    /// caches each module's level here; see `Ctx::persistent_term_put`).
+    pub persistent_terms: PersistentTerms,
+}
+
+/// The `persistent_term` table and its update permission, as ERTS keeps
+/// them: one updater at a time; a new value becomes visible only when the
+/// update completes; processes that want to update meanwhile are suspended
+/// on a LIFO list and all resumed (newest first) when the permission is
+/// released.
+#[derive(Default)]
+pub struct PersistentTerms {
+    pub(crate) table: BTreeMap<Term, Term>,
+    pub(crate) updater: Option<Pid>,
+    /// The update in progress and the scheduler slice count at which it
+    /// completes (ERTS: a thread-progress "later op").
+    pub(crate) pending: Option<(Term, Term, u64)>,
+    pub(crate) waiters: Vec<Pid>,
+    /// Scheduler slices run so far: the clock of thread progress.
+    pub(crate) slices: u64,
+}
+
+/// When a `persistent_term` update completes, counted in scheduler slices
+/// from the start of the slice that asked for it: ERTS publishes the table
+/// in a thread-progress "later op", due two progress steps on, and with one
+/// scheduler progress steps once per pass through the scheduler loop. So
+/// the update completes after the asking slice and two more. (Real ERTS
+/// sometimes takes one slice more or less, depending on whether its other
+/// managed threads have confirmed progress; that is not modelled.)
+pub(crate) const PT_UPDATE_SLICES: u64 = 3;
+
+impl Kernel {
+    /// `release_update_permission`: the update (if any) becomes visible,
+    /// the updater is resumed, then every waiter, the one that queued last
+    /// first.
+    pub(crate) fn pt_release(&mut self) {
+        if let Some((k, v, _)) = self.persistent_terms.pending.take() {
+            self.persistent_terms.table.insert(k, v);
+        }
+        if let Some(u) = self.persistent_terms.updater.take() {
+            self.resume(u);
+        }
+        while let Some(w) = self.persistent_terms.waiters.pop() {
+            self.resume(w);
+        }
+    }
+
+    /// Called by the scheduler after every slice and when it would go idle
+    /// (`idle`): completes a due `persistent_term` update.
+    pub(crate) fn pt_tick(&mut self, idle: bool) {
+        if !idle {
+            self.persistent_terms.slices += 1;
+        }
+        if let Some((_, _, due)) = &self.persistent_terms.pending {
+            if idle || self.persistent_terms.slices >= *due {
+                self.pt_release();
+            }
+        }
+    }
 }
 
 impl Kernel {
@@ -104,6 +163,7 @@ impl Kernel {
             total_exited: 0,
             introspect: BTreeMap::new(),
             hooks: BTreeMap::new(),
+            persistent_terms: PersistentTerms::default(),
         }
     }
 
@@ -196,7 +256,7 @@ impl Kernel {
                     anc.extend(e.ancestors.iter().copied().take(15));
                 }
                 extra.ancestors = anc;
-                extra.token = pp.extra().and_then(|e| e.token);
+                p.token = pp.token;
             }
         }
         p.extra = Some(Box::new(extra));
@@ -216,30 +276,70 @@ impl Kernel {
     /// Puts `msg` in `to`'s mailbox. A message to a dead process is dropped,
     /// as in Erlang. `from` is `None` for messages from outside.
     pub fn deliver(&mut self, from: Option<Pid>, to: Pid, msg: Term) {
-        let token = from.and_then(|f| self.proc(f)).and_then(|p| p.extra()).and_then(|e| e.token);
-        self.deliver_with_token(from, to, msg, token)
+        let token = from.and_then(|f| self.proc(f)).map_or(0, |p| p.token);
+        self.deliver_with_token(from, to, msg, (token != 0).then_some(token))
     }
 
     pub fn deliver_with_token(&mut self, from: Option<Pid>, to: Pid, msg: Term, token: Option<u64>) {
         self.total_messages += 1;
         if let Some(f) = from {
-            if let Some(p) = self.procs.get_mut(f.0 as usize).and_then(|p| p.as_deref_mut()) {
+            if let Some(Some(p)) = self.procs.get_mut(f.0 as usize) {
                 p.msgs_out += 1;
             }
         }
-        let alive = self.is_alive(to);
+        self.push_message(from, to, msg, token.unwrap_or(0));
+    }
+
+    /// `Pid ! Msg` from the running process `from`: the hot path of every
+    /// hop, so the sender's record is visited once for the reduction, the
+    /// counter and its flow token.
+    #[inline]
+    pub(crate) fn send_from(&mut self, from: Pid, to: Pid, msg: Term) {
+        self.slice_reds += 1;
+        self.total_reductions += 1;
+        self.now = self.now + VTime(self.cfg.ns_per_reduction);
+        self.total_messages += 1;
+        let mut token = 0;
+        if let Some(Some(p)) = self.procs.get_mut(from.0 as usize) {
+            p.reductions += 1;
+            p.msgs_out += 1;
+            token = p.token;
+        }
+        self.push_message(Some(from), to, msg, token);
+    }
+
+    /// The mailbox half of a send: trace, enqueue, wake.
+    #[inline]
+    fn push_message(&mut self, from: Option<Pid>, to: Pid, msg: Term, token: u64) {
         let traced = self.bus.wants(KindMask::SEND, to) || from.is_some_and(|f| self.bus.wants(KindMask::SEND, f));
-        if traced || token.is_some() {
-            self.emit(EventKind::Send { from, to, msg: msg.clone(), token, dropped: !alive });
-        }
-        if !alive {
+        let slot = self.procs.get_mut(to.0 as usize).and_then(|p| p.as_deref_mut()).filter(|p| p.is_alive());
+        let Some(p) = slot else {
+            if traced || token != 0 {
+                let token = (token != 0).then_some(token);
+                self.emit(EventKind::Send { from, to, msg, token, dropped: true });
+            }
             return;
+        };
+        let event_msg = (traced || token != 0).then(|| msg.clone());
+        p.mailbox.push_back(Msg { term: msg, token });
+        p.msgs_in += 1;
+        // Wake a waiting receiver (a suspended one stays out of the queue
+        // until resumed).
+        let mut queue = false;
+        if p.status == Status::Waiting {
+            p.status = Status::Runnable;
+            if p.suspended == 0 && !p.queued {
+                p.queued = true;
+                queue = true;
+            }
         }
-        if let Some(p) = self.proc_mut(to) {
-            p.mailbox.push_back(Msg { term: msg, token: token.unwrap_or(0) });
-            p.msgs_in += 1;
+        if queue {
+            self.run_queue.push_back(to);
         }
-        self.wake(to);
+        if let Some(msg) = event_msg {
+            let token = (token != 0).then_some(token);
+            self.emit(EventKind::Send { from, to, msg, token, dropped: false });
+        }
     }
 
     // ------------------------------------------------------------------
@@ -258,9 +358,11 @@ impl Kernel {
         let mut new = false;
         if let Some(p) = self.proc_mut(a) {
             new = p.links.insert(b);
+            link_tree_insert(p, b);
         }
         if let Some(p) = self.proc_mut(b) {
             p.links.insert(a);
+            link_tree_insert(p, a);
         }
         if new && self.bus.wants(KindMask::PROCS, a) {
             self.emit(EventKind::Link { a, b });
@@ -271,9 +373,11 @@ impl Kernel {
         let mut had = false;
         if let Some(p) = self.proc_mut(a) {
             had = p.links.remove(&b);
+            link_tree_remove(p, b);
         }
         if let Some(p) = self.proc_mut(b) {
             p.links.remove(&a);
+            link_tree_remove(p, a);
         }
         if had && self.bus.wants(KindMask::PROCS, a) {
             self.emit(EventKind::Unlink { a, b });
@@ -306,16 +410,14 @@ impl Kernel {
     pub fn demonitor(&mut self, watcher: Pid, mref: Ref, flush: bool) -> bool {
         let mut target = None;
         if let Some(p) = self.proc_mut(watcher) {
-            if let Some(i) = p.monitors.iter().position(|m| m.mref == mref) {
-                target = Some(p.monitors.remove(i).other);
-            }
+            target = p.monitors.remove(mref).map(|m| m.other);
             if flush {
                 p.mailbox.retain(|m| !is_down_for(&m.term, mref));
             }
         }
         if let Some(t) = target {
             if let Some(p) = self.proc_mut(t) {
-                p.monitored_by.retain(|m| m.mref != mref);
+                p.monitored_by.remove(mref);
             }
             if self.bus.wants(KindMask::PROCS, watcher) {
                 self.emit(EventKind::Demonitor { watcher, target: t, mref });
@@ -361,7 +463,9 @@ impl Kernel {
     /// The process is dead: tell its links and monitors, free its name and
     /// its slot. Links are handled before monitors, as ERTS does.
     pub fn terminate(&mut self, pid: Pid, reason: Term) {
-        let Some(slot) = self.procs.get_mut(pid.0 as usize) else { return };
+        let Some(slot) = self.procs.get_mut(pid.0 as usize) else {
+            return;
+        };
         let Some(mut p) = slot.take() else { return };
         if !p.is_alive() {
             *slot = Some(p);
@@ -383,21 +487,35 @@ impl Kernel {
         }
         for m in &p.monitors {
             if let Some(t) = self.proc_mut(m.other) {
-                t.monitored_by.retain(|x| x.mref != m.mref);
+                t.monitored_by.remove(m.mref);
             }
         }
-        for other in std::mem::take(&mut p.links) {
+        // ERTS signals the links while destroying its link tree, in
+        // post-order; the receivers are scheduled in that order, so it is
+        // observable (which child of a killed supervisor dies first, whether
+        // the parent restarts it before its children are gone). The set and
+        // the tree always hold the same pids; the set is the authority,
+        // should they ever differ.
+        let mut links = std::mem::take(&mut p.links);
+        let mut order = p.link_tree.take().map(|t| t.destroy_order()).unwrap_or_default();
+        order.retain(|o| links.remove(o));
+        order.extend(links);
+        for other in order {
             if let Some(o) = self.proc_mut(other) {
                 o.links.remove(&pid);
+                link_tree_remove(o, pid);
             }
             self.exit_signal(pid, other, reason.clone(), true);
         }
         for m in std::mem::take(&mut p.monitored_by) {
             if let Some(w) = self.proc_mut(m.other) {
-                w.monitors.retain(|x| x.mref != m.mref);
+                w.monitors.remove(m.mref);
             }
             self.deliver(None, m.other, down_msg(m.mref, pid, reason.clone()));
         }
+        // Trace flags die with the process, as `erlang:trace` flags do;
+        // left behind they would keep a dead pid in the bus forever.
+        self.bus.forget(pid);
         // The slot stays empty: the pid is never reused.
         drop(p.mailbox);
     }
@@ -426,11 +544,19 @@ impl Kernel {
             if key.0 > self.now {
                 break;
             }
-            let Some(action) = self.timers.remove(&key) else { break };
+            let Some(action) = self.timers.remove(&key) else {
+                break;
+            };
             match action {
                 TimerAction::Wake { pid, token } => {
+                    // The token says whether the same wait is still in
+                    // progress. Its status may be Runnable rather than
+                    // Waiting: a message that the receive does not match
+                    // woke it, and it has not been polled yet (it is queued,
+                    // or suspended). The timeout must still count, or the
+                    // receive would go back to waiting with no timer left.
                     if let Some(p) = self.proc_mut(pid) {
-                        if p.status == Status::Waiting && p.wait_token == token {
+                        if p.wait_token == token {
                             p.timed_out = true;
                             self.wake(pid);
                         }
@@ -453,7 +579,9 @@ impl Kernel {
         if self.names.contains_key(&name) {
             return Err(Term::Atom(Atom::BADARG));
         }
-        let Some(p) = self.proc_mut(pid) else { return Err(Term::Atom(Atom::BADARG)) };
+        let Some(p) = self.proc_mut(pid) else {
+            return Err(Term::Atom(Atom::BADARG));
+        };
         if p.name().is_some() {
             return Err(Term::Atom(Atom::BADARG));
         }
@@ -466,7 +594,9 @@ impl Kernel {
     }
 
     pub fn unregister(&mut self, name: Atom) -> bool {
-        let Some(pid) = self.names.remove(&name) else { return false };
+        let Some(pid) = self.names.remove(&name) else {
+            return false;
+        };
         if let Some(p) = self.proc_mut(pid) {
             p.extra_mut().name = None;
         }
@@ -485,7 +615,9 @@ impl Kernel {
 
     /// `erlang:suspend_process/1`. Returns false for a dead process.
     pub fn suspend(&mut self, pid: Pid) -> bool {
-        let Some(p) = self.proc_mut(pid) else { return false };
+        let Some(p) = self.proc_mut(pid) else {
+            return false;
+        };
         p.suspended += 1;
         if p.suspended == 1 && self.bus.wants(KindMask::CONTROL, pid) {
             self.emit(EventKind::Suspend { pid });
@@ -495,7 +627,9 @@ impl Kernel {
 
     /// `erlang:resume_process/1`. Returns false when dead or not suspended.
     pub fn resume(&mut self, pid: Pid) -> bool {
-        let Some(p) = self.proc_mut(pid) else { return false };
+        let Some(p) = self.proc_mut(pid) else {
+            return false;
+        };
         if p.suspended == 0 {
             return false;
         }
@@ -511,7 +645,9 @@ impl Kernel {
     }
 
     pub fn set_trap_exit(&mut self, pid: Pid, on: bool) -> bool {
-        let Some(p) = self.proc_mut(pid) else { return false };
+        let Some(p) = self.proc_mut(pid) else {
+            return false;
+        };
         let old = p.trap_exit;
         p.trap_exit = on;
         if old != on && self.bus.wants(KindMask::CONTROL, pid) {
@@ -524,6 +660,19 @@ impl Kernel {
 impl Atom {
     fn is_atom_undefined(&self) -> bool {
         *self == Atom::UNDEFINED
+    }
+}
+
+fn link_tree_insert(p: &mut Proc, other: Pid) {
+    p.link_tree.get_or_insert_with(Default::default).insert(other);
+}
+
+fn link_tree_remove(p: &mut Proc, other: Pid) {
+    if let Some(t) = p.link_tree.as_mut() {
+        t.remove(other);
+        if t.is_empty() {
+            p.link_tree = None;
+        }
     }
 }
 

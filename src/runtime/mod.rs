@@ -10,6 +10,7 @@
 mod ctx;
 pub mod event;
 mod kernel;
+pub(crate) mod linktree;
 mod process;
 mod sched;
 mod time;
@@ -17,7 +18,7 @@ mod time;
 pub use ctx::{Catch, Ctx, Exit, Recv, SpawnOpts};
 pub use event::{Event, EventKind, Filter, KindMask, SubId};
 pub use kernel::{down_msg, Config, Kernel, TimerKey, WORLD};
-pub use process::{Status, Proc};
+pub use process::{MonitorEntry, MonitorList, Proc, Status};
 pub use sched::Step;
 pub use time::{Rng, VTime};
 
@@ -94,19 +95,36 @@ impl std::error::Error for RuntimeError {}
 
 /// An input from outside the system. Applied by [`Runtime::apply`] at the
 /// current virtual time and appended to the command log.
-#[derive(Clone, Debug, PartialEq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, serde::Deserialize)]
 #[serde(tag = "cmd", rename_all = "snake_case")]
 pub enum Command {
     /// `Pid ! Msg` from outside.
-    Send { to: Pid, msg: Term },
+    Send {
+        to: Pid,
+        msg: Term,
+    },
     /// `exit(Pid, Reason)` from outside.
-    Exit { pid: Pid, reason: Term },
-    Suspend { pid: Pid },
-    Resume { pid: Pid },
+    Exit {
+        pid: Pid,
+        reason: Term,
+    },
+    Suspend {
+        pid: Pid,
+    },
+    Resume {
+        pid: Pid,
+    },
     /// Per-process trace flags (a [`KindMask`] as bits; 0 turns tracing off).
-    Trace { pid: Pid, kinds: u32 },
+    Trace {
+        pid: Pid,
+        kinds: u32,
+    },
     /// Starts a message-flow token on a message sent from outside.
-    SendTraced { to: Pid, msg: Term, token: u64 },
+    SendTraced {
+        to: Pid,
+        msg: Term,
+        token: u64,
+    },
 }
 
 /// `process_info/1` for one process.
@@ -216,7 +234,13 @@ impl Runtime {
         let now = self.now();
         {
             let mut k = self.k.borrow_mut();
-            let check = |k: &Kernel, pid: Pid| if k.is_alive(pid) { Ok(()) } else { Err(RuntimeError::NoProc(pid)) };
+            let check = |k: &Kernel, pid: Pid| {
+                if k.is_alive(pid) {
+                    Ok(())
+                } else {
+                    Err(RuntimeError::NoProc(pid))
+                }
+            };
             match &cmd {
                 Command::Send { to, msg } => {
                     check(&k, *to)?;
@@ -383,7 +407,9 @@ impl Drop for Runtime {
     /// kernel borrow.
     fn drop(&mut self) {
         let bodies: Vec<_> = {
-            let Ok(mut k) = self.k.try_borrow_mut() else { return };
+            let Ok(mut k) = self.k.try_borrow_mut() else {
+                return;
+            };
             k.introspect.clear();
             k.hooks.clear();
             k.procs.iter_mut().flatten().filter_map(|p| p.body.take()).collect()

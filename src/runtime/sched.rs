@@ -34,8 +34,15 @@ pub fn step(k: &Rc<RefCell<Kernel>>, limit: Option<VTime>) -> Step {
         let mut kb = k.borrow_mut();
         kb.fire_due_timers();
         loop {
+            if kb.run_queue.is_empty() && kb.persistent_terms.pending.is_some() {
+                // Nothing to run: the scheduler goes idle, which lets thread
+                // progress (and a pending persistent_term update) complete.
+                kb.pt_tick(true);
+            }
             let Some(pid) = kb.run_queue.pop_front() else {
-                let Some(at) = kb.next_timer() else { return Step::Idle };
+                let Some(at) = kb.next_timer() else {
+                    return Step::Idle;
+                };
                 if limit.is_some_and(|l| at > l) {
                     return Step::Idle;
                 }
@@ -45,10 +52,17 @@ pub fn step(k: &Rc<RefCell<Kernel>>, limit: Option<VTime>) -> Step {
                 kb.fire_due_timers();
                 return Step::Timer(at);
             };
-            let Some(p) = kb.proc_mut(pid) else { continue };
+            // Field-level borrows: the record and the counters together,
+            // with one lookup of the record.
+            let kr = &mut *kb;
+            let Some(p) = kr.procs.get_mut(pid.0 as usize).and_then(|p| p.as_deref_mut()).filter(|p| p.is_alive())
+            else {
+                continue;
+            };
             p.queued = false;
             if let Some(reason) = p.pending_exit.take() {
                 kb.terminate(pid, reason);
+                kb.pt_tick(false);
                 let graves = std::mem::take(&mut kb.graveyard);
                 drop(kb);
                 drop(graves);
@@ -59,10 +73,12 @@ pub fn step(k: &Rc<RefCell<Kernel>>, limit: Option<VTime>) -> Step {
             }
             let Some(body) = p.body.take() else { continue };
             p.status = Status::Running;
-            kb.current = Some(pid);
-            kb.slice_reds = 0;
             // A context switch costs one reduction, so time always moves.
-            kb.charge(pid, 1);
+            p.reductions += 1;
+            kr.current = Some(pid);
+            kr.slice_reds = 1;
+            kr.total_reductions += 1;
+            kr.now = kr.now + VTime(kr.cfg.ns_per_reduction);
             break (pid, body);
         }
     };
@@ -76,29 +92,42 @@ pub fn step(k: &Rc<RefCell<Kernel>>, limit: Option<VTime>) -> Step {
         Ok(Poll::Pending) => None,
         Err(payload) => Some(panic_reason(payload)),
     };
-    let pending = kb.proc_mut(pid).and_then(|p| p.pending_exit.take());
-    match (pending, exit) {
-        (Some(reason), _) | (None, Some(reason)) => {
-            kb.graveyard.push(body);
-            kb.terminate(pid, reason);
+    let kr = &mut *kb;
+    let slot = kr.procs.get_mut(pid.0 as usize).and_then(|p| p.as_deref_mut()).filter(|p| p.is_alive());
+    let reason = match slot {
+        None => {
+            kr.graveyard.push(body);
+            None
         }
-        (None, None) => {
-            if let Some(p) = kb.proc_mut(pid) {
+        Some(p) => match (p.pending_exit.take(), exit) {
+            (Some(reason), _) | (None, Some(reason)) => {
+                kr.graveyard.push(body);
+                Some(reason)
+            }
+            (None, None) => {
                 p.body = Some(body);
                 if p.status == Status::Running {
                     p.status = Status::Runnable;
-                    if p.suspended == 0 {
-                        kb.enqueue(pid);
+                    if p.suspended == 0 && !p.queued {
+                        p.queued = true;
+                        kr.run_queue.push_back(pid);
                     }
                 }
-            } else {
-                kb.graveyard.push(body);
+                None
             }
-        }
+        },
+    };
+    if let Some(reason) = reason {
+        kb.terminate(pid, reason);
     }
-    let graves = std::mem::take(&mut kb.graveyard);
-    drop(kb);
-    drop(graves);
+    kb.pt_tick(false);
+    if !kb.graveyard.is_empty() {
+        // Bodies are dropped outside the kernel borrow: their destructors
+        // may touch the kernel.
+        let graves = std::mem::take(&mut kb.graveyard);
+        drop(kb);
+        drop(graves);
+    }
     Step::Ran(pid)
 }
 
@@ -157,7 +186,9 @@ pub fn run_until_idle(k: &Rc<RefCell<Kernel>>, max_slices: u64) -> bool {
         {
             let mut kb = k.borrow_mut();
             kb.fire_due_timers();
-            if kb.run_queue.is_empty() {
+            // A pending persistent_term update completes when the scheduler
+            // would go idle (in `step`), resuming its updater: not idle yet.
+            if kb.run_queue.is_empty() && kb.persistent_terms.pending.is_none() {
                 return true;
             }
         }

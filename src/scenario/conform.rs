@@ -9,7 +9,9 @@
 //! semantics decide.
 
 use crate::otp::gen_server::{self, CallReply, From, GenServer, Init, NoReply, StartOpts, StartResult};
-use crate::otp::supervisor::{self, ChildSpec, ChildType, Flags, InitFn, RestartType, Shutdown, StartFn, Strategy, SupInit};
+use crate::otp::supervisor::{
+    self, ChildSpec, ChildType, Flags, InitFn, RestartType, Shutdown, StartFn, Strategy, SupInit,
+};
 use crate::runtime::{Config, Ctx, Runtime, SpawnOpts, VTime};
 use crate::scenario::{shutdown_of, Action, Node, NodeKind, ReasonSpec, Scenario, TerminateMs};
 use crate::term::{Atom, Pid, Ref, Term};
@@ -36,9 +38,15 @@ impl TraceEvent {
     pub fn to_json_line(&self) -> String {
         let s = |x: &str| serde_json::Value::String(x.to_string()).to_string();
         match self {
-            TraceEvent::Start { path, n } => format!("{{\"event\":\"start\",\"path\":{},\"n\":{n}}}", s(path)),
-            TraceEvent::InitFailed { path, n } => format!("{{\"event\":\"init_failed\",\"path\":{},\"n\":{n}}}", s(path)),
-            TraceEvent::InitIgnored { path, n } => format!("{{\"event\":\"init_ignored\",\"path\":{},\"n\":{n}}}", s(path)),
+            TraceEvent::Start { path, n } => {
+                format!("{{\"event\":\"start\",\"path\":{},\"n\":{n}}}", s(path))
+            }
+            TraceEvent::InitFailed { path, n } => {
+                format!("{{\"event\":\"init_failed\",\"path\":{},\"n\":{n}}}", s(path))
+            }
+            TraceEvent::InitIgnored { path, n } => {
+                format!("{{\"event\":\"init_ignored\",\"path\":{},\"n\":{n}}}", s(path))
+            }
             TraceEvent::Terminate { path, reason } => {
                 format!("{{\"event\":\"terminate\",\"path\":{},\"reason\":{}}}", s(path), json_reason(reason))
             }
@@ -46,7 +54,9 @@ impl TraceEvent {
                 format!("{{\"event\":\"exit\",\"path\":{},\"reason\":{}}}", s(path), json_reason(reason))
             }
             TraceEvent::Step { n } => format!("{{\"event\":\"step\",\"n\":{n}}}"),
-            TraceEvent::Result { n, value } => format!("{{\"event\":\"result\",\"n\":{n},\"value\":{}}}", s(value)),
+            TraceEvent::Result { n, value } => {
+                format!("{{\"event\":\"result\",\"n\":{n},\"value\":{}}}", s(value))
+            }
             TraceEvent::End { alive } => {
                 let items: Vec<String> = alive.iter().map(|a| s(a)).collect();
                 format!("{{\"event\":\"end\",\"alive\":[{}]}}", items.join(","))
@@ -168,8 +178,12 @@ async fn tracer_loop(ctx: Ctx, t: Tracer) -> Term {
     let ev_atom = Atom::new(A_EV);
     let call_atom = Atom::new(A_CALL);
     loop {
-        let Some(msg) = ctx.receive().await else { continue };
-        let Some(items) = msg.as_tuple() else { continue };
+        let Some(msg) = ctx.receive().await else {
+            continue;
+        };
+        let Some(items) = msg.as_tuple() else {
+            continue;
+        };
         if items.len() == 2 && items[0].is_atom(ev_atom) {
             if let Some(ev) = items[1].as_int().and_then(|i| t.evs.borrow_mut().remove(&i)) {
                 t.state.borrow_mut().events.push(ev);
@@ -178,7 +192,9 @@ async fn tracer_loop(ctx: Ctx, t: Tracer) -> Term {
             let (Some(from), Some(tag), Some(id)) = (items[1].as_pid(), items[2].as_ref_(), items[3].as_int()) else {
                 continue;
             };
-            let Some(req) = t.reqs.borrow_mut().remove(&id) else { continue };
+            let Some(req) = t.reqs.borrow_mut().remove(&id) else {
+                continue;
+            };
             let reply = tracer_call(&ctx, &t, req);
             ctx.send(from, Term::tuple(vec![Term::Ref(tag), reply]));
         } else if items.len() == 5 && items[0].is_atom(Atom::DOWN) {
@@ -366,7 +382,8 @@ async fn start_sup(ctx: &Ctx, tracer: Tracer, node: Rc<Node>, path: String) -> S
             let n = tracer.call(&ctx, TReq::Attempt(path.clone())).await.as_int().unwrap_or(1) as u32;
             tracer.call(&ctx, TReq::Started(path.clone(), n, ctx.pid())).await;
             let strategy = node.strategy.as_deref().and_then(Strategy::parse).unwrap_or(Strategy::OneForOne);
-            let flags = Flags { strategy, intensity: node.intensity.unwrap_or(1), period_s: node.period_s.unwrap_or(5) };
+            let flags =
+                Flags { strategy, intensity: node.intensity.unwrap_or(1), period_s: node.period_s.unwrap_or(5) };
             let specs = if strategy == Strategy::SimpleOneForOne {
                 match &node.template {
                     Some(t) => vec![template_spec(&tracer, t, &path)],
@@ -473,14 +490,22 @@ async fn driver(ctx: Ctx, scen: Rc<Scenario>, tracer: Tracer) -> Term {
             }
             Action::StartChild(sup_path, Some(spec)) => {
                 let res = match tracer.resolve(&ctx, &sup_path).await {
-                    Some((pid, true)) => supervisor::start_child(&ctx, pid, child_spec(&tracer, &spec, &sup_path)).await,
+                    Some((pid, true)) => {
+                        supervisor::start_child(&ctx, pid, child_spec(&tracer, &spec, &sup_path)).await
+                    }
                     _ => Err(Term::Atom(Atom::NOPROC)),
                 };
                 tracer.event(&ctx, TraceEvent::Result { n, value: norm_result(&res) });
             }
             Action::StartChild(sup_path, None) => {
                 let k = sofo.get(&sup_path).copied().unwrap_or(0) + 1;
-                let res = with_sup(&ctx, &tracer, &sup_path, Term::tuple(vec![Term::atom("start_child"), Term::list(vec![Term::Int(k)])])).await;
+                let res = with_sup(
+                    &ctx,
+                    &tracer,
+                    &sup_path,
+                    Term::tuple(vec![Term::atom("start_child"), Term::list(vec![Term::Int(k)])]),
+                )
+                .await;
                 sofo.insert(sup_path, k);
                 tracer.event(&ctx, TraceEvent::Result { n, value: norm_result(&res) });
             }

@@ -164,7 +164,9 @@ impl fmt::Display for ScenarioError {
             ScenarioError::Json { line, column, message } => {
                 write!(f, "scenario is not valid: {message} (at {line}:{column})")
             }
-            ScenarioError::Invalid { at, message } => write!(f, "scenario is not valid at {at}: {message}"),
+            ScenarioError::Invalid { at, message } => {
+                write!(f, "scenario is not valid at {at}: {message}")
+            }
         }
     }
 }
@@ -185,8 +187,11 @@ impl Scenario {
                 message: format!("{} bytes is over the limit of {MAX_SCENARIO_BYTES}", text.len()),
             });
         }
-        let s: Scenario = serde_json::from_str(text)
-            .map_err(|e| ScenarioError::Json { line: e.line(), column: e.column(), message: e.to_string() })?;
+        let s: Scenario = serde_json::from_str(text).map_err(|e| ScenarioError::Json {
+            line: e.line(),
+            column: e.column(),
+            message: e.to_string(),
+        })?;
         s.validate()?;
         Ok(s)
     }
@@ -197,7 +202,10 @@ impl Scenario {
         for (i, st) in self.steps.iter().enumerate() {
             st.action().map_err(|m| ScenarioError::Invalid { at: format!("steps[{i}]"), message: m })?;
             if !(st.at_ms.is_finite() && st.at_ms >= 0.0) {
-                return Err(ScenarioError::Invalid { at: format!("steps[{i}].at_ms"), message: "must be a number ≥ 0".into() });
+                return Err(ScenarioError::Invalid {
+                    at: format!("steps[{i}].at_ms"),
+                    message: "must be a number ≥ 0".into(),
+                });
             }
         }
         Ok(())
@@ -343,8 +351,14 @@ mod tests {
             "two children have the id",
         );
         check_err(r#"{"tree": {"id": "r", "type": "supervisor"}, "steps": [{"at_ms": 1}]}"#, "needs one action");
-        check_err(r#"{"tree": {"id": "r", "type": "supervisor"}, "steps": [{"at_ms": 1, "crash": "r/a"}]}"#, "needs a \"reason\"");
-        check_err(r#"{"tree": {"id": "r", "type": "supervisor", "strategy": "simple_one_for_one"}}"#, "needs a template");
+        check_err(
+            r#"{"tree": {"id": "r", "type": "supervisor"}, "steps": [{"at_ms": 1, "crash": "r/a"}]}"#,
+            "needs a \"reason\"",
+        );
+        check_err(
+            r#"{"tree": {"id": "r", "type": "supervisor", "strategy": "simple_one_for_one"}}"#,
+            "needs a template",
+        );
         check_err(r#"{"tree": {"id": "a/b", "type": "worker"}}"#, "must not contain");
     }
 

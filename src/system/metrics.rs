@@ -37,6 +37,13 @@ pub struct ProcSample {
     pub messages_out: u64,
 }
 
+/// The blocked calls seen at one sample: (caller, callee) pairs.
+#[derive(Clone, Debug, Serialize, PartialEq)]
+pub struct BlockedSample {
+    pub at_ms: f64,
+    pub edges: Vec<(Pid, Pid)>,
+}
+
 /// A bounded ring of samples.
 #[derive(Clone, Debug, Serialize)]
 pub struct Ring<T> {
@@ -85,6 +92,8 @@ pub struct Metrics {
     pub procs: BTreeMap<Pid, Ring<ProcSample>>,
     /// Processes that keep a series whatever their queue.
     pub watched: BTreeSet<Pid>,
+    /// Blocked synchronous calls at each sample (at most 10,000 per sample).
+    pub blocked: Ring<BlockedSample>,
     /// How many system samples were ever taken (the index of the next one).
     pub taken: u64,
 }

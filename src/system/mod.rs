@@ -21,7 +21,7 @@ use crate::runtime::{
 use crate::scenario::{Action, Node, NodeKind, ReasonSpec, Scenario};
 use crate::term::{Atom, Pid, Term};
 use metrics::{Metrics, ProcSample, SystemSample, MAX_PROCESS_SERIES};
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use std::cell::{Cell, RefCell};
 use std::collections::{BTreeMap, VecDeque};
 use std::future::Future;
@@ -60,17 +60,18 @@ impl Default for SystemOptions {
 }
 
 /// An operation on a supervisor, made through the shell.
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, Deserialize)]
 #[serde(tag = "op", rename_all = "snake_case")]
 pub enum SupOp {
     Pause,
     Resume,
     SetStrategy {
+        #[serde(with = "strategy_name")]
         strategy: Strategy,
         window_s: u64,
     },
     StartChild {
-        spec: Node,
+        spec: Box<Node>,
     },
     /// `start_child` of a `simple_one_for_one` supervisor, with extra arguments.
     StartDynamicChild {
@@ -84,8 +85,23 @@ pub enum SupOp {
     },
 }
 
+/// A strategy as its name (`"one_for_all"`), both ways.
+mod strategy_name {
+    use crate::otp::Strategy;
+    use serde::{de::Error, Deserialize, Deserializer, Serializer};
+
+    pub fn serialize<S: Serializer>(s: &Strategy, ser: S) -> Result<S::Ok, S::Error> {
+        ser.serialize_str(s.name())
+    }
+
+    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Strategy, D::Error> {
+        let s = String::deserialize(d)?;
+        Strategy::parse(&s).ok_or_else(|| D::Error::custom(format!("unknown strategy {s:?}")))
+    }
+}
+
 /// One input from outside, logged.
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, Deserialize)]
 #[serde(tag = "input", rename_all = "snake_case")]
 pub enum Input {
     /// Let `ms` of virtual time pass.
@@ -112,7 +128,37 @@ pub enum Input {
         pid: Pid,
         id: u64,
     },
+    /// `GenServer.call(to, request, timeout_ms)` made by the shell.
+    Call {
+        to: Pid,
+        request: crate::term::TermJson,
+        timeout_ms: u64,
+    },
 }
+
+/// A recording: everything needed to replay a run exactly — the scenario,
+/// the seed, and every input with the virtual time it was applied at.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Recording {
+    /// `"otpsim-recording/1"`.
+    pub format: String,
+    pub seed: u64,
+    pub scenario: Scenario,
+    pub inputs: Vec<RecordedInput>,
+}
+
+/// One input of a recording.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RecordedInput {
+    /// Virtual nanoseconds since the start.
+    pub at_ns: u64,
+    pub input: Input,
+}
+
+/// The format tag of recordings this version writes and reads.
+pub const RECORDING_FORMAT: &str = "otpsim-recording/1";
 
 /// A process's place in the tree.
 #[derive(Clone, Debug, Serialize, PartialEq)]
@@ -153,6 +199,9 @@ enum TopicSub {
     Metrics { next: u64 },
 }
 
+/// The tree, cached under the (spawned, exited) counters it was built at.
+type TreeCache = ((u64, u64), Vec<TreeEntry>);
+
 /// Interval buckets kept per flow edge.
 const FLOW_BUCKETS: usize = 100;
 /// Flow edges kept at most.
@@ -188,7 +237,12 @@ pub struct System {
     topics: BTreeMap<u64, TopicSub>,
     next_topic: u64,
     next_token: u64,
-    tree_cache: RefCell<Option<((u64, u64), Vec<TreeEntry>)>>,
+    tree_cache: RefCell<Option<TreeCache>>,
+    /// The control layer's own seeded generator, for choices a control
+    /// function makes (a random child to fail). Its draws are not
+    /// simulation: what they choose is logged as a concrete input, so the
+    /// runtime's generator, which chaos and processes use, is never touched.
+    control_rng: RefCell<crate::runtime::Rng>,
     snapshots: RefCell<BTreeMap<Pid, SupervisorSnapshot>>,
     /// Supervision events seen (restarts, starts, terminations, max
     /// intensity), bounded, for analytics.
@@ -256,6 +310,7 @@ impl System {
             next_topic: 1,
             next_token: 1,
             tree_cache: RefCell::new(None),
+            control_rng: RefCell::new(crate::runtime::Rng::new(seed ^ 0x5eed_c0de_0000_0001)),
             snapshots: RefCell::new(BTreeMap::new()),
             sup_events: VecDeque::new(),
         };
@@ -272,6 +327,55 @@ impl System {
         for (_, input) in log {
             // Inputs that failed when recorded fail the same way now.
             let _ = s.apply(input.clone());
+        }
+        Ok(s)
+    }
+
+    /// This run as a recording (scenario, seed, inputs).
+    pub fn recording(&self) -> Recording {
+        Recording {
+            format: RECORDING_FORMAT.into(),
+            seed: self.seed,
+            scenario: self.scenario.clone(),
+            inputs: self.inputs.iter().map(|(at, i)| RecordedInput { at_ns: at.0, input: i.clone() }).collect(),
+        }
+    }
+
+    /// Starts the system of a recording, ready to replay it with
+    /// [`System::replay_next`] input by input (or all at once with
+    /// [`System::from_recording`]).
+    pub fn for_recording(rec: &Recording, opts: SystemOptions) -> Result<System, ControlError> {
+        if rec.format != RECORDING_FORMAT {
+            return Err(ControlError::BadRequest {
+                message: format!("recording format {:?} is not {RECORDING_FORMAT:?}", rec.format),
+            });
+        }
+        System::new(rec.scenario.clone(), SystemOptions { seed: Some(rec.seed), ..opts })
+    }
+
+    /// Applies one recorded input, first checking that the run is where the
+    /// recording says it was (the same virtual time): a difference means
+    /// the recording does not belong to this version or scenario.
+    pub fn replay_next(&mut self, i: usize, r: &RecordedInput) -> Result<(), ControlError> {
+        if self.rt.now().0 != r.at_ns {
+            return Err(ControlError::Refused {
+                reason: format!(
+                    "the replay diverged at input {i}: recorded at {} ns, replayed at {} ns",
+                    r.at_ns,
+                    self.rt.now().0
+                ),
+            });
+        }
+        // An input that failed when recorded fails the same way now.
+        let _ = self.apply(r.input.clone());
+        Ok(())
+    }
+
+    /// Replays a whole recording.
+    pub fn from_recording(rec: &Recording, opts: SystemOptions) -> Result<System, ControlError> {
+        let mut s = System::for_recording(rec, opts)?;
+        for (i, r) in rec.inputs.iter().enumerate() {
+            s.replay_next(i, r)?;
         }
         Ok(s)
     }
@@ -321,8 +425,15 @@ impl System {
         [self.app, self.shell]
     }
 
+    /// The application master, the shell, and shells replaced after a
+    /// request got stuck (they are dying).
     pub fn is_system_pid(&self, pid: Pid) -> bool {
-        pid == self.app || pid == self.shell
+        pid == self.app
+            || pid == self.shell
+            || self
+                .rt
+                .with_proc(pid, |p| p.extra().and_then(|e| e.initial_call.as_deref()) == Some("otpsim:shell/0"))
+                .unwrap_or(false)
     }
 
     pub fn chaos_rate(&self) -> f64 {
@@ -334,7 +445,50 @@ impl System {
 
     /// Applies one input and logs it.
     pub fn apply(&mut self, input: Input) -> Result<Term, ControlError> {
+        // An input refused for what it says is refused before it is logged.
+        self.validate(&input)?;
         self.inputs.push((self.rt.now(), input.clone()));
+        let r = self.apply_inner(input);
+        // What the input caused is visible to the analysis at once.
+        self.drain();
+        r
+    }
+
+    fn validate(&self, input: &Input) -> Result<(), ControlError> {
+        let live = |pid: &Pid| {
+            if self.rt.is_alive(*pid) {
+                Ok(())
+            } else {
+                Err(ControlError::NoProc { pid: pid.short() })
+            }
+        };
+        match input {
+            Input::Tick { .. } => Ok(()),
+            Input::Chaos { rate_per_s } => {
+                if rate_per_s.is_finite() && (0.0..=1000.0).contains(rate_per_s) {
+                    Ok(())
+                } else {
+                    Err(ControlError::BadRequest { message: "chaos rate must be between 0 and 1000 kills/s".into() })
+                }
+            }
+            Input::Command { command } => match command {
+                Command::Send { to, .. } | Command::SendTraced { to, .. } => live(to),
+                Command::Exit { pid, .. }
+                | Command::Suspend { pid }
+                | Command::Resume { pid }
+                | Command::Trace { pid, .. } => live(pid),
+            },
+            Input::Supervisor { sup, .. } => live(sup),
+            Input::InstallProbe { pid, spec } => {
+                live(pid)?;
+                crate::control::probe::compile(spec).map(|_| ())
+            }
+            Input::RemoveProbe { pid, .. } => live(pid),
+            Input::Call { to, .. } => live(to),
+        }
+    }
+
+    fn apply_inner(&mut self, input: Input) -> Result<Term, ControlError> {
         match input {
             Input::Tick { ms } => {
                 self.run_for(ms);
@@ -357,6 +511,21 @@ impl System {
             }
             Input::Supervisor { sup, op } => self.sup_op(sup, op),
             Input::InstallProbe { pid, spec } => self.install_probe(pid, spec),
+            Input::Call { to, request, timeout_ms } => {
+                if !self.rt.is_alive(to) {
+                    return Err(ControlError::NoProc { pid: to.short() });
+                }
+                let req = request.0;
+                let r = self.call(timeout_ms.saturating_add(1000), move |c| async move {
+                    crate::otp::gen_server::try_call(&c, to, req, Some(timeout_ms)).await
+                });
+                match r {
+                    Err(ControlError::CallFailed { reason }) if reason == ":timeout" => Err(ControlError::Timeout {
+                        what: format!("{} did not reply within {timeout_ms} ms", to.short()),
+                    }),
+                    other => other,
+                }
+            }
             Input::RemoveProbe { pid, id } => self.remove_probe(pid, id),
         }
     }
@@ -415,13 +584,11 @@ impl System {
         self.chaos_acc += self.chaos_rate * self.sample_ms() as f64 / 1000.0;
         while self.chaos_acc >= 1.0 {
             self.chaos_acc -= 1.0;
-            let victims: Vec<Pid> = self
-                .tree()
-                .into_iter()
-                .filter(|e| !e.supervisor)
-                .filter_map(|e| e.pid)
-                .filter(|p| self.rt.is_alive(*p))
-                .collect();
+            // Supervised workers, read from the process table alone (a
+            // supervisor's children have it as their parent), never from a
+            // cache that read-only requests refresh: what chaos does must
+            // depend only on the simulation, or replays would differ.
+            let victims = self.supervised_workers();
             if victims.is_empty() {
                 return;
             }
@@ -429,6 +596,23 @@ impl System {
             let _ = self.rt.apply(Command::Exit { pid: victims[i], reason: Term::Atom(Atom::KILL) });
             self.invalidate();
         }
+    }
+
+    /// Live workers whose parent is a supervisor, in pid order.
+    fn supervised_workers(&self) -> Vec<Pid> {
+        let k = self.rt.kernel_ref();
+        let mut out = Vec::new();
+        for pid in k.pids() {
+            let Some(p) = k.proc(pid) else { continue };
+            let is_sup = |x: &crate::runtime::Proc| x.extra().is_some_and(|e| e.supervisor);
+            if is_sup(p) {
+                continue;
+            }
+            if p.parent().and_then(|pp| k.proc(pp)).is_some_and(is_sup) {
+                out.push(pid);
+            }
+        }
+        out
     }
 
     // ------------------------------------------------------------------
@@ -440,12 +624,25 @@ impl System {
         let mut memory: u64 = 0;
         let mut queued: Vec<(Pid, ProcSample)> = Vec::new();
         let at_ms = self.rt.now().as_ms_f64();
+        // Series are kept for supervised workers (for supervisor resource
+        // trends), the watched processes, and any process with a queue.
+        let in_tree: std::collections::BTreeSet<Pid> = self.supervised_workers().into_iter().collect();
         let watched = &self.metrics.watched;
         let tracked = &self.metrics.procs;
+        let mut blocked: Vec<(Pid, Pid)> = Vec::new();
         self.rt.for_each_proc(|p| {
             let mem = crate::runtime::memory_words(p);
             memory += mem as u64;
-            if !p.mailbox.is_empty() || watched.contains(&p.pid) || tracked.contains_key(&p.pid) {
+            if blocked.len() < 10_000 {
+                if let Some(callee) = blocked_callee(p) {
+                    blocked.push((p.pid, callee));
+                }
+            }
+            if !p.mailbox.is_empty()
+                || watched.contains(&p.pid)
+                || tracked.contains_key(&p.pid)
+                || in_tree.contains(&p.pid)
+            {
                 queued.push((
                     p.pid,
                     ProcSample {
@@ -471,6 +668,7 @@ impl System {
             run_queue: c.run_queue,
         });
         self.metrics.taken += 1;
+        self.metrics.blocked.push(metrics::BlockedSample { at_ms, edges: blocked });
         self.last_counters = c;
         // Dead processes lose their series.
         let rt = &self.rt;
@@ -570,7 +768,9 @@ impl System {
     // The shell
 
     /// Runs `job` inside the shell process and runs the scheduler until it
-    /// finishes, at most `limit_ms` of virtual time.
+    /// finishes, at most `limit_ms` of virtual time. Not an input by itself:
+    /// the inputs that make calls ([`Input::Supervisor`], [`Input::Call`])
+    /// use it, and only they are logged and replayed.
     pub fn call<F, Fut>(&mut self, limit_ms: u64, job: F) -> Result<Term, ControlError>
     where
         F: FnOnce(Ctx) -> Fut + 'static,
@@ -587,18 +787,34 @@ impl System {
                 return r.map_err(|reason| ControlError::CallFailed { reason: reason.to_string() });
             }
             if self.rt.now() > deadline {
-                self.jobs.borrow_mut().pending.remove(&n);
+                self.abandon(n);
                 return Err(ControlError::Timeout {
                     what: format!("the shell's request did not finish within {limit_ms} ms"),
                 });
             }
             if self.step() == Step::Idle {
-                self.jobs.borrow_mut().pending.remove(&n);
+                self.abandon(n);
                 return Err(ControlError::Timeout {
                     what: "the shell's request can never finish (nothing left to run)".into(),
                 });
             }
         }
+    }
+
+    /// Gives up on a shell job. If the shell is inside it (blocked in a
+    /// call that will not return), the shell is killed and a new one
+    /// started, so that later requests are not queued behind it forever. As
+    /// with an OTP call that times out, a request already delivered may
+    /// still be handled later.
+    fn abandon(&mut self, n: i64) {
+        let was_waiting = self.jobs.borrow_mut().pending.remove(&n).is_some();
+        if was_waiting {
+            return;
+        }
+        let old = self.shell;
+        self.rt.kernel().exit_signal(crate::runtime::WORLD, old, Term::Atom(Atom::KILL), false);
+        let jobs = self.jobs.clone();
+        self.shell = self.rt.spawn(SpawnOpts::named("otpsim:shell/0"), move |c| shell_loop(c, jobs));
     }
 
     fn sup_op(&mut self, sup: Pid, op: SupOp) -> Result<Term, ControlError> {
@@ -672,6 +888,11 @@ impl System {
 
     pub fn all_probes(&self) -> impl Iterator<Item = (&Pid, &Rc<ProbeSet>)> {
         self.probes.iter()
+    }
+
+    /// A random integer in `0..n` from the control layer's own generator.
+    pub fn control_random(&self, n: u64) -> u64 {
+        self.control_rng.borrow_mut().below(n)
     }
 
     /// A new flow token for a traced send.
@@ -874,7 +1095,7 @@ pub fn event_json(e: &Event) -> serde_json::Value {
             if let serde_json::Value::Object(inner) = x {
                 if inner.len() == 1 {
                     if let Ok(t) = Term::from_json_value(&serde_json::Value::Object(inner.clone())) {
-                        *x = serde_json::Value::String(t.to_string());
+                        *x = serde_json::Value::String(crate::control::clip(&t, 16_384));
                     }
                 }
             }
@@ -918,6 +1139,18 @@ fn shape(t: &Term, depth: usize) -> String {
         Term::List(_) => "[...]".into(),
         Term::Map(_) => "%{...}".into(),
         _ => "_".into(),
+    }
+}
+
+/// The process `p` is blocked calling, if it is: it waits in a
+/// `gen_server` call (current function `gen:do_call/4`), and the call's
+/// monitor is its newest one (the highest reference).
+pub fn blocked_callee(p: &crate::runtime::Proc) -> Option<Pid> {
+    let calling = p.extra().and_then(|e| e.current_function.as_deref()) == Some(crate::otp::gen_server::DO_CALL);
+    if calling && p.status == crate::runtime::Status::Waiting {
+        p.monitors.iter().max_by_key(|m| m.mref).map(|m| m.other)
+    } else {
+        None
     }
 }
 
@@ -967,6 +1200,14 @@ async fn shell_loop(ctx: Ctx, jobs: Rc<RefCell<Jobs>>) -> Term {
             let r = job(ctx.clone()).await;
             jobs.borrow_mut().done.insert(n, r);
         }
+    }
+}
+
+/// A call's result as text: the reply, or `failed: reason`.
+fn result_text(r: &Result<Term, Term>) -> String {
+    match r {
+        Ok(t) => t.to_string(),
+        Err(e) => format!("failed: {e}"),
     }
 }
 
@@ -1045,7 +1286,7 @@ async fn app_master(ctx: Ctx, start: supervisor::StartFn, root: Rc<Cell<Option<P
                     Some(60_000),
                 )
                 .await;
-                log(format!("step {}: {op} {p}: {r:?}", i + 1));
+                log(format!("step {}: {op} {p}: {}", i + 1, result_text(&r)));
             }
             Action::StartChild(sup_path, spec) => {
                 let Some(sup) = find(&sup_path) else {
@@ -1063,7 +1304,7 @@ async fn app_master(ctx: Ctx, start: supervisor::StartFn, root: Rc<Cell<Option<P
                         supervisor::start_dynamic_child(&ctx, sup, vec![Term::Int(*k)]).await
                     }
                 };
-                log(format!("step {}: start_child {sup_path}: {r:?}", i + 1));
+                log(format!("step {}: start_child {sup_path}: {}", i + 1, result_text(&r)));
             }
             Action::Note(n) => log(format!("note: {n}")),
         }

@@ -142,6 +142,9 @@ pub struct GenericWorker {
 
 const LOAD_TICK: &str = "$load_tick";
 
+/// The most words of ballast `{:grow, n}` piles up (40 MB).
+const MAX_BALLAST: usize = 5_000_000;
+
 enum Handled {
     Reply(Term),
     Stop(Term),
@@ -211,6 +214,9 @@ impl GenericWorker {
                 // The ballast lives in the process dictionary, where the
                 // runtime's memory estimate (like `process_info(P, memory)`) sees it.
                 let n = (*n).clamp(0, 1_000_000) as usize;
+                if self.ballast.len() + n > MAX_BALLAST {
+                    return Handled::Reply(Term::error_tuple(Term::atom("too_big")));
+                }
                 self.ballast.extend(std::iter::repeat_n(Term::Int(0), n));
                 ctx.put(Term::atom("$ballast"), Term::list(self.ballast.clone()));
                 Handled::Reply(Term::Int(self.ballast.len() as i64))

@@ -68,9 +68,7 @@ pub(crate) fn atom() -> BoxedStrategy<Atom> {
 
 /// An atom that may be written as a keyword key (`name: value`).
 pub(crate) fn keyword_atom() -> BoxedStrategy<Atom> {
-    "[a-z_][a-zA-Z0-9_]{0,6}[?!]?"
-        .prop_map(|s| Atom::new(&s))
-        .boxed()
+    "[a-z_][a-zA-Z0-9_]{0,6}[?!]?".prop_map(|s| Atom::new(&s)).boxed()
 }
 
 /// An integer, biased towards the edges of the small-integer range and of
@@ -114,7 +112,7 @@ pub(crate) fn finite_float() -> BoxedStrategy<f64> {
             f64::MAX,
             f64::MIN,
             9007199254740993.0,
-            9.223372036854775807e18,
+            2f64.powi(63),
         ]),
     ]
     .boxed()
@@ -161,11 +159,7 @@ pub(crate) fn term_with(floats: BoxedStrategy<f64>) -> BoxedStrategy<Term> {
                 prop::collection::vec(inner.clone(), 0..6).prop_map(Term::list),
                 prop::collection::vec((inner.clone(), inner.clone()), 0..5).prop_map(Term::map),
                 prop::collection::vec((keyword_atom(), inner.clone()), 1..4).prop_map(|kw| {
-                    Term::list(
-                        kw.into_iter()
-                            .map(|(k, v)| Term::tuple(vec![Term::Atom(k), v]))
-                            .collect::<Vec<_>>(),
-                    )
+                    Term::list(kw.into_iter().map(|(k, v)| Term::tuple(vec![Term::Atom(k), v])).collect::<Vec<_>>())
                 }),
                 prop::collection::vec((keyword_atom(), inner), 1..4)
                     .prop_map(|kw| Term::map(kw.into_iter().map(|(k, v)| (Term::Atom(k), v)))),

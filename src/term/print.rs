@@ -40,8 +40,7 @@ fn is_lower_identifier(name: &str) -> bool {
         Some((b'?' | b'!', body)) => body,
         _ => rest,
     };
-    body.iter()
-        .all(|&c| c.is_ascii_alphanumeric() || c == b'_' || c == b'@')
+    body.iter().all(|&c| c.is_ascii_alphanumeric() || c == b'_' || c == b'@')
 }
 
 /// Whether `name` is `[A-Z][a-zA-Z0-9_]*`: an alias segment.
@@ -435,9 +434,8 @@ fn write_erlang_binary(s: &str, w: &mut dyn Write) -> fmt::Result {
     if s.is_empty() {
         return w.write_str("<<>>");
     }
-    let printable = s
-        .chars()
-        .all(|c| !c.is_control() || matches!(c, '\n' | '\t' | '\r' | '\u{1b}' | '\u{8}' | '\u{b}' | '\u{c}'));
+    let printable =
+        s.chars().all(|c| !c.is_control() || matches!(c, '\n' | '\t' | '\r' | '\u{1b}' | '\u{8}' | '\u{b}' | '\u{c}'));
     if !printable {
         w.write_str("<<")?;
         write_joined(s.as_bytes(), ",", w, |b, w| write!(w, "{b}"))?;
@@ -632,18 +630,9 @@ mod tests {
             ]),
             "[a: 1, b: 2]",
         );
-        check(
-            Term::list(vec![Term::tuple(vec![Term::atom("a"), Term::Int(1)]), Term::Int(2)]),
-            "[{:a, 1}, 2]",
-        );
-        check(
-            Term::list(vec![Term::tuple(vec![Term::atom("a b"), Term::Int(1)])]),
-            "[{:\"a b\", 1}]",
-        );
-        check(
-            Term::list(vec![Term::tuple(vec![Term::atom("a"), Term::Int(1), Term::Int(2)])]),
-            "[{:a, 1, 2}]",
-        );
+        check(Term::list(vec![Term::tuple(vec![Term::atom("a"), Term::Int(1)]), Term::Int(2)]), "[{:a, 1}, 2]");
+        check(Term::list(vec![Term::tuple(vec![Term::atom("a b"), Term::Int(1)])]), "[{:\"a b\", 1}]");
+        check(Term::list(vec![Term::tuple(vec![Term::atom("a"), Term::Int(1), Term::Int(2)])]), "[{:a, 1, 2}]");
         check(Term::map(vec![]), "%{}");
         check(Term::map(vec![(Term::atom("name"), Term::str("a"))]), "%{name: \"a\"}");
         check(Term::map(vec![(Term::atom("true"), Term::nil())]), "%{true: nil}");
@@ -694,10 +683,11 @@ mod tests {
             20,
             "%{\n  count: 12,\n  name: \"worker\",\n  state: {\n    :running,\n    [1, 2, 3]\n  }\n}",
         );
+        check_pretty("%{\"key\" => [1, 2], {:a, :b} => :c}", 17, "%{\n  {:a, :b} => :c,\n  \"key\" => [1, 2]\n}");
         check_pretty(
             "%{\"key\" => [1, 2], {:a, :b} => :c}",
             16,
-            "%{\n  {:a, :b} => :c,\n  \"key\" => [1, 2]\n}",
+            "%{\n  {:a, :b} => :c,\n  \"key\" => [\n    1,\n    2\n  ]\n}",
         );
         check_pretty("[a: 1, b: [2, 3]]", 12, "[\n  a: 1,\n  b: [2, 3]\n]");
         // The trailing comma counts: `[1, 2],` needs 9 columns after the indent.

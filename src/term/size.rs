@@ -58,11 +58,7 @@ impl Term {
             Term::List(xs) => 2 * xs.len() + xs.iter().map(Term::flat_size).sum::<usize>(),
             Term::Map(es) => {
                 let n = es.len();
-                let own = if n <= FLATMAP_LIMIT {
-                    4 + 2 * n
-                } else {
-                    3 * n + 2 * n * 4 / 10
-                };
+                let own = if n <= FLATMAP_LIMIT { 4 + 2 * n } else { 3 * n + 2 * n * 4 / 10 };
                 own + es.iter().map(|(k, v)| k.flat_size() + v.flat_size()).sum::<usize>()
             }
         }
