@@ -7,7 +7,5 @@ fn main() {
 
 #[cfg(not(all(target_arch = "wasm32", feature = "web")))]
 fn main() {
-    eprintln!(
-        "the playground runs in a browser: build it with `trunk build` (see scripts/serve.sh)"
-    );
+    eprintln!("the playground runs in a browser: build it with `trunk build` (see scripts/serve.sh)");
 }

@@ -37,13 +37,7 @@ pub struct AppProps {
 
 impl Default for AppProps {
     fn default() -> AppProps {
-        AppProps {
-            scenario: "demo".into(),
-            seed: 42,
-            autoplay: true,
-            theme: String::new(),
-            speed: 1.0,
-        }
+        AppProps { scenario: "demo".into(), seed: 42, autoplay: true, theme: String::new(), speed: 1.0 }
     }
 }
 
@@ -130,10 +124,7 @@ fn mark(name: &str) {
 }
 
 fn now() -> f64 {
-    gloo::utils::window()
-        .performance()
-        .map(|p| p.now())
-        .unwrap_or(0.0)
+    gloo::utils::window().performance().map(|p| p.now()).unwrap_or(0.0)
 }
 
 impl App {
@@ -206,35 +197,24 @@ impl App {
     fn act(&mut self, a: Action) -> Result<String, String> {
         let sim = self.sim.as_mut().ok_or("no system is loaded")?;
         match a {
-            Action::Kill { pid, reason } => sim
-                .kill(pid, &reason)
-                .map(|_| format!("exit({pid}, {reason}) sent")),
+            Action::Kill { pid, reason } => sim.kill(pid, &reason).map(|_| format!("exit({pid}, {reason}) sent")),
             Action::Suspend(pid) => sim.suspend(pid).map(|_| format!("{pid} suspended")),
             Action::Resume(pid) => sim.resume(pid).map(|_| format!("{pid} resumed")),
-            Action::RestartChild { sup, id } => sim
-                .restart_child(sup, &id)
-                .map(|_| format!("{id} restarted")),
-            Action::TerminateChild { sup, id } => sim
-                .terminate_child(sup, &id)
-                .map(|_| format!("{id} terminated")),
-            Action::SetStrategy { sup, strategy } => sim
-                .set_strategy(sup, &strategy)
-                .map(|_| format!("strategy of {sup} is now {strategy}")),
-            Action::PauseSupervision(sup, on) => sim.set_paused(sup, on).map(|_| {
-                format!(
-                    "supervision {} on {sup}",
-                    if on { "paused" } else { "resumed" }
-                )
-            }),
-            Action::Send { pid, text } => sim
-                .send_text(pid, &text)
-                .map(|_| format!("sent {text} to {pid}")),
-            Action::SendTraced { pid, text } => sim
-                .send_traced(pid, &text)
-                .map(|n| format!("traced {text} to {pid}: {n} messages followed")),
-            Action::Trace(pid, on) => sim
-                .set_traced(pid, on)
-                .map(|_| format!("tracing {} for {pid}", if on { "on" } else { "off" })),
+            Action::RestartChild { sup, id } => sim.restart_child(sup, &id).map(|_| format!("{id} restarted")),
+            Action::TerminateChild { sup, id } => sim.terminate_child(sup, &id).map(|_| format!("{id} terminated")),
+            Action::SetStrategy { sup, strategy } => {
+                sim.set_strategy(sup, &strategy).map(|_| format!("strategy of {sup} is now {strategy}"))
+            }
+            Action::PauseSupervision(sup, on) => sim
+                .set_paused(sup, on)
+                .map(|_| format!("supervision {} on {sup}", if on { "paused" } else { "resumed" })),
+            Action::Send { pid, text } => sim.send_text(pid, &text).map(|_| format!("sent {text} to {pid}")),
+            Action::SendTraced { pid, text } => {
+                sim.send_traced(pid, &text).map(|n| format!("traced {text} to {pid}: {n} messages followed"))
+            }
+            Action::Trace(pid, on) => {
+                sim.set_traced(pid, on).map(|_| format!("tracing {} for {pid}", if on { "on" } else { "off" }))
+            }
         }
     }
 
@@ -242,11 +222,7 @@ impl App {
     fn note_cost(&mut self) {
         if self.work_start > 0.0 {
             let cost = now() - self.work_start;
-            let q = if self.refreshing {
-                &mut self.refresh_costs
-            } else {
-                &mut self.costs
-            };
+            let q = if self.refreshing { &mut self.refresh_costs } else { &mut self.costs };
             if q.len() >= 120 {
                 q.pop_front();
             }
@@ -267,20 +243,14 @@ impl App {
 
     fn schedule(&mut self, ctx: &Context<Self>) {
         let link = ctx.link().clone();
-        self.frame = Some(request_animation_frame(move |ts| {
-            link.send_message(Msg::Frame(ts))
-        }));
+        self.frame = Some(request_animation_frame(move |ts| link.send_message(Msg::Frame(ts))));
     }
 
     fn download(&mut self, kind: &str) {
         let Some(sim) = self.sim.as_mut() else { return };
         let (text, name, mime) = match kind {
             "md" => (sim.report_markdown(), "otpsim-report.md", "text/markdown"),
-            _ => (
-                sim.recording_json(),
-                "otpsim-recording.json",
-                "application/json",
-            ),
+            _ => (sim.recording_json(), "otpsim-recording.json", "application/json"),
         };
         let _ = download_text(&text, name, mime);
     }
@@ -321,11 +291,7 @@ impl Component for App {
             sim: None,
             load_error: None,
             playing: p.autoplay,
-            speed: if p.speed.is_finite() {
-                p.speed.clamp(0.01, 100.0)
-            } else {
-                1.0
-            },
+            speed: if p.speed.is_finite() { p.speed.clamp(0.01, 100.0) } else { 1.0 },
             seed: p.seed,
             scenario: p.scenario.clone(),
             chaos: 0.0,
@@ -338,11 +304,7 @@ impl Component for App {
             tree: None,
             details: None,
             samples: Rc::new(Vec::new()),
-            health: Rc::new(Health {
-                score: 100,
-                status: "healthy",
-                reasons: vec![],
-            }),
+            health: Rc::new(Health { score: 100, status: "healthy", reasons: vec![] }),
             heatmap: Rc::new(Heatmap::default()),
             flow: Rc::new(Vec::new()),
             labels: Rc::new(Vec::new()),
@@ -363,10 +325,7 @@ impl Component for App {
         match msg {
             Msg::Frame(ts) => {
                 self.schedule(ctx);
-                let dt = self
-                    .last_ts
-                    .map(|l| (ts - l).clamp(0.0, 100.0))
-                    .unwrap_or(0.0);
+                let dt = self.last_ts.map(|l| (ts - l).clamp(0.0, 100.0)).unwrap_or(0.0);
                 self.last_ts = Some(ts);
                 self.frames += 1;
                 if !self.playing || self.sim.is_none() {
@@ -406,11 +365,7 @@ impl Component for App {
                 true
             }
             Msg::Speed(s) => {
-                self.speed = if s.is_finite() {
-                    s.clamp(0.01, 100.0)
-                } else {
-                    1.0
-                };
+                self.speed = if s.is_finite() { s.clamp(0.01, 100.0) } else { 1.0 };
                 true
             }
             Msg::Seed(s) => {
@@ -425,20 +380,15 @@ impl Component for App {
             }
             Msg::Reset => {
                 self.load();
-                self.notice = Some(Notice {
-                    error: false,
-                    text: format!("reset {} with seed {}", self.scenario, self.seed),
-                });
+                self.notice =
+                    Some(Notice { error: false, text: format!("reset {} with seed {}", self.scenario, self.seed) });
                 true
             }
             Msg::Chaos(rate) => {
                 self.chaos = rate;
                 if let Some(sim) = self.sim.as_mut() {
                     if let Err(e) = sim.set_chaos(rate) {
-                        self.notice = Some(Notice {
-                            error: true,
-                            text: e,
-                        });
+                        self.notice = Some(Notice { error: true, text: e });
                     }
                 }
                 true
@@ -496,11 +446,7 @@ impl Component for App {
         let on_select = link.callback(Msg::Select);
         let on_action = link.callback(Msg::Act);
         let selected_pid = self.selected.as_ref().map(|s| s.1);
-        let theme = if self.dark {
-            "theme-dark"
-        } else {
-            "theme-light"
-        };
+        let theme = if self.dark { "theme-dark" } else { "theme-light" };
         html! {
             <div class={classes!("otpsim", theme)} data-frame-ms={format!("{med:.2}")} data-frame-max-ms={format!("{max:.2}")}
                 data-frames={self.costs.len().to_string()} data-refresh-ms={format!("{rmed:.2}")}
@@ -611,13 +557,8 @@ pub fn mount(element: web_sys::Element, options: JsValue) -> Result<Playground, 
         serde_json::from_str(&text).map_err(|e| JsValue::from_str(&format!("bad options: {e}")))?
     };
     if model::scenario_json(&props.scenario).is_none() {
-        return Err(JsValue::from_str(&format!(
-            "no built-in scenario is called {:?}",
-            props.scenario
-        )));
+        return Err(JsValue::from_str(&format!("no built-in scenario is called {:?}", props.scenario)));
     }
     let handle = yew::Renderer::<App>::with_root_and_props(element, props).render();
-    Ok(Playground {
-        handle: Some(handle),
-    })
+    Ok(Playground { handle: Some(handle) })
 }

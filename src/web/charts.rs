@@ -70,27 +70,13 @@ pub fn fmt_num(v: f64) -> String {
     }
 }
 
-fn draw(
-    c: HtmlCanvasElement,
-    points: &[(f64, f64)],
-    color: (u8, u8, u8),
-    dark: bool,
-    ratio: f64,
-) -> Option<()> {
+fn draw(c: HtmlCanvasElement, points: &[(f64, f64)], color: (u8, u8, u8), dark: bool, ratio: f64) -> Option<()> {
     let backend = CanvasBackend::with_canvas_object(c)?;
     let root = backend.into_drawing_area();
     let (bg, fg, grid) = if dark {
-        (
-            RGBColor(0x16, 0x1b, 0x22),
-            RGBColor(0x8b, 0x94, 0x9e),
-            RGBColor(0x2a, 0x31, 0x3a),
-        )
+        (RGBColor(0x16, 0x1b, 0x22), RGBColor(0x8b, 0x94, 0x9e), RGBColor(0x2a, 0x31, 0x3a))
     } else {
-        (
-            RGBColor(0xff, 0xff, 0xff),
-            RGBColor(0x57, 0x60, 0x6a),
-            RGBColor(0xea, 0xee, 0xf2),
-        )
+        (RGBColor(0xff, 0xff, 0xff), RGBColor(0x57, 0x60, 0x6a), RGBColor(0xea, 0xee, 0xf2))
     };
     root.fill(&bg).ok()?;
     let (x0, x1) = match (points.first(), points.last()) {

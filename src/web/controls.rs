@@ -64,11 +64,7 @@ pub fn controls(p: &ControlsProps) -> Html {
     let theme = p.on_theme.reform(|_: MouseEvent| ());
     let on_speed = p.on_speed.clone();
     let speed_input = Callback::from(move |e: InputEvent| {
-        let v: f64 = e
-            .target_unchecked_into::<HtmlInputElement>()
-            .value()
-            .parse()
-            .unwrap_or(0.0);
+        let v: f64 = e.target_unchecked_into::<HtmlInputElement>().value().parse().unwrap_or(0.0);
         on_speed.emit(10f64.powf(v));
     });
     let on_scenario = p.on_scenario.clone();
@@ -77,9 +73,7 @@ pub fn controls(p: &ControlsProps) -> Html {
     });
     let seed_edit = {
         let seed_text = seed_text.clone();
-        Callback::from(move |e: InputEvent| {
-            seed_text.set(e.target_unchecked_into::<HtmlInputElement>().value())
-        })
+        Callback::from(move |e: InputEvent| seed_text.set(e.target_unchecked_into::<HtmlInputElement>().value()))
     };
     let seed_valid = seed_text.parse::<u64>().is_ok();
     let seed_commit = {
@@ -101,11 +95,7 @@ pub fn controls(p: &ControlsProps) -> Html {
         Callback::from(move |_: MouseEvent| on_chaos.emit(if chaos_on { 0.0 } else { 1.0 }))
     };
     let chaos_rate = Callback::from(move |e: InputEvent| {
-        let v: f64 = e
-            .target_unchecked_into::<HtmlInputElement>()
-            .value()
-            .parse()
-            .unwrap_or(0.0);
+        let v: f64 = e.target_unchecked_into::<HtmlInputElement>().value().parse().unwrap_or(0.0);
         on_chaos.emit(v);
     });
     let export_md = p.on_export.reform(|_: MouseEvent| "md");

@@ -17,14 +17,7 @@ pub fn dashboard(p: &DashboardProps) -> Html {
     // The theme is read from the nearest themed ancestor at draw time; the
     // chart colours follow the page's scheme class.
     let dark = use_context::<bool>().unwrap_or(false);
-    let series = |f: fn(&Sample) -> f64| {
-        Rc::new(
-            p.samples
-                .iter()
-                .map(|s| (s.t_ms / 1000.0, f(s)))
-                .collect::<Vec<_>>(),
-        )
-    };
+    let series = |f: fn(&Sample) -> f64| Rc::new(p.samples.iter().map(|s| (s.t_ms / 1000.0, f(s))).collect::<Vec<_>>());
     let procs = use_memo(p.samples.clone(), |_| series(|s| s.processes as f64));
     let mem = use_memo(p.samples.clone(), |_| series(|s| s.memory_kib));
     let msgs = use_memo(p.samples.clone(), |_| series(|s| s.messages_per_s));

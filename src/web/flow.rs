@@ -32,18 +32,13 @@ pub fn flow_view(p: &FlowProps) -> Html {
         Callback::from(move |e: SubmitEvent| {
             e.prevent_default();
             if let (true, Some((_, pid))) = (ok, &target) {
-                a.emit(Action::SendTraced {
-                    pid: *pid,
-                    text: (*text).clone(),
-                });
+                a.emit(Action::SendTraced { pid: *pid, text: (*text).clone() });
             }
         })
     };
     let oninput = {
         let text = text.clone();
-        Callback::from(move |e: InputEvent| {
-            text.set(e.target_unchecked_into::<HtmlInputElement>().value())
-        })
+        Callback::from(move |e: InputEvent| text.set(e.target_unchecked_into::<HtmlInputElement>().value()))
     };
     html! {
         <section class="panel flow" role="region" aria-label="Message flow">
@@ -85,11 +80,7 @@ fn heatmap(h: &Heatmap) -> Html {
     let w = left + n * cell + 60.0;
     let hh = top + n * cell + 4.0;
     let max = h.max.max(1) as f64;
-    let cells = h
-        .counts
-        .iter()
-        .enumerate()
-        .flat_map(|(r, row)| row.iter().enumerate().map(move |(c, v)| (r, c, *v)));
+    let cells = h.counts.iter().enumerate().flat_map(|(r, row)| row.iter().enumerate().map(move |(c, v)| (r, c, *v)));
     html! {
         <svg class="heatmap" width={format!("{w:.0}")} height={format!("{hh:.0}")} role="img"
             aria-label={format!("Message counts between the {} busiest processes", h.labels.len())}>
@@ -129,13 +120,7 @@ fn sequence(flow: &[FlowHop], labels: &[(Pid, String)]) -> Html {
     let left = 70.0;
     let top = 40.0;
     let step = 30.0;
-    let idx = |p: Pid| {
-        labels
-            .iter()
-            .position(|l| l.0 == p)
-            .map(|i| i + 1)
-            .unwrap_or(0)
-    };
+    let idx = |p: Pid| labels.iter().position(|l| l.0 == p).map(|i| i + 1).unwrap_or(0);
     let w = left + labels.len() as f64 * lane + 20.0;
     let h = top + flow.len() as f64 * step + 20.0;
     let x = |i: usize| {

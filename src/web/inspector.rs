@@ -118,18 +118,13 @@ pub fn inspector(p: &InspectorProps) -> Html {
                 Callback::from(move |e: SubmitEvent| {
                     e.prevent_default();
                     if ok {
-                        a.emit(Action::Send {
-                            pid,
-                            text: (*text).clone(),
-                        });
+                        a.emit(Action::Send { pid, text: (*text).clone() });
                     }
                 })
             };
             let oninput = {
                 let text = text.clone();
-                Callback::from(move |e: InputEvent| {
-                    text.set(e.target_unchecked_into::<HtmlInputElement>().value())
-                })
+                Callback::from(move |e: InputEvent| text.set(e.target_unchecked_into::<HtmlInputElement>().value()))
             };
             html! {
                 <>
@@ -201,13 +196,7 @@ pub fn sparkline(p: &SparklineProps) -> Html {
         .values
         .iter()
         .enumerate()
-        .map(|(i, v)| {
-            format!(
-                "{:.1},{:.1}",
-                i as f64 * w / n,
-                h - 2.0 - (*v as f64 / max) * (h - 4.0)
-            )
-        })
+        .map(|(i, v)| format!("{:.1},{:.1}", i as f64 * w / n, h - 2.0 - (*v as f64 / max) * (h - 4.0)))
         .collect();
     html! {
         <figure class="sparkline">

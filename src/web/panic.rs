@@ -27,8 +27,7 @@ fn show_overlay(msg: &str) -> Option<()> {
     let div: web_sys::HtmlElement = doc.create_element("div").ok()?.dyn_into().ok()?;
     div.set_class_name("otpsim-crash");
     div.set_attribute("role", "alertdialog").ok()?;
-    div.set_attribute("aria-label", "The simulator stopped")
-        .ok()?;
+    div.set_attribute("aria-label", "The simulator stopped").ok()?;
     let card = doc.create_element("div").ok()?;
     card.set_class_name("card");
     let h = doc.create_element("h2").ok()?;

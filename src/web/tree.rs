@@ -49,13 +49,7 @@ struct Layout<'a> {
     depth: usize,
 }
 
-fn place<'a>(
-    n: &'a TreeNode,
-    depth: usize,
-    pos: (usize, usize),
-    expanded: &BTreeSet<Pid>,
-    l: &mut Layout<'a>,
-) -> f64 {
+fn place<'a>(n: &'a TreeNode, depth: usize, pos: (usize, usize), expanded: &BTreeSet<Pid>, l: &mut Layout<'a>) -> f64 {
     let idx = l.items.len();
     l.items.push(Item {
         node: Some(n),
@@ -67,13 +61,8 @@ fn place<'a>(
         posinset: pos.0,
     });
     l.depth = l.depth.max(depth);
-    let collapsed =
-        n.children.len() > COLLAPSE_OVER && !n.pid.is_some_and(|p| expanded.contains(&p));
-    let shown = if collapsed {
-        SHOWN_WHEN_COLLAPSED
-    } else {
-        n.children.len()
-    };
+    let collapsed = n.children.len() > COLLAPSE_OVER && !n.pid.is_some_and(|p| expanded.contains(&p));
+    let shown = if collapsed { SHOWN_WHEN_COLLAPSED } else { n.children.len() };
     let mut ys = Vec::new();
     let total = n.children.len();
     for (i, c) in n.children.iter().take(shown).enumerate() {
@@ -105,12 +94,7 @@ fn place<'a>(
     l.items[idx].y = y;
     let x0 = depth as f64 * COL + NODE_W;
     for cy in ys {
-        l.edges.push((
-            x0,
-            y + NODE_H / 2.0,
-            (depth + 1) as f64 * COL,
-            cy + NODE_H / 2.0,
-        ));
+        l.edges.push((x0, y + NODE_H / 2.0, (depth + 1) as f64 * COL, cy + NODE_H / 2.0));
     }
     y
 }
@@ -118,20 +102,13 @@ fn place<'a>(
 /// The text of a node's accessible name: child id (or registered name),
 /// then the pid, then what a sighted user reads off the node.
 fn accessible_name(n: &TreeNode) -> String {
-    let pid = n
-        .pid
-        .map(|p| p.to_string())
-        .unwrap_or_else(|| "undefined".into());
+    let pid = n.pid.map(|p| p.to_string()).unwrap_or_else(|| "undefined".into());
     let kind = match &n.strategy {
         Some(s) => format!("supervisor {s}"),
         None if n.supervisor => "supervisor".into(),
         None => "worker".into(),
     };
-    let r = if n.restarts == 1 {
-        "1 restart".to_string()
-    } else {
-        format!("{} restarts", n.restarts)
-    };
+    let r = if n.restarts == 1 { "1 restart".to_string() } else { format!("{} restarts", n.restarts) };
     format!("{} {pid} {kind}, {}, {r}", n.id, n.status)
 }
 
@@ -154,19 +131,14 @@ pub fn tree_view(p: &TreeProps) -> Html {
     // this render is applied, and give it back after.
     let focused_pid: Option<String> = gloo::utils::document()
         .active_element()
-        .filter(|el| {
-            svg_ref
-                .cast::<web_sys::Element>()
-                .is_some_and(|svg| svg.contains(Some(el)))
-        })
+        .filter(|el| svg_ref.cast::<web_sys::Element>().is_some_and(|svg| svg.contains(Some(el))))
         .and_then(|el| el.get_attribute("data-pid"));
     {
         let svg_ref = svg_ref.clone();
         use_effect(move || {
             if let (Some(pid), Some(svg)) = (focused_pid, svg_ref.cast::<web_sys::Element>()) {
                 let active = gloo::utils::document().active_element();
-                if active.and_then(|a| a.get_attribute("data-pid")).as_deref() != Some(pid.as_str())
-                {
+                if active.and_then(|a| a.get_attribute("data-pid")).as_deref() != Some(pid.as_str()) {
                     if let Some(el) = svg
                         .query_selector(&format!("[data-pid='{pid}']"))
                         .ok()
@@ -191,12 +163,7 @@ pub fn tree_view(p: &TreeProps) -> Html {
         };
     };
 
-    let mut l = Layout {
-        items: Vec::new(),
-        edges: Vec::new(),
-        rows: 0,
-        depth: 0,
-    };
+    let mut l = Layout { items: Vec::new(), edges: Vec::new(), rows: 0, depth: 0 };
     place(tree, 0, (1, 1), &expanded, &mut l);
     let width = (l.depth as f64) * COL + NODE_W + 2.0 * PAD;
     let height = (l.rows.max(1) as f64) * ROW + 2.0 * PAD - (ROW - NODE_H);
@@ -206,35 +173,14 @@ pub fn tree_view(p: &TreeProps) -> Html {
     let matches = |n: &TreeNode| {
         !q.is_empty()
             && (n.id.to_ascii_lowercase().contains(&q)
-                || n.name
-                    .as_deref()
-                    .is_some_and(|s| s.to_ascii_lowercase().contains(&q))
-                || n.pid
-                    .is_some_and(|pid| pid.to_string().contains(&q) || pid.short() == q))
+                || n.name.as_deref().is_some_and(|s| s.to_ascii_lowercase().contains(&q))
+                || n.pid.is_some_and(|pid| pid.to_string().contains(&q) || pid.short() == q))
     };
-    let max_mem = l
-        .items
-        .iter()
-        .filter_map(|i| i.node)
-        .map(|n| n.memory_words)
-        .max()
-        .unwrap_or(1)
-        .max(1);
-    let max_q = l
-        .items
-        .iter()
-        .filter_map(|i| i.node)
-        .map(|n| n.queue_len)
-        .max()
-        .unwrap_or(1)
-        .max(1);
+    let max_mem = l.items.iter().filter_map(|i| i.node).map(|n| n.memory_words).max().unwrap_or(1).max(1);
+    let max_q = l.items.iter().filter_map(|i| i.node).map(|n| n.queue_len).max().unwrap_or(1).max(1);
 
-    let order: Vec<(String, Pid)> = l
-        .items
-        .iter()
-        .filter_map(|i| i.node)
-        .filter_map(|n| n.pid.map(|p| (n.id.clone(), p)))
-        .collect();
+    let order: Vec<(String, Pid)> =
+        l.items.iter().filter_map(|i| i.node).filter_map(|n| n.pid.map(|p| (n.id.clone(), p))).collect();
     let onkeydown = {
         let on_select = p.on_select.clone();
         let selected = p.selected;
@@ -242,18 +188,12 @@ pub fn tree_view(p: &TreeProps) -> Html {
             // The item the key was pressed on is the current one (the
             // selection this closure saw may be a render behind).
             let target: Option<web_sys::Element> = e.target_dyn_into();
-            let from_target = target
-                .as_ref()
-                .and_then(|t| t.get_attribute("data-pid"))
-                .and_then(|s| s.parse::<u32>().ok())
-                .map(Pid);
+            let from_target =
+                target.as_ref().and_then(|t| t.get_attribute("data-pid")).and_then(|s| s.parse::<u32>().ok()).map(Pid);
             let current = from_target.or(selected);
             let cur = order.iter().position(|(_, pid)| Some(*pid) == current);
             let next = match e.key().as_str() {
-                "ArrowDown" => Some(
-                    cur.map(|i| (i + 1).min(order.len().saturating_sub(1)))
-                        .unwrap_or(0),
-                ),
+                "ArrowDown" => Some(cur.map(|i| (i + 1).min(order.len().saturating_sub(1))).unwrap_or(0)),
                 "ArrowUp" => Some(cur.map(|i| i.saturating_sub(1)).unwrap_or(0)),
                 "Home" => Some(0),
                 "End" => Some(order.len().saturating_sub(1)),
@@ -269,11 +209,7 @@ pub fn tree_view(p: &TreeProps) -> Html {
                 // Keyboard focus follows the selection.
                 let found = target
                     .and_then(|t| t.closest("svg").ok().flatten())
-                    .and_then(|svg| {
-                        svg.query_selector(&format!("[data-pid='{}']", sel.1 .0))
-                            .ok()
-                            .flatten()
-                    });
+                    .and_then(|svg| svg.query_selector(&format!("[data-pid='{}']", sel.1 .0)).ok().flatten());
                 if let Some(el) = found.and_then(|el| el.dyn_into::<web_sys::SvgElement>().ok()) {
                     let _ = el.focus();
                 }
@@ -402,24 +338,16 @@ pub fn tree_view(p: &TreeProps) -> Html {
     };
     let on_search = {
         let search = search.clone();
-        Callback::from(move |e: InputEvent| {
-            search.set(e.target_unchecked_into::<HtmlInputElement>().value())
-        })
+        Callback::from(move |e: InputEvent| search.set(e.target_unchecked_into::<HtmlInputElement>().value()))
     };
     let on_overlay = {
         let overlay = overlay.clone();
         Callback::from(move |e: Event| {
-            overlay.set(
-                match e
-                    .target_unchecked_into::<HtmlSelectElement>()
-                    .value()
-                    .as_str()
-                {
-                    "memory" => Overlay::Memory,
-                    "queue" => Overlay::Queue,
-                    _ => Overlay::None,
-                },
-            )
+            overlay.set(match e.target_unchecked_into::<HtmlSelectElement>().value().as_str() {
+                "memory" => Overlay::Memory,
+                "queue" => Overlay::Queue,
+                _ => Overlay::None,
+            })
         })
     };
     let count = tree.count();
@@ -510,18 +438,11 @@ fn actions_for(
     let kill = {
         let on_action = on_action.clone();
         let reason = reason.clone();
-        Callback::from(move |_: MouseEvent| {
-            on_action.emit(Action::Kill {
-                pid,
-                reason: (*reason).clone(),
-            })
-        })
+        Callback::from(move |_: MouseEvent| on_action.emit(Action::Kill { pid, reason: (*reason).clone() }))
     };
     let on_reason = {
         let reason = reason.clone();
-        Callback::from(move |e: InputEvent| {
-            reason.set(e.target_unchecked_into::<HtmlInputElement>().value())
-        })
+        Callback::from(move |e: InputEvent| reason.set(e.target_unchecked_into::<HtmlInputElement>().value()))
     };
     let suspended = n.status == "suspended";
     let parent = parent_of(tree, n);
@@ -533,7 +454,9 @@ fn actions_for(
         let change = {
             let on_action = on_action.clone();
             let strategy = strategy.clone();
-            Callback::from(move |_: MouseEvent| on_action.emit(Action::SetStrategy { sup: pid, strategy: (*strategy).clone() }))
+            Callback::from(move |_: MouseEvent| {
+                on_action.emit(Action::SetStrategy { sup: pid, strategy: (*strategy).clone() })
+            })
         };
         html! {
             <>

@@ -10,10 +10,7 @@ wasm_bindgen_test_configure!(run_in_browser);
 #[wasm_bindgen_test]
 fn the_event_stream_hash_in_wasm_equals_the_native_one() {
     let h = event_stream_hash("demo", 42, 3000).unwrap();
-    assert_eq!(
-        h, DEMO_HASH_SEED42_3000MS,
-        "wasm hash {h:#x} differs from the native constant"
-    );
+    assert_eq!(h, DEMO_HASH_SEED42_3000MS, "wasm hash {h:#x} differs from the native constant");
 }
 
 #[wasm_bindgen_test]
@@ -74,16 +71,8 @@ mod app {
         assert_eq!(items_b, 5, "pipeline shows its own 5 tree items");
         assert_eq!(a.query_selector_all("canvas").unwrap().length(), 4);
         assert_eq!(b.query_selector_all("canvas").unwrap().length(), 4);
-        assert!(a
-            .query_selector("[aria-label='Process inspector']")
-            .unwrap()
-            .is_some());
-        let canvas: web_sys::HtmlCanvasElement = a
-            .query_selector("canvas")
-            .unwrap()
-            .unwrap()
-            .dyn_into()
-            .unwrap();
+        assert!(a.query_selector("[aria-label='Process inspector']").unwrap().is_some());
+        let canvas: web_sys::HtmlCanvasElement = a.query_selector("canvas").unwrap().unwrap().dyn_into().unwrap();
         assert!(canvas.width() > 0);
     }
 
