@@ -7,9 +7,10 @@
 //! layer: they call [`Sim`] only.
 
 use crate::control::{self, analysis, flow, supervisors, ControlError, ListOpts, SendOpts};
+use crate::runtime::{Event, EventKind, Filter, KindMask, SubId};
 use crate::scenario::Scenario;
 use crate::system::{Input, SupOp, System, SystemOptions};
-use crate::term::Pid;
+use crate::term::{Pid, Term};
 use serde::Serialize;
 use std::collections::BTreeMap;
 
@@ -191,8 +192,10 @@ pub struct Sim {
     sys: System,
     scenario: String,
     selected: Option<Pid>,
-    /// The topic subscription following the selected process.
-    topic: Option<u64>,
+    /// The event subscription following the selected process (the same
+    /// filter as the `process:<pid>` topic, read as typed events rather
+    /// than JSON: the JSON form would add its serializers to the wasm).
+    topic: Option<SubId>,
     trace: std::collections::VecDeque<String>,
     flow: Vec<FlowHop>,
 }
@@ -345,7 +348,7 @@ impl Sim {
             return;
         }
         if let Some(t) = self.topic.take() {
-            self.sys.unsubscribe(t);
+            self.sys.runtime().bus(|b| b.unsubscribe(t));
         }
         if let Some(old) = self.selected {
             self.sys.unwatch(old);
@@ -353,7 +356,7 @@ impl Sim {
         self.selected = pid;
         self.trace.clear();
         if let Some(p) = pid {
-            self.topic = self.sys.subscribe(&format!("process:{}", p.short())).ok();
+            self.topic = Some(self.sys.runtime().bus(|b| b.subscribe(Filter::process(p, KindMask::ALL), 4096)));
             self.sys.watch(p);
         }
     }
@@ -364,11 +367,8 @@ impl Sim {
 
     fn poll_trace(&mut self) {
         let Some(t) = self.topic else { return };
-        let Some(v) = self.sys.poll(t) else { return };
-        let Some(evs) = v.get("events").and_then(|e| e.as_array()) else {
-            return;
-        };
-        for e in evs {
+        let Some((evs, _dropped)) = self.sys.runtime().bus(|b| b.drain(t)) else { return };
+        for e in &evs {
             if self.trace.len() >= TRACE_KEPT {
                 self.trace.pop_front();
             }
@@ -606,7 +606,7 @@ impl Sim {
     }
 
     /// The recording: scenario, seed and every input applied (consecutive
-    /// ticks merged), as JSON; replays with `System::replay`.
+    /// ticks merged), as JSON with terms in Elixir syntax.
     pub fn recording_json(&self) -> String {
         let mut inputs: Vec<serde_json::Value> = Vec::new();
         let mut pending_tick = 0u64;
@@ -618,7 +618,7 @@ impl Sim {
                         inputs.push(serde_json::json!({"input": "tick", "ms": pending_tick}));
                         pending_tick = 0;
                     }
-                    let mut v = serde_json::to_value(other).unwrap_or(serde_json::Value::Null);
+                    let mut v = input_json(other);
                     if let serde_json::Value::Object(m) = &mut v {
                         m.insert("at_ms".into(), serde_json::json!(t.as_ms_f64()));
                     }
@@ -693,27 +693,92 @@ impl Sim {
     }
 }
 
-/// One line of the inspector's trace tab, from a topic event.
-fn describe_event(e: &serde_json::Value) -> String {
-    let at = e.get("at_ms").and_then(|v| v.as_f64()).unwrap_or(0.0);
-    let seq = e.get("seq").and_then(|v| v.as_u64()).unwrap_or(0);
-    let kind = e.get("type").and_then(|v| v.as_str()).unwrap_or("event");
-    let mut rest = Vec::new();
-    if let Some(m) = e.as_object() {
-        for (k, v) in m {
-            if matches!(k.as_str(), "at_ms" | "seq" | "type") {
-                continue;
-            }
-            let s = match v {
-                serde_json::Value::String(s) => s.clone(),
-                serde_json::Value::Null => continue,
-                other => other.to_string(),
-            };
-            let s = if s.chars().count() > 60 { format!("{}…", s.chars().take(59).collect::<String>()) } else { s };
-            rest.push(format!("{k}={s}"));
+/// One line of the inspector's trace tab.
+fn describe_event(e: &Event) -> String {
+    let what = match &e.kind {
+        EventKind::Spawn { pid, initial_call, .. } => format!("spawn {pid} {initial_call}"),
+        EventKind::Exit { pid, reason } => format!("exit {pid} {reason}"),
+        EventKind::Link { a, b } => format!("link {a} {b}"),
+        EventKind::Unlink { a, b } => format!("unlink {a} {b}"),
+        EventKind::Monitor { watcher, target, .. } => format!("monitor {watcher} → {target}"),
+        EventKind::Demonitor { watcher, target, .. } => format!("demonitor {watcher} → {target}"),
+        EventKind::ExitSignal { from, to, reason, .. } => format!("exit signal {from} → {to} {reason}"),
+        EventKind::Send { from, to, msg, .. } => {
+            format!("send {} → {to} {}", from.map(|p| p.to_string()).unwrap_or_else(|| "outside".into()), short(msg))
         }
+        EventKind::Receive { pid, msg, .. } => format!("receive {pid} {}", short(msg)),
+        EventKind::Register { pid, name } => format!("register {pid} as {}", name.name()),
+        EventKind::Unregister { pid, name } => format!("unregister {pid} {}", name.name()),
+        EventKind::Suspend { pid } => format!("suspend {pid}"),
+        EventKind::Resume { pid } => format!("resume {pid}"),
+        EventKind::TrapExit { pid, on } => format!("trap_exit {pid} {on}"),
+        EventKind::Callback { pid, callback, reductions, .. } => {
+            format!("{} {pid} ({reductions} reductions)", callback.name())
+        }
+        EventKind::Restart { child, old, new, reason, .. } => format!(
+            "restart {child} {} → {} ({reason})",
+            old.map(|p| p.to_string()).unwrap_or_default(),
+            new.map(|p| p.to_string()).unwrap_or_else(|| "failed".into())
+        ),
+        EventKind::ChildStarted { child, pid, .. } => format!("child started {child} {pid}"),
+        EventKind::ChildTerminated { child, pid, reason, .. } => format!("child terminated {child} {pid} ({reason})"),
+        EventKind::MaxIntensity { sup, restarts, .. } => {
+            format!("max intensity reached by {sup} ({restarts} restarts)")
+        }
+        EventKind::ProbeHit { pid, msg, action, .. } => format!("probe on {pid}: {} ({action})", short(msg)),
+        EventKind::Command { text } => format!("command {text}"),
+        EventKind::Log { text, .. } => format!("log {text}"),
+    };
+    format!("{:>10.1} ms  #{:<6} {what}", e.at.as_ms_f64(), e.seq)
+}
+
+fn short(t: &Term) -> String {
+    let s = t.to_string();
+    if s.chars().count() > 80 {
+        let cut: String = s.chars().take(77).collect();
+        format!("{cut}…")
+    } else {
+        s
     }
-    format!("{at:>10.1} ms  #{seq:<6} {kind:<12} {}", rest.join(" "))
+}
+
+/// An input of the recording as JSON, terms in Elixir syntax. (Written by
+/// hand rather than with the inputs' serde form, whose serializers would add
+/// to the wasm for one download.)
+fn input_json(i: &Input) -> serde_json::Value {
+    use crate::runtime::Command;
+    use serde_json::json;
+    match i {
+        Input::Tick { ms } => json!({"input": "tick", "ms": ms}),
+        Input::Chaos { rate_per_s } => json!({"input": "chaos", "rate_per_s": rate_per_s}),
+        Input::Command { command } => match command {
+            Command::Send { to, msg } => json!({"input": "send", "to": to.short(), "msg": msg.to_string()}),
+            Command::SendTraced { to, msg, token } => {
+                json!({"input": "send_traced", "to": to.short(), "msg": msg.to_string(), "token": token})
+            }
+            Command::Exit { pid, reason } => json!({"input": "exit", "pid": pid.short(), "reason": reason.to_string()}),
+            Command::Suspend { pid } => json!({"input": "suspend", "pid": pid.short()}),
+            Command::Resume { pid } => json!({"input": "resume", "pid": pid.short()}),
+            Command::Trace { pid, kinds } => json!({"input": "trace", "pid": pid.short(), "kinds": kinds}),
+        },
+        Input::Supervisor { sup, op } => {
+            let (name, arg) = match op {
+                SupOp::Pause => ("pause", String::new()),
+                SupOp::Resume => ("resume", String::new()),
+                SupOp::SetStrategy { strategy, window_s } => {
+                    ("set_strategy", format!("{} {window_s}", strategy.name()))
+                }
+                SupOp::TerminateChild { id } => ("terminate_child", id.clone()),
+                SupOp::RestartChild { id } => ("restart_child", id.clone()),
+                SupOp::StartChild { spec } => ("start_child", spec.id.clone()),
+                SupOp::StartDynamicChild { .. } => ("start_dynamic_child", String::new()),
+            };
+            json!({"input": "supervisor", "sup": sup.short(), "op": name, "arg": arg})
+        }
+        Input::InstallProbe { pid, .. } => json!({"input": "install_probe", "pid": pid.short()}),
+        Input::RemoveProbe { pid, id } => json!({"input": "remove_probe", "pid": pid.short(), "id": id}),
+        Input::Call { to, timeout_ms, .. } => json!({"input": "call", "to": to.short(), "timeout_ms": timeout_ms}),
+    }
 }
 
 /// The determinism probe: runs a built-in scenario for `ms` of virtual time
