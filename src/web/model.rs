@@ -556,10 +556,12 @@ impl Sim {
     /// The sender×receiver counts among the processes of the busiest pairs.
     pub fn heatmap(&self, n: usize) -> Heatmap {
         let flows = self.sys.flows();
+        let rt = self.sys.runtime();
         let mut pairs: Vec<((Pid, Pid), u64)> = flows
             .iter()
             .filter_map(|((f, t), e)| f.map(|f| ((f, *t), e.count)))
-            .filter(|(p, _)| !self.sys.is_system_pid(p.0))
+            // Live processes only: a restarted worker's old pid is history.
+            .filter(|(p, _)| !self.sys.is_system_pid(p.0) && rt.is_alive(p.0) && rt.is_alive(p.1))
             .collect();
         pairs.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
         let mut pids: Vec<Pid> = Vec::new();
