@@ -350,6 +350,12 @@ impl Component for App {
                 self.last_refresh = ts;
                 self.refreshing = true;
                 self.refresh(false);
+                // Every 2 s, save the recording for the crash overlay.
+                if self.frames % 120 < 6 {
+                    if let Some(sim) = self.sim.as_ref() {
+                        crate::web::panic::remember(sim.recording_json());
+                    }
+                }
                 true
             }
             Msg::TogglePlay => {

@@ -11,6 +11,19 @@ after(async () => { await browser?.close(); });
 const item = (page, id) => page.getByRole('treeitem', { name: new RegExp('^' + id + ' ') });
 const button = (scope, name) => scope.getByRole('button', { name, exact: true });
 
+// Clicks a tree item and waits until it is the selection (clicking again if
+// the first click landed while the page was still settling).
+async function select(page, id) {
+  for (let attempt = 0; attempt < 3; attempt++) {
+    await item(page, id).click();
+    for (let i = 0; i < 20; i++) {
+      if ((await item(page, id).getAttribute('aria-selected')) === 'true') return;
+      await page.waitForTimeout(50);
+    }
+  }
+  assert.fail(`clicking ${id} does not select it`);
+}
+
 async function waitForName(page, id, pred, what) {
   const deadline = Date.now() + 10000;
   let name;
@@ -52,7 +65,7 @@ test('killing a worker restarts it with a new pid and counts the restart', async
   const { page, errors } = await open(browser);
   const before = await itemName(page, 'cache');
   const count = (n) => Number(/(\d+) restarts?\b/.exec(n)[1]);
-  await item(page, 'cache').click();
+  await select(page, 'cache');
   await button(page, 'Kill').click();
   const afterName = await waitForName(page, 'cache', (n) => count(n) > count(before), 'restart counter');
   assert.notEqual(pidOf(afterName), pidOf(before), 'a new pid');
@@ -63,7 +76,7 @@ test('killing a worker restarts it with a new pid and counts the restart', async
 
 test('a message typed in Elixir syntax changes the state; a typo gets an inline error', async () => {
   const { page, errors } = await open(browser);
-  await item(page, 'team_red').click();
+  await select(page, 'team_red');
   const inspector = page.getByRole('region', { name: 'Process inspector' });
   const input = inspector.getByRole('textbox', { name: 'Message' });
   await input.fill('{:set,');
@@ -80,7 +93,7 @@ test('a message typed in Elixir syntax changes the state; a typo gets an inline 
 
 test('suspend and resume', async () => {
   const { page, errors } = await open(browser);
-  await item(page, 'team_green').click();
+  await select(page, 'team_green');
   await button(page, 'Suspend').click();
   await waitForName(page, 'team_green', (n) => /, suspended,/.test(n), 'suspended');
   const inspector = page.getByRole('region', { name: 'Process inspector' });
@@ -94,12 +107,12 @@ test('suspend and resume', async () => {
 test('a changed strategy handles the next crash', async () => {
   const { page, errors } = await open(browser);
   // events is one_for_all: a crash of orders_count restarts payments_count too.
-  await item(page, 'events').click();
+  await select(page, 'events');
   await page.getByRole('combobox', { name: 'New strategy' }).selectOption('one_for_one');
   await button(page, 'Change strategy').click();
   await waitForName(page, 'events', (n) => /supervisor one_for_one/.test(n), 'strategy changed');
   const w2 = pidOf(await itemName(page, 'payments_count'));
-  await item(page, 'orders_count').click();
+  await select(page, 'orders_count');
   await button(page, 'Kill').click();
   await waitForName(page, 'orders_count', (n) => /1 restart\b/.test(n), 'orders_count restarted');
   await page.waitForTimeout(300);
@@ -128,7 +141,7 @@ test('the dashboard charts draw', async () => {
 
 test('a traced message shows a sequence diagram', async () => {
   const { page, errors } = await open(browser);
-  await item(page, 'bus').click();
+  await select(page, 'bus');
   const flow = page.getByRole('region', { name: 'Message flow' });
   await flow.getByRole('textbox', { name: 'Traced message' }).fill('{:publish, "orders.created", {:inc, 1}}');
   await button(flow, 'Send traced').click();
@@ -165,7 +178,7 @@ test('usable under 700 px: nothing overflows sideways', async () => {
   await page.waitForTimeout(500);
   const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
   assert.ok(overflow <= 1, `the page is ${overflow}px wider than the window`);
-  await item(page, 'cache').click();
+  await select(page, 'cache');
   assert.ok(await button(page, 'Kill').isVisible());
   if (process.env.SHOTS_DIR) await page.screenshot({ path: `${process.env.SHOTS_DIR}/narrow.png`, fullPage: true });
   assert.deepEqual(errors, []);
