@@ -237,6 +237,15 @@ pub fn tree_view(p: &TreeProps) -> Html {
         let level = (it.depth + 1).to_string();
         if let Some((sup, more)) = it.more {
             let expanded = expanded.clone();
+            let expanded2 = expanded.clone();
+            let expand_key = Callback::from(move |e: KeyboardEvent| {
+                if e.key() == "Enter" || e.key() == " " {
+                    e.prevent_default();
+                    let mut s = (*expanded2).clone();
+                    s.insert(sup);
+                    expanded2.set(s);
+                }
+            });
             let expand = Callback::from(move |_: MouseEvent| {
                 let mut s = (*expanded).clone();
                 s.insert(sup);
@@ -246,7 +255,7 @@ pub fn tree_view(p: &TreeProps) -> Html {
             return html! {
                 <g key={format!("more-{}", sup.0)} class="node more" role="treeitem" aria-level={level} aria-label={label.clone()} tabindex="0"
                     aria-setsize={it.setsize.to_string()} aria-posinset={it.posinset.to_string()}
-                    transform={tf} onclick={expand}>
+                    transform={tf} onmousedown={expand.clone()} onkeydown={expand_key}>
                     <rect width={NODE_W.to_string()} height={NODE_H.to_string()} rx="8" />
                     <text x="14" y="23" class="id">{label}</text>
                 </g>
@@ -255,7 +264,11 @@ pub fn tree_view(p: &TreeProps) -> Html {
         let Some(n) = it.node else { return html! {} };
         let selected = n.pid.is_some() && n.pid == p.selected;
         let sel = n.pid.map(|pid| (n.id.clone(), pid));
-        let onclick = {
+        // Selection on mouse down, not click: a click needs the press and
+        // the release on the same element, and a re-render between them
+        // (the tree refreshes ten times a second) may move the element in
+        // the DOM, which loses the click.
+        let onpress = {
             let on_select = p.on_select.clone();
             let sel = sel.clone();
             Callback::from(move |_: MouseEvent| on_select.emit(sel.clone()))
@@ -288,7 +301,7 @@ pub fn tree_view(p: &TreeProps) -> Html {
             <g key={node_key(n)} data-pid={n.pid.map(|p| p.0.to_string())} class={class} role="treeitem" aria-level={level} aria-selected={selected.to_string()}
                 aria-expanded={expanded_attr}
                 aria-setsize={it.setsize.to_string()} aria-posinset={it.posinset.to_string()}
-                aria-label={accessible_name(n)} tabindex="0" transform={tf} {onclick} onkeydown={onkey}>
+                aria-label={accessible_name(n)} tabindex="0" transform={tf} onmousedown={onpress} onkeydown={onkey}>
                 <title>{accessible_name(n)}</title>
                 <rect class="box" width={NODE_W.to_string()} height={NODE_H.to_string()} rx="8" />
                 if overlay_w > 0.0 {
