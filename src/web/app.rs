@@ -111,10 +111,11 @@ pub struct App {
     /// Recent costs of the frames that refreshed the views, in ms.
     refresh_costs: std::collections::VecDeque<f64>,
     refreshing: bool,
+    refresh_count: u64,
 }
 
 /// Real milliseconds between view refreshes while running.
-const REFRESH_MS: f64 = 100.0;
+const REFRESH_MS: f64 = 70.0;
 
 /// A `performance.mark`, for load-time measurements.
 fn mark(name: &str) {
@@ -148,36 +149,29 @@ impl App {
     }
 
     /// Rebuilds the views' snapshots; a snapshot equal to the last one is
-    /// kept, so views whose data did not change are not redrawn.
+    /// kept, so views whose data did not change are not redrawn. While
+    /// running, refreshes alternate between the tree and inspector and the
+    /// dashboard and heatmap, so that no frame pays for both; `full` (after
+    /// a user action) does everything.
     fn refresh(&mut self, full: bool) {
         let Some(sim) = self.sim.as_mut() else {
             self.tree = None;
             self.details = None;
             return;
         };
-        let tree = sim.tree();
-        // Keep the selection on the same child across restarts.
-        if let (Some((id, pid)), Some(t)) = (&self.selected, &tree) {
-            if t.find(*pid).is_none() {
-                if let Some(n) = t.find_id(id).and_then(|n| n.pid.map(|p| (n.id.clone(), p))) {
-                    self.selected = Some(n);
-                }
+        self.refresh_count += 1;
+        let tree_turn = full || self.refresh_count % 2 == 1;
+        let dash_turn = full || self.refresh_count % 2 == 0;
+        if tree_turn {
+            Self::refresh_tree(sim, &mut self.selected, &mut self.tree, &mut self.details);
+        }
+        if dash_turn {
+            let samples = sim.samples();
+            if full || samples.last() != self.samples.last() || samples.len() != self.samples.len() {
+                self.samples = Rc::new(samples);
+                self.health = Rc::new(sim.health());
+                self.heatmap = Rc::new(sim.heatmap(10));
             }
-        }
-        sim.select(self.selected.as_ref().map(|s| s.1));
-        match (&self.tree, tree) {
-            (Some(old), Some(new)) if **old == new => {}
-            (_, new) => self.tree = new.map(Rc::new),
-        }
-        let details = self.selected.as_ref().and_then(|(_, p)| sim.details(*p));
-        if self.details.as_deref() != details.as_ref() {
-            self.details = details.map(Rc::new);
-        }
-        let samples = sim.samples();
-        if full || samples.last() != self.samples.last() || samples.len() != self.samples.len() {
-            self.samples = Rc::new(samples);
-            self.health = Rc::new(sim.health());
-            self.heatmap = Rc::new(sim.heatmap(10));
         }
         let flow = sim.flow();
         if *self.flow != flow {
@@ -191,6 +185,32 @@ impl App {
             }
             self.labels = Rc::new(labels);
             self.flow = Rc::new(flow);
+        }
+    }
+
+    fn refresh_tree(
+        sim: &mut Sim,
+        selected: &mut Option<(String, Pid)>,
+        tree_out: &mut Option<Rc<TreeNode>>,
+        details_out: &mut Option<Rc<Details>>,
+    ) {
+        let tree = sim.tree();
+        // Keep the selection on the same child across restarts.
+        if let (Some((id, pid)), Some(t)) = (selected.as_ref(), &tree) {
+            if t.find(*pid).is_none() {
+                if let Some(n) = t.find_id(id).and_then(|n| n.pid.map(|p| (n.id.clone(), p))) {
+                    *selected = Some(n);
+                }
+            }
+        }
+        sim.select(selected.as_ref().map(|s| s.1));
+        match (tree_out.as_ref(), tree) {
+            (Some(old), Some(new)) if **old == new => {}
+            (_, new) => *tree_out = new.map(Rc::new),
+        }
+        let details = selected.as_ref().and_then(|(_, p)| sim.details(*p));
+        if details_out.as_deref() != details.as_ref() {
+            *details_out = details.map(Rc::new);
         }
     }
 
@@ -314,6 +334,7 @@ impl Component for App {
             costs: std::collections::VecDeque::new(),
             refresh_costs: std::collections::VecDeque::new(),
             refreshing: false,
+            refresh_count: 0,
         };
         app.load();
         mark("otpsim-loaded");
