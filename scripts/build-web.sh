@@ -5,6 +5,9 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/env.sh
 start=$(date +%s)
+# Trunk runs cargo with --offline (Trunk.toml), so fetch the crates first:
+# quick when they are already there, and needed on a fresh machine.
+cargo fetch --quiet
 trunk build --release true index.html
 wasm=$(ls dist/*.wasm | head -1)
 raw=$(stat -c %s "$wasm")

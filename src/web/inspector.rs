@@ -99,7 +99,7 @@ pub fn inspector(p: &InspectorProps) -> Html {
                                 <button onclick={toggle} aria-pressed={d.traced.to_string()}>
                                     { if d.traced { "Stop tracing" } else { "Trace" } }
                                 </button>
-                                <span class="hint">{ if d.traced { "All events of this process are recorded." } else { "Lifecycle events only; trace to see every message." } }</span>
+                                <span class="hint">{ if d.traced { "Traced: its messages, callbacks and states also go to the recorder (process history)." } else { "Events of this process since you selected it, newest first. Trace also keeps them in the recorder." } }</span>
                             </div>
                             if d.trace.is_empty() {
                                 <p class="empty">{"No events yet."}</p>
