@@ -5,8 +5,9 @@
 //! [`scenario`] (scenario files and the conformance runner), [`sandbox`]
 //! (the demo workers and ready scenarios), [`bench`] (the benchmark
 //! workloads measured against the BEAM), [`system`] (a live simulation
-//! built from a scenario), [`control`] (the Control API) and [`api`] (the
-//! REST-shaped API over it).
+//! built from a scenario), [`control`] (the Control API), [`api`] (the
+//! REST-shaped API over it) and [`web`] (the playground: its data adapter
+//! everywhere, its Yew app in wasm).
 
 pub mod api;
 pub mod bench;
@@ -17,3 +18,4 @@ pub mod sandbox;
 pub mod scenario;
 pub mod system;
 pub mod term;
+pub mod web;

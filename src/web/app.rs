@@ -1,0 +1,591 @@
+//! The root component: owns one live simulator, drives it from animation
+//! frames, and hands plain snapshots to the views. Also the entry points
+//! [`start`] (the playground page) and [`mount`] (embedding).
+
+use crate::term::Pid;
+use crate::web::controls::{Controls, ControlsState};
+use crate::web::dashboard::Dashboard;
+use crate::web::flow::FlowView;
+use crate::web::inspector::Inspector;
+use crate::web::model::{self, Details, FlowHop, Health, Heatmap, Sample, Sim, TreeNode};
+use crate::web::tree::TreeView;
+use gloo::render::{request_animation_frame, AnimationFrame};
+use serde::Deserialize;
+use std::rc::Rc;
+use wasm_bindgen::prelude::*;
+use yew::prelude::*;
+
+/// Options of an app instance (also the embed options, as a JS object).
+#[derive(Properties, Clone, PartialEq, Deserialize)]
+#[serde(default)]
+pub struct AppProps {
+    /// A built-in scenario name.
+    #[prop_or_else(|| "demo".to_string())]
+    pub scenario: String,
+    #[prop_or(42)]
+    pub seed: u64,
+    /// Start running right away.
+    #[prop_or(true)]
+    pub autoplay: bool,
+    /// `"light"`, `"dark"`, or empty for the system's preference.
+    #[prop_or_default]
+    pub theme: String,
+    /// Virtual seconds per real second.
+    #[prop_or(1.0)]
+    pub speed: f64,
+}
+
+impl Default for AppProps {
+    fn default() -> AppProps {
+        AppProps { scenario: "demo".into(), seed: 42, autoplay: true, theme: String::new(), speed: 1.0 }
+    }
+}
+
+/// An action on a process or supervisor, from the tree, the inspector or
+/// the flow view.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Action {
+    Kill { pid: Pid, reason: String },
+    Suspend(Pid),
+    Resume(Pid),
+    RestartChild { sup: Pid, id: String },
+    TerminateChild { sup: Pid, id: String },
+    SetStrategy { sup: Pid, strategy: String },
+    PauseSupervision(Pid, bool),
+    Send { pid: Pid, text: String },
+    SendTraced { pid: Pid, text: String },
+    Trace(Pid, bool),
+}
+
+pub enum Msg {
+    Frame(f64),
+    TogglePlay,
+    Step,
+    Speed(f64),
+    Seed(u64),
+    Scenario(String),
+    Reset,
+    Chaos(f64),
+    Select(Option<(String, Pid)>),
+    Act(Action),
+    Theme,
+    Export(&'static str),
+    DismissNotice,
+}
+
+/// A message shown under the top bar.
+#[derive(Clone, PartialEq)]
+pub struct Notice {
+    pub error: bool,
+    pub text: String,
+}
+
+pub struct App {
+    sim: Option<Sim>,
+    load_error: Option<String>,
+    playing: bool,
+    speed: f64,
+    seed: u64,
+    scenario: String,
+    chaos: f64,
+    dark: bool,
+    selected: Option<(String, Pid)>,
+    notice: Option<Notice>,
+    frame: Option<AnimationFrame>,
+    last_ts: Option<f64>,
+    /// Virtual time owed to the simulator (fractions of a millisecond).
+    owed_ms: f64,
+    tree: Option<Rc<TreeNode>>,
+    details: Option<Rc<Details>>,
+    samples: Rc<Vec<Sample>>,
+    health: Rc<Health>,
+    heatmap: Rc<Heatmap>,
+    flow: Rc<Vec<FlowHop>>,
+    labels: Rc<Vec<(Pid, String)>>,
+    frames: u64,
+    last_refresh: f64,
+    /// When the current frame's work began (performance.now()).
+    work_start: f64,
+    /// Recent per-frame costs in ms (simulation + snapshots + render).
+    costs: std::collections::VecDeque<f64>,
+    /// Recent costs of the frames that refreshed the views, in ms.
+    refresh_costs: std::collections::VecDeque<f64>,
+    refreshing: bool,
+    refresh_count: u64,
+}
+
+/// Real milliseconds between view refreshes while running.
+const REFRESH_MS: f64 = 70.0;
+
+/// A `performance.mark`, for load-time measurements.
+fn mark(name: &str) {
+    if let Some(p) = gloo::utils::window().performance() {
+        let _ = p.mark(name);
+    }
+}
+
+fn now() -> f64 {
+    gloo::utils::window().performance().map(|p| p.now()).unwrap_or(0.0)
+}
+
+impl App {
+    fn load(&mut self) {
+        match Sim::new(&self.scenario, self.seed) {
+            Ok(mut s) => {
+                if self.chaos > 0.0 {
+                    let _ = s.set_chaos(self.chaos);
+                }
+                self.sim = Some(s);
+                self.load_error = None;
+            }
+            Err(e) => {
+                self.sim = None;
+                self.load_error = Some(e);
+            }
+        }
+        self.selected = None;
+        self.owed_ms = 0.0;
+        self.refresh(true);
+    }
+
+    /// Rebuilds the views' snapshots; a snapshot equal to the last one is
+    /// kept, so views whose data did not change are not redrawn. While
+    /// running, refreshes alternate between the tree and inspector and the
+    /// dashboard and heatmap, so that no frame pays for both; `full` (after
+    /// a user action) does everything.
+    fn refresh(&mut self, full: bool) {
+        let Some(sim) = self.sim.as_mut() else {
+            self.tree = None;
+            self.details = None;
+            return;
+        };
+        self.refresh_count += 1;
+        let tree_turn = full || self.refresh_count % 2 == 1;
+        let dash_turn = full || self.refresh_count % 2 == 0;
+        if tree_turn {
+            Self::refresh_tree(sim, &mut self.selected, &mut self.tree, &mut self.details);
+        }
+        if dash_turn {
+            let samples = sim.samples();
+            if full || samples.last() != self.samples.last() || samples.len() != self.samples.len() {
+                self.samples = Rc::new(samples);
+                self.health = Rc::new(sim.health());
+                self.heatmap = Rc::new(sim.heatmap(10));
+            }
+        }
+        let flow = sim.flow();
+        if *self.flow != flow {
+            let mut labels: Vec<(Pid, String)> = Vec::new();
+            for h in &flow {
+                for p in h.from.iter().chain(std::iter::once(&h.to)) {
+                    if !labels.iter().any(|l| l.0 == *p) {
+                        labels.push((*p, sim.label(*p)));
+                    }
+                }
+            }
+            self.labels = Rc::new(labels);
+            self.flow = Rc::new(flow);
+        }
+    }
+
+    fn refresh_tree(
+        sim: &mut Sim,
+        selected: &mut Option<(String, Pid)>,
+        tree_out: &mut Option<Rc<TreeNode>>,
+        details_out: &mut Option<Rc<Details>>,
+    ) {
+        let tree = sim.tree();
+        // Keep the selection on the same child across restarts.
+        if let (Some((id, pid)), Some(t)) = (selected.as_ref(), &tree) {
+            if t.find(*pid).is_none() {
+                if let Some(n) = t.find_id(id).and_then(|n| n.pid.map(|p| (n.id.clone(), p))) {
+                    *selected = Some(n);
+                }
+            }
+        }
+        sim.select(selected.as_ref().map(|s| s.1));
+        match (tree_out.as_ref(), tree) {
+            (Some(old), Some(new)) if **old == new => {}
+            (_, new) => *tree_out = new.map(Rc::new),
+        }
+        let details = selected.as_ref().and_then(|(_, p)| sim.details(*p));
+        if details_out.as_deref() != details.as_ref() {
+            *details_out = details.map(Rc::new);
+        }
+    }
+
+    fn act(&mut self, a: Action) -> Result<String, String> {
+        let sim = self.sim.as_mut().ok_or("no system is loaded")?;
+        match a {
+            Action::Kill { pid, reason } => sim.kill(pid, &reason).map(|_| format!("exit({pid}, {reason}) sent")),
+            Action::Suspend(pid) => sim.suspend(pid).map(|_| format!("{pid} suspended")),
+            Action::Resume(pid) => sim.resume(pid).map(|_| format!("{pid} resumed")),
+            Action::RestartChild { sup, id } => sim.restart_child(sup, &id).map(|_| format!("{id} restarted")),
+            Action::TerminateChild { sup, id } => sim.terminate_child(sup, &id).map(|_| format!("{id} terminated")),
+            Action::SetStrategy { sup, strategy } => {
+                sim.set_strategy(sup, &strategy).map(|_| format!("strategy of {sup} is now {strategy}"))
+            }
+            Action::PauseSupervision(sup, on) => sim
+                .set_paused(sup, on)
+                .map(|_| format!("supervision {} on {sup}", if on { "paused" } else { "resumed" })),
+            Action::Send { pid, text } => sim.send_text(pid, &text).map(|_| format!("sent {text} to {pid}")),
+            Action::SendTraced { pid, text } => {
+                sim.send_traced(pid, &text).map(|n| format!("traced {text} to {pid}: {n} messages followed"))
+            }
+            Action::Trace(pid, on) => {
+                sim.set_traced(pid, on).map(|_| format!("tracing {} for {pid}", if on { "on" } else { "off" }))
+            }
+        }
+    }
+
+    /// Records the cost of the frame that began at `work_start`.
+    fn note_cost(&mut self) {
+        if self.work_start > 0.0 {
+            let cost = now() - self.work_start;
+            let q = if self.refreshing { &mut self.refresh_costs } else { &mut self.costs };
+            if q.len() >= 120 {
+                q.pop_front();
+            }
+            q.push_back(cost);
+            self.work_start = 0.0;
+            self.refreshing = false;
+        }
+    }
+
+    /// The median and worst of the recent frame costs, in ms.
+    fn cost_stats(q: &std::collections::VecDeque<f64>) -> (f64, f64) {
+        let mut v: Vec<f64> = q.iter().copied().collect();
+        v.sort_by(|a, b| a.total_cmp(b));
+        let med = v.get(v.len() / 2).copied().unwrap_or(0.0);
+        let max = v.last().copied().unwrap_or(0.0);
+        (med, max)
+    }
+
+    fn schedule(&mut self, ctx: &Context<Self>) {
+        let link = ctx.link().clone();
+        self.frame = Some(request_animation_frame(move |ts| link.send_message(Msg::Frame(ts))));
+    }
+
+    fn download(&mut self, kind: &str) {
+        let Some(sim) = self.sim.as_mut() else { return };
+        let (text, name, mime) = match kind {
+            "md" => (sim.report_markdown(), "otpsim-report.md", "text/markdown"),
+            _ => (sim.recording_json(), "otpsim-recording.json", "application/json"),
+        };
+        let _ = download_text(&text, name, mime);
+    }
+}
+
+/// Offers `text` as a file download.
+pub fn download_text(text: &str, name: &str, mime: &str) -> Result<(), JsValue> {
+    let parts = js_sys::Array::of1(&JsValue::from_str(text));
+    let opts = web_sys::BlobPropertyBag::new();
+    opts.set_type(mime);
+    let blob = web_sys::Blob::new_with_str_sequence_and_options(&parts, &opts)?;
+    let url = web_sys::Url::create_object_url_with_blob(&blob)?;
+    let doc = gloo::utils::document();
+    let a: web_sys::HtmlAnchorElement = doc.create_element("a")?.dyn_into()?;
+    a.set_href(&url);
+    a.set_download(name);
+    a.click();
+    web_sys::Url::revoke_object_url(&url)?;
+    Ok(())
+}
+
+impl Component for App {
+    type Message = Msg;
+    type Properties = AppProps;
+
+    fn create(ctx: &Context<Self>) -> Self {
+        let p = ctx.props();
+        let dark = match p.theme.as_str() {
+            "dark" => true,
+            "light" => false,
+            _ => gloo::utils::window()
+                .match_media("(prefers-color-scheme: dark)")
+                .ok()
+                .flatten()
+                .is_some_and(|m| m.matches()),
+        };
+        let mut app = App {
+            sim: None,
+            load_error: None,
+            playing: p.autoplay,
+            speed: if p.speed.is_finite() { p.speed.clamp(0.01, 100.0) } else { 1.0 },
+            seed: p.seed,
+            scenario: p.scenario.clone(),
+            chaos: 0.0,
+            dark,
+            selected: None,
+            notice: None,
+            frame: None,
+            last_ts: None,
+            owed_ms: 0.0,
+            tree: None,
+            details: None,
+            samples: Rc::new(Vec::new()),
+            health: Rc::new(Health { score: 100, status: "healthy", reasons: vec![] }),
+            heatmap: Rc::new(Heatmap::default()),
+            flow: Rc::new(Vec::new()),
+            labels: Rc::new(Vec::new()),
+            frames: 0,
+            last_refresh: 0.0,
+            work_start: 0.0,
+            costs: std::collections::VecDeque::new(),
+            refresh_costs: std::collections::VecDeque::new(),
+            refreshing: false,
+            refresh_count: 0,
+        };
+        app.load();
+        mark("otpsim-loaded");
+        app.schedule(ctx);
+        app
+    }
+
+    fn update(&mut self, ctx: &Context<Self>, msg: Msg) -> bool {
+        match msg {
+            Msg::Frame(ts) => {
+                self.schedule(ctx);
+                let dt = self.last_ts.map(|l| (ts - l).clamp(0.0, 100.0)).unwrap_or(0.0);
+                self.last_ts = Some(ts);
+                self.frames += 1;
+                if !self.playing || self.sim.is_none() {
+                    return false;
+                }
+                self.owed_ms += dt * self.speed;
+                let whole = self.owed_ms.floor();
+                if whole < 1.0 {
+                    return false;
+                }
+                self.work_start = now();
+                self.owed_ms -= whole;
+                if let Some(sim) = self.sim.as_mut() {
+                    sim.advance(whole as u64);
+                }
+                // The views follow at most every REFRESH_MS of real time: the
+                // simulator runs smoothly every frame, the DOM changes less.
+                if ts - self.last_refresh < REFRESH_MS {
+                    self.note_cost();
+                    return false;
+                }
+                self.last_refresh = ts;
+                self.refreshing = true;
+                self.refresh(false);
+                // Every 2 s, save the recording for the crash overlay.
+                if self.frames % 120 < 6 {
+                    if let Some(sim) = self.sim.as_ref() {
+                        crate::web::panic::remember(sim.recording_json());
+                    }
+                }
+                true
+            }
+            Msg::TogglePlay => {
+                self.playing = !self.playing;
+                true
+            }
+            Msg::Step => {
+                self.playing = false;
+                if let Some(sim) = self.sim.as_mut() {
+                    sim.step();
+                }
+                self.refresh(true);
+                true
+            }
+            Msg::Speed(s) => {
+                self.speed = if s.is_finite() { s.clamp(0.01, 100.0) } else { 1.0 };
+                true
+            }
+            Msg::Seed(s) => {
+                self.seed = s;
+                self.load();
+                true
+            }
+            Msg::Scenario(s) => {
+                self.scenario = s;
+                self.load();
+                true
+            }
+            Msg::Reset => {
+                self.load();
+                self.notice =
+                    Some(Notice { error: false, text: format!("reset {} with seed {}", self.scenario, self.seed) });
+                true
+            }
+            Msg::Chaos(rate) => {
+                self.chaos = rate;
+                if let Some(sim) = self.sim.as_mut() {
+                    if let Err(e) = sim.set_chaos(rate) {
+                        self.notice = Some(Notice { error: true, text: e });
+                    }
+                }
+                true
+            }
+            Msg::Select(sel) => {
+                self.selected = sel;
+                self.refresh(true);
+                true
+            }
+            Msg::Act(a) => {
+                let r = self.act(a);
+                self.notice = Some(match r {
+                    Ok(text) => Notice { error: false, text },
+                    Err(text) => Notice { error: true, text },
+                });
+                self.refresh(true);
+                true
+            }
+            Msg::Theme => {
+                self.dark = !self.dark;
+                true
+            }
+            Msg::Export(kind) => {
+                self.download(kind);
+                false
+            }
+            Msg::DismissNotice => {
+                self.notice = None;
+                true
+            }
+        }
+    }
+
+    fn rendered(&mut self, _ctx: &Context<Self>, first_render: bool) {
+        if first_render {
+            mark("otpsim-interactive");
+        }
+        self.note_cost();
+    }
+
+    fn view(&self, ctx: &Context<Self>) -> Html {
+        let (med, max) = Self::cost_stats(&self.costs);
+        let (rmed, rmax) = Self::cost_stats(&self.refresh_costs);
+        let link = ctx.link();
+        let state = ControlsState {
+            playing: self.playing,
+            speed: self.speed,
+            seed: self.seed,
+            scenario: self.scenario.clone(),
+            chaos: self.chaos,
+            now_ms: self.sim.as_ref().map(|s| s.now_ms()).unwrap_or(0.0),
+            dark: self.dark,
+            restarts: self.sim.as_ref().map(|s| s.restarts_total()).unwrap_or(0),
+        };
+        let on_select = link.callback(Msg::Select);
+        let on_action = link.callback(Msg::Act);
+        let selected_pid = self.selected.as_ref().map(|s| s.1);
+        let theme = if self.dark { "theme-dark" } else { "theme-light" };
+        html! {
+            <div class={classes!("otpsim", theme)} data-frame-ms={format!("{med:.2}")} data-frame-max-ms={format!("{max:.2}")}
+                data-frames={self.costs.len().to_string()} data-refresh-ms={format!("{rmed:.2}")}
+                data-refresh-max-ms={format!("{rmax:.2}")} data-refreshes={self.refresh_costs.len().to_string()}>
+                <header class="topbar">
+                    <div class="brand" aria-label="otpsim playground">
+                        <span class="logo" aria-hidden="true">{"◉"}</span>
+                        <span class="brand-name">{"otpsim"}</span>
+                        <span class="brand-sub">{"playground"}</span>
+                    </div>
+                    <Controls
+                        state={state}
+                        scenarios={model::SCENARIOS.iter().map(|s| (s.0.to_string(), s.1.to_string())).collect::<Vec<_>>()}
+                        on_toggle={link.callback(|_| Msg::TogglePlay)}
+                        on_step={link.callback(|_| Msg::Step)}
+                        on_speed={link.callback(Msg::Speed)}
+                        on_seed={link.callback(Msg::Seed)}
+                        on_scenario={link.callback(Msg::Scenario)}
+                        on_reset={link.callback(|_| Msg::Reset)}
+                        on_chaos={link.callback(Msg::Chaos)}
+                        on_theme={link.callback(|_| Msg::Theme)}
+                        on_export={link.callback(Msg::Export)}
+                    />
+                </header>
+                if let Some(n) = &self.notice {
+                    <div class={classes!("notice", n.error.then_some("error"))} role={if n.error { "alert" } else { "status" }}>
+                        <span>{&n.text}</span>
+                        <button class="ghost" aria-label="Dismiss" onclick={link.callback(|_| Msg::DismissNotice)}>{"×"}</button>
+                    </div>
+                }
+                if let Some(e) = &self.load_error {
+                    <div class="notice error" role="alert">{format!("Could not load the scenario: {e}")}</div>
+                }
+                <ContextProvider<bool> context={self.dark}>
+                <main class="layout">
+                    <TreeView tree={self.tree.clone()} selected={selected_pid} on_select={on_select.clone()} on_action={on_action.clone()} />
+                    <Inspector details={self.details.clone()} selected={self.selected.clone()} on_action={on_action.clone()} />
+                    <Dashboard samples={self.samples.clone()} health={self.health.clone()} />
+                    <FlowView heatmap={self.heatmap.clone()} flow={self.flow.clone()} labels={self.labels.clone()}
+                        selected={self.selected.clone()} on_action={on_action} />
+                </main>
+                </ContextProvider<bool>>
+            </div>
+        }
+    }
+}
+
+/// Starts the playground on the page: the app fills the body.
+pub fn start() {
+    mark("otpsim-start");
+    crate::web::panic::install();
+    let opts = options_from_query();
+    let body = gloo::utils::body();
+    yew::Renderer::<App>::with_root_and_props(body.into(), opts).render();
+}
+
+/// Reads `?scenario=…&seed=…&paused&theme=…` from the page address.
+fn options_from_query() -> AppProps {
+    let mut p = AppProps::default();
+    let Ok(search) = gloo::utils::window().location().search() else {
+        return p;
+    };
+    for pair in search.trim_start_matches('?').split('&') {
+        let (k, v) = pair.split_once('=').unwrap_or((pair, ""));
+        match k {
+            "scenario" if model::scenario_json(v).is_some() => p.scenario = v.to_string(),
+            "seed" => p.seed = v.parse().unwrap_or(p.seed),
+            "paused" => p.autoplay = false,
+            "theme" => p.theme = v.to_string(),
+            "speed" => p.speed = v.parse().unwrap_or(p.speed),
+            _ => {}
+        }
+    }
+    p
+}
+
+/// A mounted playground; dropping it (or calling `destroy`) unmounts it.
+#[wasm_bindgen]
+pub struct Playground {
+    handle: Option<yew::AppHandle<App>>,
+}
+
+#[wasm_bindgen]
+impl Playground {
+    /// Unmounts the app from its element.
+    pub fn destroy(&mut self) {
+        if let Some(h) = self.handle.take() {
+            h.destroy();
+        }
+    }
+}
+
+/// Embeds a playground into `element`. `options` is an object with any of
+/// `scenario`, `seed`, `autoplay`, `theme`, `speed`. Instances share no
+/// state, so several can live on one page.
+#[wasm_bindgen]
+pub fn mount(element: web_sys::Element, options: JsValue) -> Result<Playground, JsValue> {
+    crate::web::panic::install();
+    let props: AppProps = if options.is_undefined() || options.is_null() {
+        AppProps::default()
+    } else {
+        // Through JSON text rather than serde-wasm-bindgen: serde_json is in
+        // the binary anyway, and this keeps the wasm smaller.
+        let text = js_sys::JSON::stringify(&options)
+            .ok()
+            .and_then(|s| s.as_string())
+            .ok_or_else(|| JsValue::from_str("bad options: not an object"))?;
+        serde_json::from_str(&text).map_err(|e| JsValue::from_str(&format!("bad options: {e}")))?
+    };
+    if model::scenario_json(&props.scenario).is_none() {
+        return Err(JsValue::from_str(&format!("no built-in scenario is called {:?}", props.scenario)));
+    }
+    let handle = yew::Renderer::<App>::with_root_and_props(element, props).render();
+    Ok(Playground { handle: Some(handle) })
+}

@@ -1,0 +1,56 @@
+//! The System Dashboard: key metrics, the health score with its reasons,
+//! and trend charts of process count, memory, messages/s and restarts/s.
+
+use crate::web::charts::{fmt_num, Chart};
+use crate::web::model::{Health, Sample};
+use std::rc::Rc;
+use yew::prelude::*;
+
+#[derive(Properties, PartialEq)]
+pub struct DashboardProps {
+    pub samples: Rc<Vec<Sample>>,
+    pub health: Rc<Health>,
+}
+
+#[function_component(Dashboard)]
+pub fn dashboard(p: &DashboardProps) -> Html {
+    // The theme is read from the nearest themed ancestor at draw time; the
+    // chart colours follow the page's scheme class.
+    let dark = use_context::<bool>().unwrap_or(false);
+    let series = |f: fn(&Sample) -> f64| Rc::new(p.samples.iter().map(|s| (s.t_ms / 1000.0, f(s))).collect::<Vec<_>>());
+    let procs = use_memo(p.samples.clone(), |_| series(|s| s.processes as f64));
+    let mem = use_memo(p.samples.clone(), |_| series(|s| s.memory_kib));
+    let msgs = use_memo(p.samples.clone(), |_| series(|s| s.messages_per_s));
+    let rest = use_memo(p.samples.clone(), |_| series(|s| s.restarts_per_s));
+    let last = p.samples.last().copied();
+    let h = &p.health;
+    let metric = |label: &str, value: String| {
+        html! { <div class="metric"><span class="m-label">{label.to_string()}</span><span class="m-value">{value}</span></div> }
+    };
+    html! {
+        <section class="panel dashboard" role="region" aria-label="System dashboard">
+            <h2>{"System dashboard"}</h2>
+            <div class="dash-top">
+                <div class={classes!("health", format!("h-{}", h.status))} aria-label={format!("Health score {} of 100, {}", h.score, h.status)}>
+                    <div class="score"><span class="num">{h.score}</span><span class="of">{"/100"}</span></div>
+                    <div class="h-status">{h.status}</div>
+                    <ul class="reasons">{ for h.reasons.iter().map(|r| html! { <li>{r}</li> }) }</ul>
+                </div>
+                <div class="metrics">
+                    { metric("Processes", last.map(|s| s.processes.to_string()).unwrap_or_default()) }
+                    { metric("Memory", last.map(|s| format!("{} KiB", fmt_num(s.memory_kib))).unwrap_or_default()) }
+                    { metric("Messages/s", last.map(|s| fmt_num(s.messages_per_s)).unwrap_or_default()) }
+                    { metric("Restarts/s", last.map(|s| fmt_num(s.restarts_per_s)).unwrap_or_default()) }
+                    { metric("Run queue", last.map(|s| s.run_queue.to_string()).unwrap_or_default()) }
+                    { metric("Virtual time", last.map(|s| format!("{:.1} s", s.t_ms / 1000.0)).unwrap_or_default()) }
+                </div>
+            </div>
+            <div class="charts">
+                <Chart title="Processes" points={(*procs).clone()} color={(0x3b, 0x82, 0xf6)} {dark} unit="" />
+                <Chart title="Memory" points={(*mem).clone()} color={(0x8b, 0x5c, 0xf6)} {dark} unit="KiB" />
+                <Chart title="Messages/s" points={(*msgs).clone()} color={(0x10, 0xb9, 0x81)} {dark} unit="/s" />
+                <Chart title="Restarts/s" points={(*rest).clone()} color={(0xef, 0x44, 0x44)} {dark} unit="/s" />
+            </div>
+        </section>
+    }
+}

@@ -1,0 +1,966 @@
+//! The playground's one adapter onto the simulator: a live [`System`] built
+//! from a built-in scenario, stepped by the UI, and every read and command
+//! the views need, as plain data — all through the control layer.
+//!
+//! This module compiles natively and holds no browser type, so it is tested
+//! with plain `cargo test`. The views never touch the runtime or the control
+//! layer: they call [`Sim`] only.
+
+use crate::control::{self, analysis, flow, supervisors, ControlError, ListOpts, SendOpts};
+use crate::runtime::{Event, EventKind, Filter, KindMask, SubId};
+use crate::scenario::Scenario;
+use crate::system::{Input, SupOp, System, SystemOptions};
+use crate::term::{Pid, Term};
+use serde::Serialize;
+use std::collections::BTreeMap;
+
+/// The built-in scenarios: name and title, the default first.
+pub const SCENARIOS: &[(&str, &str)] = &[
+    ("demo", "Demo system"),
+    ("cascade_failure", "Cascade failure"),
+    ("pool_exhaustion", "Pool exhaustion"),
+    ("pubsub", "Pub/sub bus"),
+    ("restart_storm", "Restart storm"),
+    ("large", "Large (1,000 workers)"),
+];
+
+/// The JSON of a built-in scenario: the sandbox's ready scenarios, and a
+/// generated one of 1,000 workers for the explorer's scale.
+pub fn scenario_json(name: &str) -> Option<String> {
+    if name == "large" {
+        return Some(large_scenario(10, 100));
+    }
+    crate::sandbox::builtin(name).map(str::to_string)
+}
+
+/// A tree of `sups` supervisors with `per` generic workers each; one worker
+/// in ten sends a cast to a peer every few hundred milliseconds.
+fn large_scenario(sups: usize, per: usize) -> String {
+    let mut groups = Vec::new();
+    for s in 0..sups {
+        let mut ws = Vec::new();
+        for w in 0..per {
+            let load = if w % 10 == 0 {
+                let peer = format!("w{}_{}", (s + 1) % sups, (w * 7 + 3) % per);
+                format!(
+                    r#", "params": {{"load": {{"to": "{peer}", "every_ms": {}, "message": "{{:inc, 1}}", "mode": "cast"}}}}"#,
+                    300 + 17 * w
+                )
+            } else {
+                String::new()
+            };
+            ws.push(format!(r#"{{"id": "w{s}_{w}", "type": "worker", "name": "w{s}_{w}"{load}}}"#));
+        }
+        groups.push(format!(
+            r#"{{"id": "group_{s}", "type": "supervisor", "strategy": "one_for_one", "intensity": 50, "period_s": 5, "children": [{}]}}"#,
+            ws.join(",")
+        ));
+    }
+    format!(
+        r#"{{"name": "large", "seed": 1, "tree": {{"id": "large_sup", "type": "supervisor", "strategy": "one_for_one", "intensity": 50, "period_s": 5, "children": [{}]}}}}"#,
+        groups.join(",")
+    )
+}
+
+// --- plain data for the views -------------------------------------------------
+
+/// One node of the supervision tree as the explorer draws it.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct TreeNode {
+    /// The child id (or the registered name of the root).
+    pub id: String,
+    pub pid: Option<Pid>,
+    pub name: Option<String>,
+    pub supervisor: bool,
+    /// `running`, `waiting`, `suspended`, `restarting`, `undefined`, `dead`.
+    pub status: String,
+    pub strategy: Option<String>,
+    /// Restarts of this child recorded by its supervisor.
+    pub restarts: u64,
+    /// For a supervisor: all restarts it made.
+    pub total_restarts: u64,
+    pub paused: bool,
+    pub queue_len: usize,
+    pub memory_words: usize,
+    /// The supervising parent and this node's child id there.
+    pub parent: Option<Pid>,
+    pub children: Vec<TreeNode>,
+}
+
+impl TreeNode {
+    /// The number of nodes in this subtree, itself included.
+    pub fn count(&self) -> usize {
+        1 + self.children.iter().map(TreeNode::count).sum::<usize>()
+    }
+
+    /// Finds the node of a pid in this subtree.
+    pub fn find(&self, pid: Pid) -> Option<&TreeNode> {
+        if self.pid == Some(pid) {
+            return Some(self);
+        }
+        self.children.iter().find_map(|c| c.find(pid))
+    }
+
+    /// Finds a node by child id or registered name.
+    pub fn find_id(&self, id: &str) -> Option<&TreeNode> {
+        if self.id == id || self.name.as_deref() == Some(id) {
+            return Some(self);
+        }
+        self.children.iter().find_map(|c| c.find_id(id))
+    }
+}
+
+/// One metrics sample.
+#[derive(Clone, Copy, Debug, PartialEq, Serialize)]
+pub struct Sample {
+    pub t_ms: f64,
+    pub processes: usize,
+    pub memory_kib: f64,
+    pub messages_per_s: f64,
+    pub restarts_per_s: f64,
+    pub run_queue: usize,
+}
+
+/// The health score with its reasons.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct Health {
+    pub score: u32,
+    pub status: &'static str,
+    pub reasons: Vec<String>,
+}
+
+/// Everything the inspector shows about one process.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Details {
+    pub info: InfoView,
+    /// The behaviour state pretty-printed, or why it could not be read.
+    pub state: Result<String, String>,
+    pub trace: Vec<String>,
+    pub traced: bool,
+    pub queue_history: Vec<usize>,
+}
+
+/// `process_info` fields, as text, for display.
+#[derive(Clone, Debug, PartialEq)]
+pub struct InfoView {
+    pub pid: Pid,
+    pub name: Option<String>,
+    pub status: String,
+    pub fields: Vec<(String, String)>,
+    pub messages: Vec<String>,
+    pub links: Vec<Pid>,
+    pub monitors: Vec<Pid>,
+    pub monitored_by: Vec<Pid>,
+    pub gen_server: bool,
+    pub supervisor: bool,
+    pub suspended: bool,
+}
+
+/// One message of a traced flow, for the sequence diagram.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct FlowHop {
+    pub seq: u64,
+    pub at_ms: f64,
+    pub from: Option<Pid>,
+    pub to: Pid,
+    pub msg: String,
+}
+
+/// The sender×receiver heatmap: labels and counts (row: sender).
+#[derive(Clone, Debug, PartialEq, Default)]
+pub struct Heatmap {
+    pub labels: Vec<String>,
+    pub counts: Vec<Vec<u64>>,
+    pub max: u64,
+}
+
+// --- the live system ----------------------------------------------------------
+
+/// Virtual milliseconds between metric samples.
+const SAMPLE_MS: u64 = 250;
+/// Lines kept for the inspector's trace tab.
+const TRACE_KEPT: usize = 200;
+/// How long a traced message is followed, in virtual milliseconds.
+const FLOW_MS: u64 = 500;
+
+fn err(e: ControlError) -> String {
+    e.to_string()
+}
+
+/// A live system built from a built-in scenario.
+pub struct Sim {
+    sys: System,
+    scenario: String,
+    selected: Option<Pid>,
+    /// The event subscription following the selected process (the same
+    /// filter as the `process:<pid>` topic, read as typed events rather
+    /// than JSON: the JSON form would add its serializers to the wasm).
+    topic: Option<SubId>,
+    trace: std::collections::VecDeque<String>,
+    flow: Vec<FlowHop>,
+}
+
+impl Sim {
+    /// Builds and starts a built-in scenario.
+    pub fn new(scenario: &str, seed: u64) -> Result<Sim, String> {
+        Sim::build(scenario, seed, false)
+    }
+
+    fn build(scenario: &str, seed: u64, hash: bool) -> Result<Sim, String> {
+        let json = scenario_json(scenario).ok_or_else(|| format!("no built-in scenario is called {scenario:?}"))?;
+        let scen = Scenario::from_json(&json).map_err(|e| e.to_string())?;
+        let opts =
+            SystemOptions { seed: Some(seed), hash_events: hash, sample_ms: SAMPLE_MS, ..SystemOptions::default() };
+        let sys = System::new(scen, opts).map_err(err)?;
+        Ok(Sim {
+            sys,
+            scenario: scenario.to_string(),
+            selected: None,
+            topic: None,
+            trace: Default::default(),
+            flow: Vec::new(),
+        })
+    }
+
+    pub fn scenario(&self) -> &str {
+        &self.scenario
+    }
+
+    pub fn seed(&self) -> u64 {
+        self.sys.seed()
+    }
+
+    pub fn now_ms(&self) -> f64 {
+        self.sys.now_ms()
+    }
+
+    /// Lets `ms` of virtual time pass (chaos and metric sampling included).
+    pub fn advance(&mut self, ms: u64) {
+        if ms > 0 {
+            self.sys.tick(ms);
+        }
+        self.poll_trace();
+    }
+
+    /// Runs one scheduler step (the Step button).
+    pub fn step(&mut self) {
+        self.sys.step();
+        self.poll_trace();
+    }
+
+    /// Chaos mode: seeded random worker kills at this rate (0: off).
+    pub fn set_chaos(&mut self, rate_per_s: f64) -> Result<(), String> {
+        let r = if rate_per_s.is_finite() { rate_per_s.clamp(0.0, 50.0) } else { 0.0 };
+        self.sys.apply(Input::Chaos { rate_per_s: r }).map(|_| ()).map_err(err)
+    }
+
+    pub fn chaos_rate(&self) -> f64 {
+        self.sys.chaos_rate()
+    }
+
+    /// Every restart made by any supervisor so far.
+    pub fn restarts_total(&self) -> u64 {
+        self.sys.restarts_total()
+    }
+
+    pub fn samples(&self) -> Vec<Sample> {
+        self.sys
+            .metrics
+            .system
+            .iter()
+            .map(|s| Sample {
+                t_ms: s.at_ms,
+                processes: s.processes,
+                memory_kib: (s.memory_words * 8) as f64 / 1024.0,
+                messages_per_s: s.messages_per_s,
+                restarts_per_s: s.restarts_per_s,
+                run_queue: s.run_queue,
+            })
+            .collect()
+    }
+
+    /// The supervision tree from the root supervisor.
+    pub fn tree(&self) -> Option<TreeNode> {
+        let root = self.sys.root()?;
+        let t = supervisors::get_supervision_tree(&self.sys, root).ok()?;
+        let procs: BTreeMap<Pid, control::ProcessSummary> =
+            control::list_all_processes(&self.sys, &ListOpts::default())
+                .processes
+                .into_iter()
+                .map(|p| (p.pid, p))
+                .collect();
+        let root_id = self.sys.scenario().tree.id.clone();
+        Some(self.node(&t, root_id, None, 0, &procs))
+    }
+
+    fn node(
+        &self,
+        n: &supervisors::SupTreeNode,
+        id: String,
+        parent: Option<Pid>,
+        restarts: u64,
+        procs: &BTreeMap<Pid, control::ProcessSummary>,
+    ) -> TreeNode {
+        let live = n.pid.and_then(|p| procs.get(&p));
+        let status = match (n.state, live) {
+            ("restarting", _) => "restarting".to_string(),
+            (_, Some(p)) if p.status == "suspended" => "suspended".into(),
+            (_, Some(p)) if p.status == "waiting" => "waiting".into(),
+            (_, Some(_)) => "running".into(),
+            (_, None) => "undefined".into(),
+        };
+        let snap = n.pid.filter(|_| n.supervisor).and_then(|p| self.sys.snapshot(p));
+        let mut per_child: BTreeMap<&str, u64> = BTreeMap::new();
+        if let Some(s) = &snap {
+            for r in &s.log {
+                *per_child.entry(r.child.as_str()).or_insert(0) += 1;
+            }
+        }
+        let children = n
+            .children
+            .iter()
+            .map(|c| {
+                let r = per_child.get(c.id.as_str()).copied().unwrap_or(0);
+                self.node(c, c.id.clone(), n.pid, r, procs)
+            })
+            .collect();
+        TreeNode {
+            id,
+            pid: n.pid,
+            name: n.name.clone(),
+            supervisor: n.supervisor,
+            status,
+            strategy: n.strategy.map(|s| s.name().to_string()),
+            restarts,
+            total_restarts: snap.as_ref().map(|s| s.total_restarts).unwrap_or(0),
+            paused: snap.as_ref().is_some_and(|s| s.paused),
+            queue_len: live.map(|p| p.message_queue_len).unwrap_or(0),
+            memory_words: live.map(|p| p.memory_words).unwrap_or(0),
+            parent,
+            children,
+        }
+    }
+
+    /// Selects the process the inspector follows: its events are collected
+    /// from a `process:<pid>` topic, and its queue length is sampled.
+    pub fn select(&mut self, pid: Option<Pid>) {
+        if self.selected == pid {
+            return;
+        }
+        if let Some(t) = self.topic.take() {
+            self.sys.runtime().bus(|b| b.unsubscribe(t));
+        }
+        if let Some(old) = self.selected {
+            self.sys.unwatch(old);
+        }
+        self.selected = pid;
+        self.trace.clear();
+        if let Some(p) = pid {
+            self.topic = Some(self.sys.runtime().bus(|b| b.subscribe(Filter::process(p, KindMask::ALL), 4096)));
+            self.sys.watch(p);
+        }
+    }
+
+    pub fn selected(&self) -> Option<Pid> {
+        self.selected
+    }
+
+    fn poll_trace(&mut self) {
+        let Some(t) = self.topic else { return };
+        let Some((evs, _dropped)) = self.sys.runtime().bus(|b| b.drain(t)) else { return };
+        for e in &evs {
+            if self.trace.len() >= TRACE_KEPT {
+                self.trace.pop_front();
+            }
+            self.trace.push_back(describe_event(e));
+        }
+    }
+
+    /// What the inspector shows about a process; `None` once it is dead.
+    pub fn details(&self, pid: Pid) -> Option<Details> {
+        let d = control::get_process_details(&self.sys, pid, None).ok()?;
+        let text = |k: &str| match d.get(k) {
+            None | Some(serde_json::Value::Null) => "—".to_string(),
+            Some(serde_json::Value::String(s)) => s.clone(),
+            Some(v) => v.to_string(),
+        };
+        let pids = |k: &str| -> Vec<Pid> {
+            d.get(k)
+                .and_then(|v| v.as_array())
+                .map(|a| a.iter().filter_map(|x| x.as_str().and_then(Pid::parse_short)).collect())
+                .unwrap_or_default()
+        };
+        let flag = |k: &str| d.get(k).and_then(|v| v.as_bool()).unwrap_or(false);
+        let memory = d.get("memory").and_then(|m| m.get("words")).and_then(|w| w.as_u64()).unwrap_or(0);
+        let path = self.sys.pid_path(pid);
+        let fields = vec![
+            ("pid".to_string(), pid.to_string()),
+            ("registered_name".into(), text("registered_name")),
+            ("path".into(), path.unwrap_or_else(|| "—".into())),
+            ("status".into(), text("status")),
+            ("initial_call".into(), text("initial_call")),
+            ("current_function".into(), text("current_function")),
+            ("module".into(), text("module")),
+            ("message_queue_len".into(), text("message_queue_len")),
+            ("reductions".into(), text("reductions")),
+            ("memory".into(), format!("{memory} words ({} bytes)", memory * 8)),
+            ("messages_in / out".into(), format!("{} / {}", text("messages_in"), text("messages_out"))),
+            ("trap_exit".into(), text("trap_exit")),
+            ("parent".into(), text("parent")),
+            ("spawned_at".into(), format!("{} ms", text("spawned_at_ms"))),
+        ];
+        let messages = d
+            .get("messages")
+            .and_then(|v| v.as_array())
+            .map(|a| a.iter().take(100).filter_map(|m| m.as_str().map(str::to_string)).collect())
+            .unwrap_or_default();
+        let state = match control::get_genserver_state(&self.sys, pid) {
+            Ok(g) => Ok(match crate::term::parse(&g.state) {
+                Ok(t) => t.pretty(60),
+                Err(_) => g.state,
+            }),
+            Err(e) => Err(e.to_string()),
+        };
+        let queue_history =
+            self.sys.metrics.procs.get(&pid).map(|r| r.iter().map(|s| s.queue_len).collect()).unwrap_or_default();
+        let status = text("status");
+        Some(Details {
+            info: InfoView {
+                pid,
+                name: d.get("registered_name").and_then(|v| v.as_str()).map(str::to_string),
+                suspended: status == "suspended",
+                status,
+                fields,
+                messages,
+                links: pids("links"),
+                monitors: pids("monitors"),
+                monitored_by: pids("monitored_by"),
+                gen_server: flag("gen_server"),
+                supervisor: flag("supervisor"),
+            },
+            state,
+            trace: if self.selected == Some(pid) {
+                self.trace.iter().rev().take(100).cloned().collect()
+            } else {
+                Vec::new()
+            },
+            traced: flag("tracing"),
+            queue_history,
+        })
+    }
+
+    // --- commands -------------------------------------------------------------
+
+    /// `Process.exit(pid, reason)`, the reason typed in Elixir syntax.
+    pub fn kill(&mut self, pid: Pid, reason: &str) -> Result<(), String> {
+        let reason = control::parse_term(reason).map_err(|e| format!("reason: {e}"))?;
+        control::kill_process(&mut self.sys, pid, reason).map_err(err)
+    }
+
+    pub fn suspend(&mut self, pid: Pid) -> Result<(), String> {
+        control::suspend_process(&mut self.sys, pid).map_err(err)
+    }
+
+    pub fn resume(&mut self, pid: Pid) -> Result<(), String> {
+        control::resume_process(&mut self.sys, pid).map_err(err)
+    }
+
+    /// Sends a message typed in Elixir syntax; a parse error says where.
+    pub fn send_text(&mut self, pid: Pid, text: &str) -> Result<(), String> {
+        control::send_message(&mut self.sys, pid, text, &SendOpts::default()).map(|_| ()).map_err(err)
+    }
+
+    /// Turns this process's tracing on or off.
+    pub fn set_traced(&mut self, pid: Pid, on: bool) -> Result<(), String> {
+        control::set_tracing(&mut self.sys, pid, on).map_err(err)
+    }
+
+    /// Sends a message with a flow token, follows it for a moment of virtual
+    /// time, and keeps the messages it caused for the sequence diagram.
+    pub fn send_traced(&mut self, pid: Pid, text: &str) -> Result<usize, String> {
+        let f = flow::trace_message_flow(&mut self.sys, pid, text, FLOW_MS).map_err(err)?;
+        let mut hops = Vec::new();
+        fn walk(n: &flow::FlowNode, out: &mut Vec<FlowHop>) {
+            out.push(FlowHop { seq: n.seq, at_ms: n.at_ms, from: n.from, to: n.to, msg: n.message.clone() });
+            for c in &n.caused {
+                walk(c, out);
+            }
+        }
+        walk(&f.root, &mut hops);
+        hops.sort_by_key(|h| h.seq);
+        hops.truncate(64);
+        self.flow = hops;
+        self.poll_trace();
+        Ok(f.messages)
+    }
+
+    pub fn flow(&self) -> Vec<FlowHop> {
+        self.flow.clone()
+    }
+
+    fn sup_op(&mut self, sup: Pid, op: SupOp) -> Result<(), String> {
+        let r = self.sys.apply(Input::Supervisor { sup, op }).map_err(err)?;
+        match r.tagged(crate::term::Atom::ERROR) {
+            Some([_, e]) => Err(format!("the supervisor refused: {e}")),
+            _ => Ok(()),
+        }
+    }
+
+    pub fn restart_child(&mut self, sup: Pid, id: &str) -> Result<(), String> {
+        self.sup_op(sup, SupOp::RestartChild { id: id.to_string() })
+    }
+
+    pub fn terminate_child(&mut self, sup: Pid, id: &str) -> Result<(), String> {
+        self.sup_op(sup, SupOp::TerminateChild { id: id.to_string() })
+    }
+
+    /// Changes a supervisor's strategy at run time (rolled back if it
+    /// reaches its intensity within its period).
+    pub fn set_strategy(&mut self, sup: Pid, strategy: &str) -> Result<(), String> {
+        supervisors::change_supervision_strategy(&mut self.sys, sup, strategy, None).map(|_| ()).map_err(err)
+    }
+
+    pub fn set_paused(&mut self, sup: Pid, paused: bool) -> Result<(), String> {
+        if paused {
+            supervisors::pause_supervision(&mut self.sys, sup).map_err(err)
+        } else {
+            supervisors::resume_supervision(&mut self.sys, sup).map_err(err)
+        }
+    }
+
+    // --- analysis ---------------------------------------------------------------
+
+    /// `analyze_system_health`: the score and every deduction, with findings.
+    pub fn health(&self) -> Health {
+        let h = analysis::analyze_system_health(&self.sys);
+        let mut reasons: Vec<String> = h.penalties.iter().map(|p| format!("−{:.0}: {}", p.points, p.reason)).collect();
+        for f in
+            h.high_message_queues.iter().chain(&h.high_memory_processes).chain(&h.supervision_anti_patterns).take(4)
+        {
+            reasons.push(f.explanation.clone());
+        }
+        if reasons.is_empty() {
+            reasons.push(format!(
+                "{:.0}% of processes supervised; no long queues, no memory hogs",
+                h.supervised_percentage
+            ));
+        }
+        let status = match h.score {
+            90..=100 => "healthy",
+            60..=89 => "degraded",
+            _ => "critical",
+        };
+        Health { score: h.score, status, reasons }
+    }
+
+    /// The sender×receiver counts among the processes of the busiest pairs.
+    pub fn heatmap(&self, n: usize) -> Heatmap {
+        let flows = self.sys.flows();
+        let rt = self.sys.runtime();
+        let mut pairs: Vec<((Pid, Pid), u64)> = flows
+            .iter()
+            .filter_map(|((f, t), e)| f.map(|f| ((f, *t), e.count)))
+            // Live processes only: a restarted worker's old pid is history.
+            .filter(|(p, _)| !self.sys.is_system_pid(p.0) && rt.is_alive(p.0) && rt.is_alive(p.1))
+            .collect();
+        pairs.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
+        let mut pids: Vec<Pid> = Vec::new();
+        for ((f, t), _) in &pairs {
+            for p in [*f, *t] {
+                if pids.len() < n && !pids.contains(&p) {
+                    pids.push(p);
+                }
+            }
+            if pids.len() >= n {
+                break;
+            }
+        }
+        pids.sort();
+        let counts_of: BTreeMap<(Pid, Pid), u64> = pairs.into_iter().collect();
+        let labels = pids.iter().map(|p| self.label(*p)).collect();
+        let mut max = 0;
+        let counts = pids
+            .iter()
+            .map(|f| {
+                pids.iter()
+                    .map(|t| {
+                        let c = counts_of.get(&(*f, *t)).copied().unwrap_or(0);
+                        max = max.max(c);
+                        c
+                    })
+                    .collect()
+            })
+            .collect();
+        Heatmap { labels, counts, max }
+    }
+
+    /// A label for a pid: its registered name, its tree id, or the pid.
+    pub fn label(&self, pid: Pid) -> String {
+        if let Ok(d) = control::get_process_details(&self.sys, pid, Some(&["registered_name".to_string()])) {
+            if let Some(n) = d.get("registered_name").and_then(|v| v.as_str()) {
+                return n.to_string();
+            }
+        }
+        match self.sys.pid_path(pid) {
+            Some(path) => path.rsplit('/').next().unwrap_or(&path).to_string(),
+            None => pid.short(),
+        }
+    }
+
+    /// The recording: scenario, seed and every input applied (consecutive
+    /// ticks merged), as JSON with terms in Elixir syntax.
+    pub fn recording_json(&self) -> String {
+        let mut inputs: Vec<serde_json::Value> = Vec::new();
+        let mut pending_tick = 0u64;
+        for (t, i) in self.sys.input_log() {
+            match i {
+                Input::Tick { ms } => pending_tick += ms,
+                other => {
+                    if pending_tick > 0 {
+                        inputs.push(serde_json::json!({"input": "tick", "ms": pending_tick}));
+                        pending_tick = 0;
+                    }
+                    let mut v = input_json(other);
+                    if let serde_json::Value::Object(m) = &mut v {
+                        m.insert("at_ms".into(), serde_json::json!(t.as_ms_f64()));
+                    }
+                    inputs.push(v);
+                }
+            }
+        }
+        if pending_tick > 0 {
+            inputs.push(serde_json::json!({"input": "tick", "ms": pending_tick}));
+        }
+        serde_json::json!({"scenario": self.scenario, "seed": self.seed(), "now_ms": self.now_ms(), "inputs": inputs})
+            .to_string()
+    }
+
+    /// A Markdown report of the system now: health with its reasons, the
+    /// latest metrics and the supervision tree. (Built from the data the
+    /// views already read, rather than `generate_system_report`, whose
+    /// extra analyses would add to the wasm for a download.)
+    pub fn report_markdown(&self) -> String {
+        use std::fmt::Write as _;
+        let h = self.health();
+        let mut s = String::new();
+        let _ = write!(
+            s,
+            "# otpsim report\n\nScenario `{}`, seed {}, at {:.0} ms of virtual time.\n\n## Health: {}/100 ({})\n\n",
+            self.scenario,
+            self.seed(),
+            self.now_ms(),
+            h.score,
+            h.status
+        );
+        for r in &h.reasons {
+            let _ = writeln!(s, "- {r}");
+        }
+        if let Some(m) = self.samples().last() {
+            let _ = write!(
+                s,
+                "\n## Metrics\n\n- processes: {}\n- memory: {:.1} KiB\n- messages/s: {:.1}\n- restarts/s: {:.2}\n- run queue: {}\n- restarts in total: {}\n",
+                m.processes,
+                m.memory_kib,
+                m.messages_per_s,
+                m.restarts_per_s,
+                m.run_queue,
+                self.restarts_total()
+            );
+        }
+        if let Some(t) = self.tree() {
+            s.push_str("\n## Supervision tree\n\n");
+            fn line(n: &TreeNode, depth: usize, s: &mut String) {
+                let pid = n.pid.map(|p| p.to_string()).unwrap_or_else(|| "undefined".into());
+                let strat = n.strategy.as_deref().map(|x| format!(" [{x}]")).unwrap_or_default();
+                let _ = writeln!(
+                    s,
+                    "{}- {} {pid}{strat} {} (restarts: {})",
+                    "  ".repeat(depth),
+                    n.id,
+                    n.status,
+                    n.restarts
+                );
+                for c in &n.children {
+                    line(c, depth + 1, s);
+                }
+            }
+            line(&t, 0, &mut s);
+        }
+        s
+    }
+
+    /// The event-stream hash (with hashing on).
+    pub fn event_hash(&self) -> u64 {
+        self.sys.event_hash()
+    }
+}
+
+/// One line of the inspector's trace tab.
+fn describe_event(e: &Event) -> String {
+    let what = match &e.kind {
+        EventKind::Spawn { pid, initial_call, .. } => format!("spawn {pid} {initial_call}"),
+        EventKind::Exit { pid, reason } => format!("exit {pid} {reason}"),
+        EventKind::Link { a, b } => format!("link {a} {b}"),
+        EventKind::Unlink { a, b } => format!("unlink {a} {b}"),
+        EventKind::Monitor { watcher, target, .. } => format!("monitor {watcher} → {target}"),
+        EventKind::Demonitor { watcher, target, .. } => format!("demonitor {watcher} → {target}"),
+        EventKind::ExitSignal { from, to, reason, .. } => format!("exit signal {from} → {to} {reason}"),
+        EventKind::Send { from, to, msg, .. } => {
+            format!("send {} → {to} {}", from.map(|p| p.to_string()).unwrap_or_else(|| "outside".into()), short(msg))
+        }
+        EventKind::Receive { pid, msg, .. } => format!("receive {pid} {}", short(msg)),
+        EventKind::Register { pid, name } => format!("register {pid} as {}", name.name()),
+        EventKind::Unregister { pid, name } => format!("unregister {pid} {}", name.name()),
+        EventKind::Suspend { pid } => format!("suspend {pid}"),
+        EventKind::Resume { pid } => format!("resume {pid}"),
+        EventKind::TrapExit { pid, on } => format!("trap_exit {pid} {on}"),
+        EventKind::Callback { pid, callback, reductions, .. } => {
+            format!("{} {pid} ({reductions} reductions)", callback.name())
+        }
+        EventKind::Restart { child, old, new, reason, .. } => format!(
+            "restart {child} {} → {} ({reason})",
+            old.map(|p| p.to_string()).unwrap_or_default(),
+            new.map(|p| p.to_string()).unwrap_or_else(|| "failed".into())
+        ),
+        EventKind::ChildStarted { child, pid, .. } => format!("child started {child} {pid}"),
+        EventKind::ChildTerminated { child, pid, reason, .. } => format!("child terminated {child} {pid} ({reason})"),
+        EventKind::MaxIntensity { sup, restarts, .. } => {
+            format!("max intensity reached by {sup} ({restarts} restarts)")
+        }
+        EventKind::ProbeHit { pid, msg, action, .. } => format!("probe on {pid}: {} ({action})", short(msg)),
+        EventKind::Command { text } => format!("command {text}"),
+        EventKind::Log { text, .. } => format!("log {text}"),
+    };
+    format!("{:>10.1} ms  #{:<6} {what}", e.at.as_ms_f64(), e.seq)
+}
+
+fn short(t: &Term) -> String {
+    let s = t.to_string();
+    if s.chars().count() > 80 {
+        let cut: String = s.chars().take(77).collect();
+        format!("{cut}…")
+    } else {
+        s
+    }
+}
+
+/// An input of the recording as JSON, terms in Elixir syntax. (Written by
+/// hand rather than with the inputs' serde form, whose serializers would add
+/// to the wasm for one download.)
+fn input_json(i: &Input) -> serde_json::Value {
+    use crate::runtime::Command;
+    use serde_json::json;
+    match i {
+        Input::Tick { ms } => json!({"input": "tick", "ms": ms}),
+        Input::Chaos { rate_per_s } => json!({"input": "chaos", "rate_per_s": rate_per_s}),
+        Input::Command { command } => match command {
+            Command::Send { to, msg } => json!({"input": "send", "to": to.short(), "msg": msg.to_string()}),
+            Command::SendTraced { to, msg, token } => {
+                json!({"input": "send_traced", "to": to.short(), "msg": msg.to_string(), "token": token})
+            }
+            Command::Exit { pid, reason } => json!({"input": "exit", "pid": pid.short(), "reason": reason.to_string()}),
+            Command::Suspend { pid } => json!({"input": "suspend", "pid": pid.short()}),
+            Command::Resume { pid } => json!({"input": "resume", "pid": pid.short()}),
+            Command::Trace { pid, kinds } => json!({"input": "trace", "pid": pid.short(), "kinds": kinds}),
+        },
+        Input::Supervisor { sup, op } => {
+            let (name, arg) = match op {
+                SupOp::Pause => ("pause", String::new()),
+                SupOp::Resume => ("resume", String::new()),
+                SupOp::SetStrategy { strategy, window_s } => {
+                    ("set_strategy", format!("{} {window_s}", strategy.name()))
+                }
+                SupOp::TerminateChild { id } => ("terminate_child", id.clone()),
+                SupOp::RestartChild { id } => ("restart_child", id.clone()),
+                SupOp::StartChild { spec } => ("start_child", spec.id.clone()),
+                SupOp::StartDynamicChild { .. } => ("start_dynamic_child", String::new()),
+            };
+            json!({"input": "supervisor", "sup": sup.short(), "op": name, "arg": arg})
+        }
+        Input::InstallProbe { pid, .. } => json!({"input": "install_probe", "pid": pid.short()}),
+        Input::RemoveProbe { pid, id } => json!({"input": "remove_probe", "pid": pid.short(), "id": id}),
+        Input::Call { to, timeout_ms, .. } => json!({"input": "call", "to": to.short(), "timeout_ms": timeout_ms}),
+    }
+}
+
+/// The determinism probe: runs a built-in scenario for `ms` of virtual time
+/// with every event hashed, killing one worker halfway, and returns the
+/// hash of the event stream. Equal natively and in wasm.
+pub fn event_stream_hash(scenario: &str, seed: u64, ms: u64) -> Result<u64, String> {
+    let mut sim = Sim::build(scenario, seed, true)?;
+    sim.advance(ms / 2);
+    if let Some(t) = sim.tree() {
+        if let Some(p) = first_worker(&t) {
+            sim.kill(p, ":kill")?;
+        }
+    }
+    sim.advance(ms - ms / 2);
+    Ok(sim.event_hash())
+}
+
+fn first_worker(n: &TreeNode) -> Option<Pid> {
+    if !n.supervisor {
+        return n.pid;
+    }
+    n.children.iter().find_map(first_worker)
+}
+
+/// The hash [`event_stream_hash`]`("demo", 42, 3000)` gives, checked by a
+/// native test and by the wasm test in headless Chromium.
+pub const DEMO_HASH_SEED42_3000MS: u64 = 0x3929_094e_d726_3e40;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn pid_of(sim: &Sim, id: &str) -> Pid {
+        sim.tree().unwrap().find_id(id).and_then(|n| n.pid).unwrap()
+    }
+
+    #[test]
+    fn every_builtin_scenario_starts() {
+        for (name, _) in SCENARIOS {
+            let mut sim = Sim::new(name, 1).unwrap();
+            sim.advance(1000);
+            let t = sim.tree().unwrap();
+            assert!(t.count() > 3, "{name}: {}", t.count());
+        }
+    }
+
+    #[test]
+    fn large_has_a_thousand_workers() {
+        let mut sim = Sim::new("large", 1).unwrap();
+        sim.advance(500);
+        let t = sim.tree().unwrap();
+        assert_eq!(t.count(), 1 + 10 + 1000);
+    }
+
+    #[test]
+    fn a_killed_worker_is_restarted_with_a_new_pid() {
+        let mut sim = Sim::new("demo", 7).unwrap();
+        sim.advance(500);
+        let old = pid_of(&sim, "cache");
+        sim.kill(old, ":kill").unwrap();
+        sim.advance(100);
+        let t = sim.tree().unwrap();
+        let c = t.find_id("cache").unwrap();
+        assert_ne!(c.pid, Some(old));
+        assert!(c.pid.is_some());
+        assert_eq!(c.restarts, 1);
+    }
+
+    #[test]
+    fn sending_changes_state_and_bad_input_is_an_error() {
+        let mut sim = Sim::new("demo", 7).unwrap();
+        let p = pid_of(&sim, "team_red");
+        sim.send_text(p, "{:set, 4242}").unwrap();
+        sim.advance(50);
+        let d = sim.details(p).unwrap();
+        assert!(d.state.unwrap().contains("4242"));
+        let e = sim.send_text(p, "{:set, ").unwrap_err();
+        assert!(e.contains("1:"), "{e}");
+        assert!(sim.send_text(Pid(99999), ":x").is_err());
+        assert!(sim.kill(p, "{").is_err());
+    }
+
+    #[test]
+    fn suspend_and_resume() {
+        let mut sim = Sim::new("demo", 7).unwrap();
+        let p = pid_of(&sim, "team_green");
+        sim.suspend(p).unwrap();
+        assert_eq!(sim.tree().unwrap().find(p).unwrap().status, "suspended");
+        sim.resume(p).unwrap();
+        assert_ne!(sim.tree().unwrap().find(p).unwrap().status, "suspended");
+        assert!(sim.resume(p).is_err());
+    }
+
+    #[test]
+    fn strategy_change_and_supervisor_calls() {
+        let mut sim = Sim::new("demo", 7).unwrap();
+        let events = pid_of(&sim, "events");
+        sim.set_strategy(events, "one_for_one").unwrap();
+        assert_eq!(sim.tree().unwrap().find_id("events").unwrap().strategy.as_deref(), Some("one_for_one"));
+        let teams = pid_of(&sim, "teams");
+        sim.terminate_child(teams, "team_red").unwrap();
+        assert_eq!(sim.tree().unwrap().find_id("team_red").unwrap().pid, None);
+        sim.restart_child(teams, "team_red").unwrap();
+        assert!(sim.tree().unwrap().find_id("team_red").unwrap().pid.is_some());
+        assert!(sim.set_strategy(events, "bogus").is_err());
+    }
+
+    #[test]
+    fn metrics_heatmap_health_flow_and_report() {
+        let mut sim = Sim::new("demo", 3).unwrap();
+        sim.advance(3000);
+        let s = sim.samples();
+        assert!(s.len() >= 10, "{}", s.len());
+        assert!(s.iter().any(|x| x.messages_per_s > 0.0));
+        assert!(sim.heatmap(8).max > 0);
+        assert!(sim.health().score > 0);
+        let bus = pid_of(&sim, "bus");
+        let n = sim.send_traced(bus, "{:publish, \"orders.created\", {:inc, 1}}").unwrap();
+        assert!(n >= 2, "{n}");
+        assert!(sim.flow().len() >= 2);
+        assert!(!sim.report_markdown().is_empty());
+        sim.select(Some(bus));
+        sim.advance(500);
+        assert!(!sim.details(bus).unwrap().trace.is_empty());
+    }
+
+    #[test]
+    fn chaos_is_deterministic() {
+        let run = || {
+            let mut sim = Sim::new("demo", 11).unwrap();
+            sim.set_chaos(3.0).unwrap();
+            sim.advance(3000);
+            (sim.restarts_total(), sim.recording_json())
+        };
+        let (a, ra) = run();
+        let (b, rb) = run();
+        assert!(a > 0);
+        assert_eq!(a, b);
+        assert_eq!(ra, rb);
+    }
+
+    #[test]
+    fn the_event_stream_hash_is_the_recorded_constant() {
+        let h = event_stream_hash("demo", 42, 3000).unwrap();
+        assert_eq!(
+            h, DEMO_HASH_SEED42_3000MS,
+            "update DEMO_HASH_SEED42_3000MS to {h:#x} if the demo changed on purpose"
+        );
+    }
+}
+
+#[cfg(test)]
+mod timing {
+    #[test]
+    #[ignore]
+    fn build_time() {
+        for name in ["demo", "large"] {
+            let t = std::time::Instant::now();
+            let mut sim = super::Sim::new(name, 42).unwrap();
+            let built = t.elapsed();
+            let t = std::time::Instant::now();
+            let tree = sim.tree();
+            let tree_t = t.elapsed();
+            let root = sim.sys.root().unwrap();
+            let t = std::time::Instant::now();
+            let _ = super::supervisors::get_supervision_tree(&sim.sys, root);
+            eprintln!("  get_supervision_tree {:?}", t.elapsed());
+            let t = std::time::Instant::now();
+            let _ = super::control::list_all_processes(&sim.sys, &super::ListOpts::default());
+            eprintln!("  list_all_processes {:?}", t.elapsed());
+            let t = std::time::Instant::now();
+            let _ = sim.sys.tree();
+            eprintln!("  sys.tree {:?}", t.elapsed());
+            let t = std::time::Instant::now();
+            sim.advance(16);
+            eprintln!(
+                "{name}: build {built:?}, tree {tree_t:?} ({} nodes), advance 16ms {:?}",
+                tree.map(|t| t.count()).unwrap_or(0),
+                t.elapsed()
+            );
+        }
+    }
+}

@@ -1,0 +1,514 @@
+//! The Supervision Tree Explorer: the live tree as an SVG laid out tidily
+//! (left to right, leaves on their own rows, each parent level with its
+//! first child, so nodes never overlap), an ARIA tree, search, an overlay for
+//! memory or queue length, zoom, large supervisors collapsed, and the actions
+//! on the selected node.
+
+use crate::term::Pid;
+use crate::web::app::Action;
+use crate::web::model::TreeNode;
+use std::collections::BTreeSet;
+use std::rc::Rc;
+use wasm_bindgen::JsCast;
+use web_sys::{HtmlInputElement, HtmlSelectElement};
+use yew::prelude::*;
+
+const COL: f64 = 196.0;
+const ROW: f64 = 46.0;
+const NODE_W: f64 = 164.0;
+const NODE_H: f64 = 36.0;
+const PAD: f64 = 12.0;
+/// Supervisors with more children than this show the first ones and a
+/// "+ N more" node until expanded.
+const COLLAPSE_OVER: usize = 12;
+const SHOWN_WHEN_COLLAPSED: usize = 8;
+
+#[derive(Properties, PartialEq)]
+pub struct TreeProps {
+    pub tree: Option<Rc<TreeNode>>,
+    pub selected: Option<Pid>,
+    pub on_select: Callback<Option<(String, Pid)>>,
+    pub on_action: Callback<Action>,
+}
+
+/// One laid-out item: a node or a "+ N more" placeholder.
+struct Item<'a> {
+    node: Option<&'a TreeNode>,
+    more: Option<(Pid, usize)>,
+    depth: usize,
+    x: f64,
+    y: f64,
+    setsize: usize,
+    posinset: usize,
+}
+
+struct Layout<'a> {
+    items: Vec<Item<'a>>,
+    edges: Vec<(f64, f64, f64, f64)>,
+    rows: usize,
+    depth: usize,
+}
+
+fn place<'a>(n: &'a TreeNode, depth: usize, pos: (usize, usize), expanded: &BTreeSet<Pid>, l: &mut Layout<'a>) -> f64 {
+    let idx = l.items.len();
+    l.items.push(Item {
+        node: Some(n),
+        more: None,
+        depth,
+        x: depth as f64 * COL,
+        y: 0.0,
+        setsize: pos.1,
+        posinset: pos.0,
+    });
+    l.depth = l.depth.max(depth);
+    let collapsed = n.children.len() > COLLAPSE_OVER && !n.pid.is_some_and(|p| expanded.contains(&p));
+    let shown = if collapsed { SHOWN_WHEN_COLLAPSED } else { n.children.len() };
+    let mut ys = Vec::new();
+    let total = n.children.len();
+    for (i, c) in n.children.iter().take(shown).enumerate() {
+        ys.push(place(c, depth + 1, (i + 1, total), expanded, l));
+    }
+    if collapsed {
+        let y = l.rows as f64 * ROW;
+        l.rows += 1;
+        l.items.push(Item {
+            node: None,
+            more: n.pid.map(|p| (p, total - shown)),
+            depth: depth + 1,
+            x: (depth + 1) as f64 * COL,
+            y,
+            setsize: total,
+            posinset: shown + 1,
+        });
+        ys.push(y);
+    }
+    let y = if ys.is_empty() {
+        let y = l.rows as f64 * ROW;
+        l.rows += 1;
+        y
+    } else {
+        // A parent sits level with its first child: the root stays at the
+        // top left, where the explorer opens, however tall the tree is.
+        ys[0]
+    };
+    l.items[idx].y = y;
+    let x0 = depth as f64 * COL + NODE_W;
+    for cy in ys {
+        l.edges.push((x0, y + NODE_H / 2.0, (depth + 1) as f64 * COL, cy + NODE_H / 2.0));
+    }
+    y
+}
+
+/// The text of a node's accessible name: child id (or registered name),
+/// then the pid, then what a sighted user reads off the node.
+fn accessible_name(n: &TreeNode) -> String {
+    let pid = n.pid.map(|p| p.to_string()).unwrap_or_else(|| "undefined".into());
+    let kind = match &n.strategy {
+        Some(s) => format!("supervisor {s}"),
+        None if n.supervisor => "supervisor".into(),
+        None => "worker".into(),
+    };
+    let r = if n.restarts == 1 { "1 restart".to_string() } else { format!("{} restarts", n.restarts) };
+    format!("{} {pid} {kind}, {}, {r}", n.id, n.status)
+}
+
+#[derive(Clone, Copy, PartialEq)]
+enum Overlay {
+    None,
+    Memory,
+    Queue,
+}
+
+#[function_component(TreeView)]
+pub fn tree_view(p: &TreeProps) -> Html {
+    let expanded = use_state(BTreeSet::<Pid>::new);
+    let search = use_state(String::new);
+    let zoom = use_state(|| 1.0f64);
+    let overlay = use_state(|| Overlay::None);
+    let svg_ref = use_node_ref();
+    // Keyboard focus across re-renders: the reconciler may move a focused
+    // item in the DOM, which blurs it. Note which item has focus before
+    // this render is applied, and give it back after.
+    let focused_pid: Option<String> = gloo::utils::document()
+        .active_element()
+        .filter(|el| svg_ref.cast::<web_sys::Element>().is_some_and(|svg| svg.contains(Some(el))))
+        .and_then(|el| el.get_attribute("data-pid"));
+    {
+        let svg_ref = svg_ref.clone();
+        use_effect(move || {
+            if let (Some(pid), Some(svg)) = (focused_pid, svg_ref.cast::<web_sys::Element>()) {
+                let active = gloo::utils::document().active_element();
+                if active.and_then(|a| a.get_attribute("data-pid")).as_deref() != Some(pid.as_str()) {
+                    if let Some(el) = svg
+                        .query_selector(&format!("[data-pid='{pid}']"))
+                        .ok()
+                        .flatten()
+                        .and_then(|el| el.dyn_into::<web_sys::SvgElement>().ok())
+                    {
+                        let _ = el.focus();
+                    }
+                }
+            }
+        });
+    }
+    let reason = use_state(|| ":kill".to_string());
+    let strategy = use_state(|| "one_for_one".to_string());
+
+    let Some(tree) = p.tree.as_deref() else {
+        return html! {
+            <section class="panel tree-panel" aria-label="Supervision tree explorer">
+                <h2>{"Supervision tree"}</h2>
+                <p class="empty">{"No supervision tree: the root supervisor did not start."}</p>
+            </section>
+        };
+    };
+
+    let mut l = Layout { items: Vec::new(), edges: Vec::new(), rows: 0, depth: 0 };
+    place(tree, 0, (1, 1), &expanded, &mut l);
+    let width = (l.depth as f64) * COL + NODE_W + 2.0 * PAD;
+    let height = (l.rows.max(1) as f64) * ROW + 2.0 * PAD - (ROW - NODE_H);
+    let z = *zoom;
+
+    let q = search.trim().to_ascii_lowercase();
+    let matches = |n: &TreeNode| {
+        !q.is_empty()
+            && (n.id.to_ascii_lowercase().contains(&q)
+                || n.name.as_deref().is_some_and(|s| s.to_ascii_lowercase().contains(&q))
+                || n.pid.is_some_and(|pid| pid.to_string().contains(&q) || pid.short() == q))
+    };
+    let max_mem = l.items.iter().filter_map(|i| i.node).map(|n| n.memory_words).max().unwrap_or(1).max(1);
+    let max_q = l.items.iter().filter_map(|i| i.node).map(|n| n.queue_len).max().unwrap_or(1).max(1);
+
+    let order: Vec<(String, Pid)> =
+        l.items.iter().filter_map(|i| i.node).filter_map(|n| n.pid.map(|p| (n.id.clone(), p))).collect();
+    let onkeydown = {
+        let on_select = p.on_select.clone();
+        let selected = p.selected;
+        Callback::from(move |e: KeyboardEvent| {
+            // The item the key was pressed on is the current one (the
+            // selection this closure saw may be a render behind).
+            let target: Option<web_sys::Element> = e.target_dyn_into();
+            let from_target =
+                target.as_ref().and_then(|t| t.get_attribute("data-pid")).and_then(|s| s.parse::<u32>().ok()).map(Pid);
+            let current = from_target.or(selected);
+            let cur = order.iter().position(|(_, pid)| Some(*pid) == current);
+            let next = match e.key().as_str() {
+                "ArrowDown" => Some(cur.map(|i| (i + 1).min(order.len().saturating_sub(1))).unwrap_or(0)),
+                "ArrowUp" => Some(cur.map(|i| i.saturating_sub(1)).unwrap_or(0)),
+                "Home" => Some(0),
+                "End" => Some(order.len().saturating_sub(1)),
+                "Escape" => {
+                    on_select.emit(None);
+                    None
+                }
+                _ => return,
+            };
+            e.prevent_default();
+            if let Some(sel) = next.and_then(|i| order.get(i)) {
+                on_select.emit(Some(sel.clone()));
+                // Keyboard focus follows the selection.
+                let found = target
+                    .and_then(|t| t.closest("svg").ok().flatten())
+                    .and_then(|svg| svg.query_selector(&format!("[data-pid='{}']", sel.1 .0)).ok().flatten());
+                if let Some(el) = found.and_then(|el| el.dyn_into::<web_sys::SvgElement>().ok()) {
+                    let _ = el.focus();
+                }
+            }
+        })
+    };
+
+    let edges = l.edges.iter().map(|(x1, y1, x2, y2)| {
+        let mx = (x1 + x2) / 2.0;
+        html! { <path class="edge" d={format!("M{x1:.1},{y1:.1} C{mx:.1},{y1:.1} {mx:.1},{y2:.1} {x2:.1},{y2:.1}")} /> }
+    });
+
+    // The items go into the DOM in pid order, not tree order: new pids are
+    // always larger, so a child that comes or goes (a restart, a dynamic
+    // child) never makes the reconciler move other items, which would take
+    // keyboard focus away from them. Structure is in aria-level/posinset.
+    let mut dom_order: Vec<&Item> = l.items.iter().collect();
+    dom_order.sort_by_key(|it| match (it.node.and_then(|n| n.pid), it.more) {
+        (Some(p), _) => (0u8, p.0),
+        (None, Some((sup, _))) => (2, sup.0),
+        (None, None) => (1, 0),
+    });
+    let nodes = dom_order.into_iter().map(|it| {
+        let tf = format!("translate({:.1},{:.1})", it.x, it.y);
+        let level = (it.depth + 1).to_string();
+        if let Some((sup, more)) = it.more {
+            let expanded = expanded.clone();
+            let expanded2 = expanded.clone();
+            let expand_key = Callback::from(move |e: KeyboardEvent| {
+                if e.key() == "Enter" || e.key() == " " {
+                    e.prevent_default();
+                    let mut s = (*expanded2).clone();
+                    s.insert(sup);
+                    expanded2.set(s);
+                }
+            });
+            let expand = Callback::from(move |_: MouseEvent| {
+                let mut s = (*expanded).clone();
+                s.insert(sup);
+                expanded.set(s);
+            });
+            let label = format!("+ {more} more");
+            return html! {
+                <g key={format!("more-{}", sup.0)} class="node more" role="treeitem" aria-level={level} aria-label={label.clone()} tabindex="0"
+                    aria-setsize={it.setsize.to_string()} aria-posinset={it.posinset.to_string()}
+                    transform={tf} onmousedown={expand.clone()} onkeydown={expand_key}>
+                    <rect width={NODE_W.to_string()} height={NODE_H.to_string()} rx="8" />
+                    <text x="14" y="23" class="id">{label}</text>
+                </g>
+            };
+        }
+        let Some(n) = it.node else { return html! {} };
+        let selected = n.pid.is_some() && n.pid == p.selected;
+        let sel = n.pid.map(|pid| (n.id.clone(), pid));
+        // Selection on mouse down, not click: a click needs the press and
+        // the release on the same element, and a re-render between them
+        // (the tree refreshes ten times a second) may move the element in
+        // the DOM, which loses the click.
+        let onpress = {
+            let on_select = p.on_select.clone();
+            let sel = sel.clone();
+            Callback::from(move |_: MouseEvent| on_select.emit(sel.clone()))
+        };
+        let onkey = {
+            let on_select = p.on_select.clone();
+            Callback::from(move |e: KeyboardEvent| {
+                if e.key() == "Enter" || e.key() == " " {
+                    e.prevent_default();
+                    on_select.emit(sel.clone());
+                }
+            })
+        };
+        let pid_text = n.pid.map(|p| p.to_string()).unwrap_or_else(|| "undefined".into());
+        let overlay_w = match *overlay {
+            Overlay::None => 0.0,
+            Overlay::Memory => NODE_W * n.memory_words as f64 / max_mem as f64,
+            Overlay::Queue => NODE_W * n.queue_len as f64 / max_q as f64,
+        };
+        let class = classes!(
+            "node",
+            if n.supervisor { "sup" } else { "worker" },
+            format!("st-{}", n.status),
+            selected.then_some("selected"),
+            matches(n).then_some("match"),
+            (!q.is_empty() && !matches(n)).then_some("dim"),
+        );
+        let expanded_attr = (!n.children.is_empty()).then(|| "true".to_string());
+        html! {
+            <g key={node_key(n)} data-pid={n.pid.map(|p| p.0.to_string())} class={class} role="treeitem" aria-level={level} aria-selected={selected.to_string()}
+                aria-expanded={expanded_attr}
+                aria-setsize={it.setsize.to_string()} aria-posinset={it.posinset.to_string()}
+                aria-label={accessible_name(n)} tabindex="0" transform={tf} onmousedown={onpress} onkeydown={onkey}>
+                <title>{accessible_name(n)}</title>
+                <rect class="box" width={NODE_W.to_string()} height={NODE_H.to_string()} rx="8" />
+                if overlay_w > 0.0 {
+                    <rect class="overlay" x="0" y={(NODE_H - 4.0).to_string()} width={format!("{overlay_w:.1}")} height="4" rx="2" />
+                }
+                <circle class="dot" cx="12" cy="12" r="4.5" />
+                <text x="22" y="16" class="id">{truncate(&n.id, 15)}</text>
+                <text x="22" y="29" class="pid">{pid_text}</text>
+                if let Some(s) = &n.strategy {
+                    <g class="badge strategy" transform={format!("translate({},{})", NODE_W - 44.0, 6)}>
+                        <rect width="38" height="14" rx="7" />
+                        <text x="19" y="10.5">{strategy_abbrev(s)}</text>
+                    </g>
+                }
+                if n.restarts > 0 || n.total_restarts > 0 {
+                    <g class="badge restarts" transform={format!("translate({},{})", NODE_W - 44.0, 20)}>
+                        <rect width="38" height="13" rx="6.5" />
+                        <text x="19" y="10">{format!("↻{}", if n.supervisor { n.total_restarts } else { n.restarts })}</text>
+                    </g>
+                }
+                if n.paused {
+                    <text x={(NODE_W - 56.0).to_string()} y="16" class="paused">{"⏸"}</text>
+                }
+            </g>
+        }
+    });
+
+    let sel_node = p.selected.and_then(|pid| tree.find(pid));
+    let actions = match sel_node {
+        Some(n) => actions_for(n, tree, &p.on_action, &reason, &strategy),
+        None => {
+            html! { <p class="hint">{"Select a process in the tree to act on it (arrow keys move the selection)."}</p> }
+        }
+    };
+
+    let zoom_in = {
+        let zoom = zoom.clone();
+        Callback::from(move |_: MouseEvent| zoom.set((*zoom * 1.25).min(3.0)))
+    };
+    let zoom_out = {
+        let zoom = zoom.clone();
+        Callback::from(move |_: MouseEvent| zoom.set((*zoom / 1.25).max(0.3)))
+    };
+    let zoom_reset = {
+        let zoom = zoom.clone();
+        Callback::from(move |_: MouseEvent| zoom.set(1.0))
+    };
+    let on_search = {
+        let search = search.clone();
+        Callback::from(move |e: InputEvent| search.set(e.target_unchecked_into::<HtmlInputElement>().value()))
+    };
+    let on_overlay = {
+        let overlay = overlay.clone();
+        Callback::from(move |e: Event| {
+            overlay.set(match e.target_unchecked_into::<HtmlSelectElement>().value().as_str() {
+                "memory" => Overlay::Memory,
+                "queue" => Overlay::Queue,
+                _ => Overlay::None,
+            })
+        })
+    };
+    let count = tree.count();
+
+    html! {
+        <section class="panel tree-panel" aria-label="Supervision tree explorer">
+            <div class="panel-head">
+                <h2>{"Supervision tree"}<span class="sub">{format!("{count} nodes")}</span></h2>
+                <div class="tools">
+                    <input type="search" placeholder="Search name or pid" aria-label="Search the tree" value={(*search).clone()} oninput={on_search} />
+                    <select aria-label="Overlay" onchange={on_overlay}>
+                        <option value="none" selected={*overlay == Overlay::None}>{"No overlay"}</option>
+                        <option value="memory" selected={*overlay == Overlay::Memory}>{"Memory"}</option>
+                        <option value="queue" selected={*overlay == Overlay::Queue}>{"Queue length"}</option>
+                    </select>
+                    <button class="ghost icon-btn" aria-label="Zoom out" onclick={zoom_out}>{"−"}</button>
+                    <button class="ghost icon-btn" aria-label="Reset zoom" onclick={zoom_reset}>{format!("{:.0}%", z * 100.0)}</button>
+                    <button class="ghost icon-btn" aria-label="Zoom in" onclick={zoom_in}>{"+"}</button>
+                </div>
+            </div>
+            <div class="actions" role="toolbar" aria-label="Actions on the selected process">{actions}</div>
+            <div class="tree-scroll">
+                <svg ref={svg_ref} class="tree" role="tree" aria-label="Supervision tree" {onkeydown}
+                    width={format!("{:.0}", width * z)} height={format!("{:.0}", height * z)}
+                    viewBox={format!("{} {} {width:.0} {height:.0}", -PAD, -PAD)}>
+                    <g class="edges" aria-hidden="true">{ for edges }</g>
+                    { for nodes }
+                </svg>
+            </div>
+            <div class="legend" aria-hidden="true">
+                <span class="st st-running">{"running"}</span>
+                <span class="st st-waiting">{"waiting"}</span>
+                <span class="st st-suspended">{"suspended"}</span>
+                <span class="st st-restarting">{"restarting"}</span>
+                <span class="st st-undefined">{"not running"}</span>
+            </div>
+        </section>
+    }
+}
+
+/// A stable key for a node, so that Yew moves a node's element when nodes
+/// before it come and go (dynamic children) instead of reusing it for
+/// another node under the pointer.
+fn node_key(n: &TreeNode) -> String {
+    match n.pid {
+        Some(p) => format!("p{}", p.0),
+        None => format!("u{}/{}", n.parent.map(|p| p.0).unwrap_or(0), n.id),
+    }
+}
+
+fn truncate(s: &str, n: usize) -> String {
+    if s.chars().count() > n {
+        let t: String = s.chars().take(n - 1).collect();
+        format!("{t}…")
+    } else {
+        s.to_string()
+    }
+}
+
+fn strategy_abbrev(s: &str) -> &'static str {
+    match s {
+        "one_for_one" => "1:1",
+        "one_for_all" => "1:all",
+        "rest_for_one" => "rest",
+        "simple_one_for_one" => "simple",
+        _ => "?",
+    }
+}
+
+fn parent_of<'a>(tree: &'a TreeNode, n: &TreeNode) -> Option<&'a TreeNode> {
+    n.parent.and_then(|p| tree.find(p))
+}
+
+fn actions_for(
+    n: &TreeNode,
+    tree: &TreeNode,
+    on_action: &Callback<Action>,
+    reason: &UseStateHandle<String>,
+    strategy: &UseStateHandle<String>,
+) -> Html {
+    let Some(pid) = n.pid else {
+        return html! { <p class="hint">{"This child is not running."}</p> };
+    };
+    let emit = |a: Action| {
+        let on_action = on_action.clone();
+        Callback::from(move |_: MouseEvent| on_action.emit(a.clone()))
+    };
+    let kill = {
+        let on_action = on_action.clone();
+        let reason = reason.clone();
+        Callback::from(move |_: MouseEvent| on_action.emit(Action::Kill { pid, reason: (*reason).clone() }))
+    };
+    let on_reason = {
+        let reason = reason.clone();
+        Callback::from(move |e: InputEvent| reason.set(e.target_unchecked_into::<HtmlInputElement>().value()))
+    };
+    let suspended = n.status == "suspended";
+    let parent = parent_of(tree, n);
+    let sup_actions = n.supervisor.then(|| {
+        let on_strategy = {
+            let strategy = strategy.clone();
+            Callback::from(move |e: Event| strategy.set(e.target_unchecked_into::<HtmlSelectElement>().value()))
+        };
+        let change = {
+            let on_action = on_action.clone();
+            let strategy = strategy.clone();
+            Callback::from(move |_: MouseEvent| {
+                on_action.emit(Action::SetStrategy { sup: pid, strategy: (*strategy).clone() })
+            })
+        };
+        html! {
+            <>
+                <span class="sep" />
+                <select aria-label="New strategy" onchange={on_strategy}>
+                    { for ["one_for_one", "one_for_all", "rest_for_one"].iter().map(|s| html! {
+                        <option value={*s} selected={**strategy == *s}>{*s}</option>
+                    }) }
+                </select>
+                <button onclick={change}>{"Change strategy"}</button>
+                if n.paused {
+                    <button onclick={emit(Action::PauseSupervision(pid, false))}>{"Resume supervision"}</button>
+                } else {
+                    <button onclick={emit(Action::PauseSupervision(pid, true))}>{"Pause supervision"}</button>
+                }
+            </>
+        }
+    });
+    let child_actions = parent.and_then(|par| par.pid).map(|sup| {
+        html! {
+            <>
+                <span class="sep" />
+                <button onclick={emit(Action::RestartChild { sup, id: n.id.clone() })}>{"Restart child"}</button>
+                <button onclick={emit(Action::TerminateChild { sup, id: n.id.clone() })}>{"Terminate child"}</button>
+            </>
+        }
+    });
+    html! {
+        <>
+            <span class="target" title={pid.to_string()}>{format!("{} {}", n.id, pid)}</span>
+            <input class="reason" type="text" aria-label="Exit reason" value={(**reason).clone()} oninput={on_reason} size="8" />
+            <button class="danger" onclick={kill}>{"Kill"}</button>
+            if !n.supervisor {
+                <button onclick={emit(Action::Send { pid, text: "{:crash, :simulated_failure}".into() })} title="Make the worker crash in a callback">{"Crash"}</button>
+            }
+            <button onclick={emit(Action::Suspend(pid))} disabled={suspended}>{"Suspend"}</button>
+            <button onclick={emit(Action::Resume(pid))} disabled={!suspended}>{"Resume"}</button>
+            { for child_actions }
+            { for sup_actions }
+        </>
+    }
+}

@@ -1,0 +1,32 @@
+// Takes screenshots of the playground for a human to look at:
+// BASE_URL=http://127.0.0.1:8080/ node tests/e2e/shots.mjs OUTDIR
+import { launch, open } from './helpers.mjs';
+const out = process.argv[2] || '/tmp/shots';
+const browser = await launch();
+const shots = [
+  ['wide', 1280, 800, ''], ['narrow', 600, 900, ''], ['dark', 1280, 800, '?theme=dark'],
+  ['large', 1280, 800, '?scenario=large'], ['storm', 1280, 800, '?scenario=restart_storm'],
+];
+for (const [name, width, height, query] of shots) {
+  const { page, errors } = await open(browser, { width, height, query });
+  await page.waitForTimeout(name === 'storm' ? 6000 : 2500);
+  await page.getByRole('treeitem', { name: /^(cache|w0_1|root) / }).first().click();
+  await page.waitForTimeout(500);
+  await page.screenshot({ path: `${out}/${name}.png`, fullPage: name !== 'wide' });
+  if (name === 'wide') {
+    await page.screenshot({ path: `${out}/wide-full.png`, fullPage: true });
+    await page.getByRole('treeitem', { name: /^bus / }).click();
+    const flow = page.getByRole('region', { name: 'Message flow' });
+    await flow.getByRole('textbox', { name: 'Traced message' }).fill('{:publish, "orders.created", {:inc, 1}}');
+    await flow.getByRole('button', { name: 'Send traced', exact: true }).click();
+    await flow.getByRole('img', { name: /^Sequence diagram/ }).waitFor();
+    await flow.screenshot({ path: `${out}/flow.png` });
+    const inspector = page.getByRole('region', { name: 'Process inspector' });
+    await inspector.getByRole('tab', { name: 'Trace' }).click();
+    await page.waitForTimeout(300);
+    await inspector.screenshot({ path: `${out}/inspector-trace.png` });
+  }
+  console.log(name, 'errors:', errors);
+  await page.close();
+}
+await browser.close();
