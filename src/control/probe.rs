@@ -618,6 +618,10 @@ impl ProbeSet {
         self.probes.borrow().is_empty()
     }
 
+    pub fn contains(&self, id: u64) -> bool {
+        self.probes.borrow().iter().any(|p| p.id == id)
+    }
+
     pub fn list(&self, pid: Pid) -> Vec<ProbeInfo> {
         self.probes
             .borrow()

@@ -483,7 +483,16 @@ impl System {
                 live(pid)?;
                 crate::control::probe::compile(spec).map(|_| ())
             }
-            Input::RemoveProbe { pid, .. } => live(pid),
+            Input::RemoveProbe { pid, id } => {
+                live(pid)?;
+                // Removing a probe that is not there is refused before it
+                // is logged, like every other input refused for what it says.
+                if self.probes.get(pid).is_some_and(|set| set.contains(*id)) {
+                    Ok(())
+                } else {
+                    Err(ControlError::NotFound { what: format!("probe {id} on {}", pid.short()) })
+                }
+            }
             Input::Call { to, .. } => live(to),
         }
     }
