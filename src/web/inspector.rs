@@ -72,10 +72,10 @@ pub fn inspector(p: &InspectorProps) -> Html {
                 Tab::State => match &d.state {
                     Ok(s) => html! {
                         <>
-                            <pre class="term" aria-label="State">{s}</pre>
                             if !d.versions.is_empty() {
                                 <Versions {pid} versions={d.versions.clone()} on_action={p.on_action.clone()} />
                             }
+                            <pre class="term" aria-label="State">{s}</pre>
                         </>
                     },
                     Err(e) => html! { <p class="empty">{e}</p> },
