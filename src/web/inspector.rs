@@ -201,8 +201,8 @@ fn versions(p: &VersionsProps) -> Html {
         }
     });
     html! {
-        <section class="versions" aria-label="State history">
-            <h3>{"History"}</h3>
+        <section class="versions" aria-label="Version history">
+            <h3>{"Version history"}</h3>
             <ol class="version-list">{ for rows }</ol>
         </section>
     }

@@ -82,7 +82,7 @@ test('state history: roll a stateful worker back to an earlier version', async (
   await message.fill('{:set, 222}');
   await button(inspector, 'Send').click();
   await state.filter({ hasText: 'value: 222' }).waitFor({ timeout: 5000 });
-  const history = inspector.getByRole('region', { name: 'State history' });
+  const history = inspector.getByRole('region', { name: 'Version history' });
   const older = history.getByRole('listitem').filter({ hasText: '111' });
   assert.equal(await older.count(), 1);
   const current = history.getByRole('listitem').filter({ hasText: 'current' });
@@ -115,6 +115,38 @@ test('dashboard: bottlenecks and alerts are labelled regions that say when nothi
   await finding.waitFor({ timeout: 15000 });
   assert.match(await finding.textContent(), /messages\/s/);
   assert.equal(await bottlenecks.getByText('No bottlenecks found').count(), 0);
+  assert.deepEqual(errors, []);
+  await page.close();
+});
+
+test('tree: dragging the viewport pans it; clicks and arrow keys still select', async () => {
+  const { page, errors } = await open(browser);
+  for (let i = 0; i < 3; i++) await button(page, 'Zoom in').click();
+  const tree = page.getByRole('tree', { name: 'Supervision tree' });
+  const view = await tree.evaluate((svg) => {
+    const v = svg.parentElement;
+    v.scrollLeft = 0;
+    v.scrollTop = 0;
+    const r = v.getBoundingClientRect();
+    return { x: r.x, y: r.y, w: r.width, h: r.height, canX: v.scrollWidth > v.clientWidth, canY: v.scrollHeight > v.clientHeight };
+  });
+  assert.ok(view.canX || view.canY, 'zoomed in, the tree overflows its viewport');
+  const cx = view.x + view.w / 2;
+  const cy = view.y + view.h / 2;
+  await page.mouse.move(cx, cy);
+  await page.mouse.down();
+  await page.mouse.move(cx - 60, cy - 60, { steps: 4 });
+  await page.mouse.move(cx - 160, cy - 120, { steps: 6 });
+  await page.mouse.up();
+  const after = await tree.evaluate((svg) => ({ left: svg.parentElement.scrollLeft, top: svg.parentElement.scrollTop }));
+  if (view.canX) assert.ok(after.left > 100, `panned right: scrollLeft ${after.left}`);
+  if (view.canY) assert.ok(after.top > 60, `panned down: scrollTop ${after.top}`);
+  // A plain click still selects, and the keyboard still moves the selection.
+  await select(page, 'team_red');
+  await item(page, 'team_red').press('ArrowDown');
+  await until(page, async () => (await item(page, 'team_red').getAttribute('aria-selected')) === 'false',
+    'ArrowDown moves the selection off team_red');
+  assert.equal(await page.getByRole('treeitem', { selected: true }).count(), 1);
   assert.deepEqual(errors, []);
   await page.close();
 });
