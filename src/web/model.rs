@@ -708,7 +708,8 @@ impl Sim {
         for u in m.unusual.iter().take(5) {
             let end = |p: Option<Pid>, n: &Option<String>| match (n, p) {
                 (Some(n), _) => n.clone(),
-                (None, Some(p)) => self.label(p),
+                // A process with neither name nor place in the tree shows as its pid.
+                (None, Some(p)) => Some(self.label(p)).filter(|l| *l != p.short()).unwrap_or_else(|| p.to_string()),
                 (None, None) => "outside".into(),
             };
             f.alerts.push(Alert {
