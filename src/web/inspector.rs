@@ -225,8 +225,10 @@ fn probes(p: &ProbesProps) -> Html {
     let pattern = use_state(|| "{:inc, n} when n > 10".to_string());
     let action = use_state(|| "log".to_string());
     let delay = use_state(|| "100".to_string());
-    let pat_err = Sim::check_probe(&pattern).err();
     let delay_ms = delay.trim().parse::<u64>().ok();
+    let pat_err = crate::web::model::probe_action(&action, delay_ms.unwrap_or(0))
+        .and_then(|a| Sim::check_probe(&pattern, a))
+        .err();
     let delay_err = (*action == "delay" && delay_ms.is_none()).then_some("the delay is a whole number of milliseconds");
     let ok = pat_err.is_none() && delay_err.is_none();
     let onsubmit = {

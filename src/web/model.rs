@@ -570,9 +570,10 @@ impl Sim {
         control::inject_debug_code(&mut self.sys, pid, ProbeSpec { pattern: pattern.to_string(), action }).map_err(err)
     }
 
-    /// Checks a probe pattern without installing it (the inline error).
-    pub fn check_probe(pattern: &str) -> Result<(), String> {
-        control::probe::parse_probe(pattern).map(|_| ()).map_err(err)
+    /// Checks a probe as the control layer would install it, without
+    /// installing it (the inline error): the pattern, its guard, the delay.
+    pub fn check_probe(pattern: &str, action: ProbeAction) -> Result<(), String> {
+        control::probe::compile(&ProbeSpec { pattern: pattern.to_string(), action }).map(|_| ()).map_err(err)
     }
 
     pub fn remove_probe(&mut self, pid: Pid, id: u64) -> Result<(), String> {
@@ -1157,8 +1158,9 @@ mod inspector_tests {
     fn probes_are_added_listed_counted_and_removed() {
         let mut sim = Sim::new("demo", 7).unwrap();
         let p = pid_of(&sim, "team_red");
-        assert!(Sim::check_probe("{:inc, n} when n > 10").is_ok());
-        assert!(Sim::check_probe("{:inc, n} when").is_err());
+        assert!(Sim::check_probe("{:inc, n} when n > 10", ProbeAction::Log).is_ok());
+        assert!(Sim::check_probe("{:inc, n} when", ProbeAction::Log).is_err());
+        assert!(Sim::check_probe(":x", ProbeAction::Delay { ms: 4_000_000 }).is_err());
         assert!(sim.add_probe(p, "{:inc,", ProbeAction::Log).is_err());
         let id = sim.add_probe(p, "{:inc, n} when n > 10", ProbeAction::Count).unwrap();
         sim.send_text(p, "{:inc, 11}").unwrap();

@@ -49,7 +49,14 @@ test('probes: a bad pattern gets the inline error; add one, see it hit, remove i
   assert.ok(await button(inspector, 'Add probe').isDisabled());
   await pattern.fill('{:inc, n} when n > 10');
   assert.equal(await alert.count(), 0, 'the error goes once the pattern parses');
+  // The control layer's limits show inline too: a delay is at most an hour.
+  await inspector.getByRole('combobox', { name: 'Probe action' }).selectOption('delay');
+  await inspector.getByRole('spinbutton', { name: 'Delay in ms' }).fill('4000000');
+  await alert.waitFor();
+  assert.match(await alert.textContent(), /3600000/);
+  assert.ok(await button(inspector, 'Add probe').isDisabled());
   await inspector.getByRole('combobox', { name: 'Probe action' }).selectOption('count');
+  assert.equal(await alert.count(), 0);
   await button(inspector, 'Add probe').click();
   const table = inspector.getByRole('table', { name: 'Probes' });
   const row = table.getByRole('row').filter({ hasText: '{:inc, n} when n > 10' });
