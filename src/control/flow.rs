@@ -252,6 +252,12 @@ pub struct MessagePatterns {
     pub unusual: Vec<FlowPattern>,
 }
 
+/// Orders (shape, count) pairs by count, most first, then by shape. (One
+/// function for both sorts, so the wasm has one copy of the sort.)
+fn most_first(a: &(String, u64), b: &(String, u64)) -> std::cmp::Ordering {
+    b.1.cmp(&a.1).then(a.0.cmp(&b.0))
+}
+
 /// `analyze_message_patterns/0`: message shapes by sender→receiver, rates,
 /// and unusual activity against a moving baseline. Each edge keeps a count
 /// per sample interval (the last 100); the current rate is the mean of the
@@ -289,7 +295,7 @@ pub fn analyze_message_patterns(sys: &System) -> MessagePatterns {
             None
         };
         let mut top: Vec<(String, u64)> = e.shapes.iter().map(|(k, v)| (k.clone(), *v)).collect();
-        top.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
+        top.sort_by(most_first);
         top.truncate(5);
         patterns.push(FlowPattern {
             from: *from,
@@ -307,7 +313,7 @@ pub fn analyze_message_patterns(sys: &System) -> MessagePatterns {
     patterns.sort_by(|a, b| b.count.cmp(&a.count).then(a.from.cmp(&b.from)).then(a.to.cmp(&b.to)));
     let unusual = patterns.iter().filter(|p| p.unusual.is_some()).cloned().collect();
     let mut top_shapes: Vec<(String, u64)> = shapes.into_iter().collect();
-    top_shapes.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
+    top_shapes.sort_by(most_first);
     top_shapes.truncate(20);
     MessagePatterns {
         observing: sys.observing_flows(),

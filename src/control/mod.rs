@@ -376,15 +376,22 @@ pub fn list_all_processes(sys: &System, opts: &ListOpts) -> ProcessList {
         rows.push(summary(p, path));
     });
     let desc = opts.descending.unwrap_or(matches!(opts.sort, SortKey::Memory | SortKey::Queue | SortKey::Reductions));
-    match opts.sort {
-        SortKey::Pid => rows.sort_by_key(|r| r.pid),
-        SortKey::Memory => rows.sort_by_key(|r| (r.memory_words, std::cmp::Reverse(r.pid))),
-        SortKey::Queue => rows.sort_by_key(|r| (r.message_queue_len, std::cmp::Reverse(r.pid))),
-        SortKey::Reductions => rows.sort_by_key(|r| (r.reductions, std::cmp::Reverse(r.pid))),
-        SortKey::Name => {
-            rows.sort_by(|a, b| (a.name.is_none(), &a.name, a.pid).cmp(&(b.name.is_none(), &b.name, b.pid)))
+    // One sort call with the key chosen inside the comparison: each sort
+    // call site is its own copy of the sort in the wasm, five of them cost
+    // several KiB there.
+    let key = opts.sort;
+    rows.sort_by(|a, b| {
+        let by = |x: usize, y: usize| x.cmp(&y).then(b.pid.cmp(&a.pid));
+        match key {
+            SortKey::Pid => a.pid.cmp(&b.pid),
+            SortKey::Memory => by(a.memory_words, b.memory_words),
+            SortKey::Queue => by(a.message_queue_len, b.message_queue_len),
+            SortKey::Reductions => {
+                (a.reductions, std::cmp::Reverse(a.pid)).cmp(&(b.reductions, std::cmp::Reverse(b.pid)))
+            }
+            SortKey::Name => (a.name.is_none(), &a.name, a.pid).cmp(&(b.name.is_none(), &b.name, b.pid)),
         }
-    }
+    });
     if desc {
         rows.reverse();
     }

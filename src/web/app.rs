@@ -7,7 +7,7 @@ use crate::web::controls::{Controls, ControlsState};
 use crate::web::dashboard::Dashboard;
 use crate::web::flow::FlowView;
 use crate::web::inspector::Inspector;
-use crate::web::model::{self, Details, FlowHop, Health, Heatmap, Sample, Sim, TreeNode};
+use crate::web::model::{self, Details, Findings, FlowHop, Health, Heatmap, Sample, Sim, TreeNode};
 use crate::web::tree::TreeView;
 use gloo::render::{request_animation_frame, AnimationFrame};
 use serde::Deserialize;
@@ -45,16 +45,50 @@ impl Default for AppProps {
 /// the flow view.
 #[derive(Clone, Debug, PartialEq)]
 pub enum Action {
-    Kill { pid: Pid, reason: String },
+    Kill {
+        pid: Pid,
+        reason: String,
+    },
     Suspend(Pid),
     Resume(Pid),
-    RestartChild { sup: Pid, id: String },
-    TerminateChild { sup: Pid, id: String },
-    SetStrategy { sup: Pid, strategy: String },
+    RestartChild {
+        sup: Pid,
+        id: String,
+    },
+    TerminateChild {
+        sup: Pid,
+        id: String,
+    },
+    SetStrategy {
+        sup: Pid,
+        strategy: String,
+    },
     PauseSupervision(Pid, bool),
-    Send { pid: Pid, text: String },
-    SendTraced { pid: Pid, text: String },
+    Send {
+        pid: Pid,
+        text: String,
+    },
+    SendTraced {
+        pid: Pid,
+        text: String,
+    },
     Trace(Pid, bool),
+    /// Installs a probe; `action` is the select's value (`delay` uses `delay_ms`).
+    AddProbe {
+        pid: Pid,
+        pattern: String,
+        action: String,
+        delay_ms: u64,
+    },
+    RemoveProbe {
+        pid: Pid,
+        id: u64,
+    },
+    /// Rolls a StatefulWorker back to a version of its history.
+    Rollback {
+        pid: Pid,
+        version: u64,
+    },
 }
 
 pub enum Msg {
@@ -99,6 +133,7 @@ pub struct App {
     details: Option<Rc<Details>>,
     samples: Rc<Vec<Sample>>,
     health: Rc<Health>,
+    findings: Rc<Findings>,
     heatmap: Rc<Heatmap>,
     flow: Rc<Vec<FlowHop>>,
     labels: Rc<Vec<(Pid, String)>>,
@@ -170,6 +205,10 @@ impl App {
             if full || samples.last() != self.samples.last() || samples.len() != self.samples.len() {
                 self.samples = Rc::new(samples);
                 self.health = Rc::new(sim.health());
+                let findings = sim.findings();
+                if *self.findings != findings {
+                    self.findings = Rc::new(findings);
+                }
                 self.heatmap = Rc::new(sim.heatmap(10));
             }
         }
@@ -234,6 +273,16 @@ impl App {
             }
             Action::Trace(pid, on) => {
                 sim.set_traced(pid, on).map(|_| format!("tracing {} for {pid}", if on { "on" } else { "off" }))
+            }
+            Action::AddProbe { pid, pattern, action, delay_ms } => {
+                let a = model::probe_action(&action, delay_ms)?;
+                sim.add_probe(pid, &pattern, a).map(|id| format!("probe {id} on {pid}: {pattern} ({action})"))
+            }
+            Action::RemoveProbe { pid, id } => {
+                sim.remove_probe(pid, id).map(|_| format!("probe {id} removed from {pid}"))
+            }
+            Action::Rollback { pid, version } => {
+                sim.rollback(pid, version).map(|_| format!("rollback of {pid} to version {version} sent"))
             }
         }
     }
@@ -325,6 +374,7 @@ impl Component for App {
             details: None,
             samples: Rc::new(Vec::new()),
             health: Rc::new(Health { score: 100, status: "healthy", reasons: vec![] }),
+            findings: Rc::default(),
             heatmap: Rc::new(Heatmap::default()),
             flow: Rc::new(Vec::new()),
             labels: Rc::new(Vec::new()),
@@ -511,7 +561,7 @@ impl Component for App {
                 <main class="layout">
                     <TreeView tree={self.tree.clone()} selected={selected_pid} on_select={on_select.clone()} on_action={on_action.clone()} />
                     <Inspector details={self.details.clone()} selected={self.selected.clone()} on_action={on_action.clone()} />
-                    <Dashboard samples={self.samples.clone()} health={self.health.clone()} />
+                    <Dashboard samples={self.samples.clone()} health={self.health.clone()} findings={self.findings.clone()} />
                     <FlowView heatmap={self.heatmap.clone()} flow={self.flow.clone()} labels={self.labels.clone()}
                         selected={self.selected.clone()} on_action={on_action} />
                 </main>

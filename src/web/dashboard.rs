@@ -1,8 +1,9 @@
 //! The System Dashboard: key metrics, the health score with its reasons,
-//! and trend charts of process count, memory, messages/s and restarts/s.
+//! bottlenecks and anomaly alerts, and trend charts of process count,
+//! memory, messages/s and restarts/s.
 
 use crate::web::charts::{fmt_num, Chart};
-use crate::web::model::{Health, Sample};
+use crate::web::model::{Alert, Findings, Health, Sample};
 use std::rc::Rc;
 use yew::prelude::*;
 
@@ -10,6 +11,22 @@ use yew::prelude::*;
 pub struct DashboardProps {
     pub samples: Rc<Vec<Sample>>,
     pub health: Rc<Health>,
+    pub findings: Rc<Findings>,
+}
+
+/// A region listing findings under a heading, or saying plainly that there
+/// are none.
+fn findings_panel(title: &'static str, class: &'static str, items: &[Alert], none: &'static str) -> Html {
+    html! {
+        <section class={classes!("findings", class, (!items.is_empty()).then_some("has"))} role="region" aria-label={title}>
+            <h3>{title}{ if items.is_empty() { String::new() } else { format!(" ({})", items.len()) } }</h3>
+            if items.is_empty() {
+                <p class="empty">{none}</p>
+            } else {
+                <ul>{ for items.iter().map(|a| html! { <li><strong>{&a.title}</strong><span>{&a.detail}</span></li> }) }</ul>
+            }
+        </section>
+    }
 }
 
 #[function_component(Dashboard)]
@@ -44,6 +61,12 @@ pub fn dashboard(p: &DashboardProps) -> Html {
                     { metric("Run queue", last.map(|s| s.run_queue.to_string()).unwrap_or_default()) }
                     { metric("Virtual time", last.map(|s| format!("{:.1} s", s.t_ms / 1000.0)).unwrap_or_default()) }
                 </div>
+            </div>
+            <div class="dash-findings">
+                { findings_panel("Bottlenecks", "f-bottlenecks", &p.findings.bottlenecks,
+                    "No bottlenecks found: no growing queues, contended servers, blocked call chains or deadlocks.") }
+                { findings_panel("Alerts", "f-alerts", &p.findings.alerts,
+                    "No alerts: no unusual message activity and no supervision anti-patterns.") }
             </div>
             <div class="charts">
                 <Chart title="Processes" points={(*procs).clone()} color={(0x3b, 0x82, 0xf6)} {dark} unit="" />

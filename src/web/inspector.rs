@@ -1,13 +1,14 @@
 //! The Process Inspector: tabs for overview (process_info fields), state
 //! (pretty-printed Elixir terms), messages (the mailbox and its length over
-//! time), links and monitors, and trace; and a message box that parses
-//! Elixir syntax as you type and shows where it fails.
+//! time), links and monitors, trace and probes; a StatefulWorker's recent
+//! versions with rollback; and a message box that parses Elixir syntax as
+//! you type and shows where it fails.
 
 use crate::term::Pid;
 use crate::web::app::Action;
-use crate::web::model::Details;
+use crate::web::model::{Details, Sim};
 use std::rc::Rc;
-use web_sys::HtmlInputElement;
+use web_sys::{HtmlInputElement, HtmlSelectElement};
 use yew::prelude::*;
 
 #[derive(Properties, PartialEq)]
@@ -24,14 +25,16 @@ enum Tab {
     Messages,
     Links,
     Trace,
+    Probes,
 }
 
-const TABS: [(Tab, &str); 5] = [
+const TABS: [(Tab, &str); 6] = [
     (Tab::Overview, "Overview"),
     (Tab::State, "State"),
     (Tab::Messages, "Messages"),
     (Tab::Links, "Links & monitors"),
     (Tab::Trace, "Trace"),
+    (Tab::Probes, "Probes"),
 ];
 
 #[function_component(Inspector)]
@@ -67,9 +70,17 @@ pub fn inspector(p: &InspectorProps) -> Html {
                     </dl>
                 },
                 Tab::State => match &d.state {
-                    Ok(s) => html! { <pre class="term" aria-label="State">{s}</pre> },
+                    Ok(s) => html! {
+                        <>
+                            if !d.versions.is_empty() {
+                                <Versions {pid} versions={d.versions.clone()} on_action={p.on_action.clone()} />
+                            }
+                            <pre class="term" aria-label="State">{s}</pre>
+                        </>
+                    },
                     Err(e) => html! { <p class="empty">{e}</p> },
                 },
+                Tab::Probes => html! { <Probes {pid} probes={d.probes.clone()} on_action={p.on_action.clone()} /> },
                 Tab::Messages => html! {
                     <>
                         <Sparkline values={d.queue_history.clone()} label="Queue length over time" />
@@ -156,6 +167,139 @@ pub fn inspector(p: &InspectorProps) -> Html {
             <h2>{"Process inspector"}</h2>
             {body}
         </section>
+    }
+}
+
+#[derive(Properties, PartialEq)]
+struct VersionsProps {
+    pid: Pid,
+    versions: Vec<crate::web::model::VersionView>,
+    on_action: Callback<Action>,
+}
+
+/// A StatefulWorker's recent versions, newest first, each with a button
+/// that rolls the worker back to it.
+#[function_component(Versions)]
+fn versions(p: &VersionsProps) -> Html {
+    let rows = p.versions.iter().rev().map(|v| {
+        let onclick = {
+            let a = p.on_action.clone();
+            let (pid, version) = (p.pid, v.version);
+            Callback::from(move |_: MouseEvent| a.emit(Action::Rollback { pid, version }))
+        };
+        html! {
+            <li class={classes!(v.current.then_some("current"))} aria-label={format!("Version {}", v.version)}>
+                <span class="ver">{format!("v{}", v.version)}</span>
+                <code class="val">{&v.value}</code>
+                <span class="at">{format!("{} ms", v.at_ms)}</span>
+                if v.current {
+                    <span class="tag">{"current"}</span>
+                } else {
+                    <button class="small" {onclick}>{"Roll back"}</button>
+                }
+            </li>
+        }
+    });
+    html! {
+        <section class="versions" aria-label="Version history">
+            <h3>{"Version history"}</h3>
+            <ol class="version-list">{ for rows }</ol>
+        </section>
+    }
+}
+
+#[derive(Properties, PartialEq)]
+struct ProbesProps {
+    pid: Pid,
+    probes: Vec<crate::web::model::ProbeView>,
+    on_action: Callback<Action>,
+}
+
+const PROBE_ACTIONS: [(&str, &str); 5] =
+    [("log", "log"), ("count", "count"), ("pause", "pause"), ("delay", "delay (ms)"), ("drop", "drop")];
+
+/// The probes on a process (pattern, action, hits), a form that adds one
+/// and checks its pattern as you type, and a Remove button on each.
+#[function_component(Probes)]
+fn probes(p: &ProbesProps) -> Html {
+    let pattern = use_state(|| "{:inc, n} when n > 10".to_string());
+    let action = use_state(|| "log".to_string());
+    let delay = use_state(|| "100".to_string());
+    let delay_ms = delay.trim().parse::<u64>().ok();
+    let pat_err = crate::web::model::probe_action(&action, delay_ms.unwrap_or(0))
+        .and_then(|a| Sim::check_probe(&pattern, a))
+        .err();
+    let delay_err = (*action == "delay" && delay_ms.is_none()).then_some("the delay is a whole number of milliseconds");
+    let ok = pat_err.is_none() && delay_err.is_none();
+    let onsubmit = {
+        let a = p.on_action.clone();
+        let (pattern, action, pid) = (pattern.clone(), action.clone(), p.pid);
+        Callback::from(move |e: SubmitEvent| {
+            e.prevent_default();
+            if ok {
+                a.emit(Action::AddProbe {
+                    pid,
+                    pattern: (*pattern).clone(),
+                    action: (*action).clone(),
+                    delay_ms: delay_ms.unwrap_or(0),
+                });
+            }
+        })
+    };
+    let on_pattern = {
+        let s = pattern.clone();
+        Callback::from(move |e: InputEvent| s.set(e.target_unchecked_into::<HtmlInputElement>().value()))
+    };
+    let on_delay = {
+        let s = delay.clone();
+        Callback::from(move |e: InputEvent| s.set(e.target_unchecked_into::<HtmlInputElement>().value()))
+    };
+    let on_action = {
+        let s = action.clone();
+        Callback::from(move |e: Event| s.set(e.target_unchecked_into::<HtmlSelectElement>().value()))
+    };
+    let rows = p.probes.iter().map(|pr| {
+        let onclick = {
+            let a = p.on_action.clone();
+            let (pid, id) = (p.pid, pr.id);
+            Callback::from(move |_: MouseEvent| a.emit(Action::RemoveProbe { pid, id }))
+        };
+        html! {
+            <tr>
+                <td><code>{&pr.pattern}</code></td>
+                <td>{&pr.action}</td>
+                <td class="num">{pr.hits}</td>
+                <td><button class="small" {onclick}>{"Remove"}</button></td>
+            </tr>
+        }
+    });
+    html! {
+        <div class="probes">
+            if p.probes.is_empty() {
+                <p class="empty">{"No probes on this process."}</p>
+            } else {
+                <table class="probe-table" aria-label="Probes">
+                    <thead><tr><th>{"Pattern"}</th><th>{"Action"}</th><th class="num">{"Hits"}</th><th></th></tr></thead>
+                    <tbody>{ for rows }</tbody>
+                </table>
+            }
+            <form class="probe-form" {onsubmit}>
+                <input type="text" aria-label="Probe pattern" spellcheck="false" value={(*pattern).clone()} oninput={on_pattern}
+                    aria-invalid={pat_err.is_some().to_string()} class={classes!(pat_err.is_some().then_some("invalid"))} />
+                <select aria-label="Probe action" onchange={on_action}>
+                    { for PROBE_ACTIONS.iter().map(|(v, l)| html! { <option value={*v} selected={*action == *v}>{*l}</option> }) }
+                </select>
+                if *action == "delay" {
+                    <input type="number" class="delay" aria-label="Delay in ms" min="0" value={(*delay).clone()} oninput={on_delay} />
+                }
+                <button type="submit" class="primary" disabled={!ok}>{"Add probe"}</button>
+            </form>
+            if let Some(e) = pat_err.as_deref().or(delay_err) {
+                <p class="parse-error" role="alert">{e}</p>
+            } else {
+                <p class="hint">{"A pattern in Elixir syntax with an optional guard, e.g. {:inc, n} when n > 10"}</p>
+            }
+        </div>
     }
 }
 

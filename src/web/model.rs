@@ -6,6 +6,7 @@
 //! with plain `cargo test`. The views never touch the runtime or the control
 //! layer: they call [`Sim`] only.
 
+use crate::control::probe::{ProbeAction, ProbeSpec};
 use crate::control::{self, analysis, flow, supervisors, ControlError, ListOpts, SendOpts};
 use crate::runtime::{Event, EventKind, Filter, KindMask, SubId};
 use crate::scenario::Scenario;
@@ -138,6 +139,72 @@ pub struct Details {
     pub trace: Vec<String>,
     pub traced: bool,
     pub queue_history: Vec<usize>,
+    /// The probes installed on the process.
+    pub probes: Vec<ProbeView>,
+    /// A StatefulWorker's recent versions, oldest first (empty otherwise).
+    pub versions: Vec<VersionView>,
+}
+
+/// One probe as the inspector lists it.
+#[derive(Clone, Debug, PartialEq)]
+pub struct ProbeView {
+    pub id: u64,
+    pub pattern: String,
+    /// `log`, `count`, `pause`, `delay 50 ms` or `drop`.
+    pub action: String,
+    pub hits: u64,
+}
+
+/// One version in a StatefulWorker's history.
+#[derive(Clone, Debug, PartialEq)]
+pub struct VersionView {
+    pub version: u64,
+    pub at_ms: i64,
+    pub value: String,
+    /// Whether this is the version the worker holds now.
+    pub current: bool,
+}
+
+/// A probe action as the inspector's select names it; `delay` takes `ms`.
+pub fn probe_action(name: &str, delay_ms: u64) -> Result<ProbeAction, String> {
+    Ok(match name {
+        "log" => ProbeAction::Log,
+        "count" => ProbeAction::Count,
+        "pause" => ProbeAction::Pause,
+        "delay" => ProbeAction::Delay { ms: delay_ms },
+        "drop" => ProbeAction::Drop,
+        other => return Err(format!("unknown probe action {other:?}")),
+    })
+}
+
+fn action_text(a: &ProbeAction) -> String {
+    match a {
+        ProbeAction::Log => "log".into(),
+        ProbeAction::Count => "count".into(),
+        ProbeAction::Pause => "pause".into(),
+        ProbeAction::Delay { ms } => format!("delay {ms} ms"),
+        ProbeAction::Drop => "drop".into(),
+    }
+}
+
+/// The recent versions in a StatefulWorker's state term (its
+/// `history.recent` list), or none for any other state.
+fn versions_of(state: &Term) -> Vec<VersionView> {
+    let key = |t: &Term, k: &str| t.map_get(&Term::atom(k)).cloned();
+    let current = key(state, "version").and_then(|v| v.as_int());
+    let Some(recent) = key(state, "history").and_then(|h| key(&h, "recent")) else { return Vec::new() };
+    let Some(list) = recent.as_list() else { return Vec::new() };
+    list.iter()
+        .filter_map(|e| {
+            let v = key(e, "version")?.as_int()?;
+            Some(VersionView {
+                version: u64::try_from(v).ok()?,
+                at_ms: key(e, "at_ms").and_then(|t| t.as_int()).unwrap_or(0),
+                value: key(e, "value").map(|t| t.to_string()).unwrap_or_default(),
+                current: current == Some(v),
+            })
+        })
+        .collect()
 }
 
 /// `process_info` fields, as text, for display.
@@ -164,6 +231,22 @@ pub struct FlowHop {
     pub from: Option<Pid>,
     pub to: Pid,
     pub msg: String,
+}
+
+/// One finding on the dashboard: a short title and its explanation.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Alert {
+    pub title: String,
+    pub detail: String,
+}
+
+/// The dashboard's bottlenecks and anomaly alerts.
+#[derive(Clone, Debug, PartialEq, Default)]
+pub struct Findings {
+    /// Growing queues, contended servers, call chains and deadlocks.
+    pub bottlenecks: Vec<Alert>,
+    /// Unusual message activity and supervision anti-patterns.
+    pub alerts: Vec<Alert>,
 }
 
 /// The sender×receiver heatmap: labels and counts (row: sender).
@@ -414,13 +497,22 @@ impl Sim {
             .and_then(|v| v.as_array())
             .map(|a| a.iter().take(100).filter_map(|m| m.as_str().map(str::to_string)).collect())
             .unwrap_or_default();
+        let mut versions = Vec::new();
         let state = match control::get_genserver_state(&self.sys, pid) {
             Ok(g) => Ok(match crate::term::parse(&g.state) {
-                Ok(t) => t.pretty(60),
+                Ok(t) => {
+                    versions = versions_of(&t);
+                    t.pretty(60)
+                }
                 Err(_) => g.state,
             }),
             Err(e) => Err(e.to_string()),
         };
+        let probes = control::list_probes(&self.sys, pid)
+            .unwrap_or_default()
+            .into_iter()
+            .map(|p| ProbeView { id: p.id, pattern: p.pattern, action: action_text(&p.action), hits: p.hits })
+            .collect();
         let queue_history =
             self.sys.metrics.procs.get(&pid).map(|r| r.iter().map(|s| s.queue_len).collect()).unwrap_or_default();
         let status = text("status");
@@ -446,6 +538,8 @@ impl Sim {
             },
             traced: flag("tracing"),
             queue_history,
+            probes,
+            versions,
         })
     }
 
@@ -468,6 +562,28 @@ impl Sim {
     /// Sends a message typed in Elixir syntax; a parse error says where.
     pub fn send_text(&mut self, pid: Pid, text: &str) -> Result<(), String> {
         control::send_message(&mut self.sys, pid, text, &SendOpts::default()).map(|_| ()).map_err(err)
+    }
+
+    /// Installs a probe: `pattern` in Elixir syntax, optionally ending in
+    /// `when guard`; a bad pattern is an error that says where.
+    pub fn add_probe(&mut self, pid: Pid, pattern: &str, action: ProbeAction) -> Result<u64, String> {
+        control::inject_debug_code(&mut self.sys, pid, ProbeSpec { pattern: pattern.to_string(), action }).map_err(err)
+    }
+
+    /// Checks a probe as the control layer would install it, without
+    /// installing it (the inline error): the pattern, its guard, the delay.
+    pub fn check_probe(pattern: &str, action: ProbeAction) -> Result<(), String> {
+        control::probe::compile(&ProbeSpec { pattern: pattern.to_string(), action }).map(|_| ()).map_err(err)
+    }
+
+    pub fn remove_probe(&mut self, pid: Pid, id: u64) -> Result<(), String> {
+        control::remove_probe(&mut self.sys, pid, id).map_err(err)
+    }
+
+    /// Rolls a StatefulWorker back to one of its versions: sends it
+    /// `{:rollback, version}`.
+    pub fn rollback(&mut self, pid: Pid, version: u64) -> Result<(), String> {
+        self.send_text(pid, &format!("{{:rollback, {version}}}"))
     }
 
     /// Turns this process's tracing on or off.
@@ -551,6 +667,71 @@ impl Sim {
             _ => "critical",
         };
         Health { score: h.score, status, reasons }
+    }
+
+    /// `detect_bottlenecks` over the last five seconds, and the alerts:
+    /// `analyze_message_patterns`' unusual flows and the health check's
+    /// supervision anti-patterns and long queues.
+    pub fn findings(&self) -> Findings {
+        let mut f = Findings::default();
+        let b = analysis::detect_bottlenecks(&self.sys, 5000);
+        let who = |pid: Pid, name: &Option<String>| name.clone().unwrap_or_else(|| self.label(pid));
+        for g in b.growing_queues.iter().take(5) {
+            f.bottlenecks.push(Alert {
+                title: format!("Growing queue: {}", who(g.pid, &g.name)),
+                detail: format!(
+                    "{} ({}) queue grows by {:.1} messages/s; {} waiting now",
+                    who(g.pid, &g.name),
+                    g.pid,
+                    g.slope_per_s,
+                    g.queue_len
+                ),
+            });
+        }
+        for c in b.contended_servers.iter().take(5) {
+            f.bottlenecks.push(Alert {
+                title: format!("Contended server: {}", who(c.pid, &c.name)),
+                detail: format!(
+                    "callers were blocked on it in {:.0}% of samples ({:.1} callers on average, {} in all)",
+                    c.blocked_fraction * 100.0,
+                    c.mean_blocked_callers,
+                    c.callers.len()
+                ),
+            });
+        }
+        for d in b.deadlocks.iter().take(5) {
+            f.bottlenecks.push(Alert { title: "Deadlock".into(), detail: d.explanation.clone() });
+        }
+        for c in b.call_chains.iter().take(5) {
+            f.bottlenecks.push(Alert { title: "Call chain".into(), detail: c.explanation.clone() });
+        }
+        let m = flow::analyze_message_patterns(&self.sys);
+        for u in m.unusual.iter().take(5) {
+            let end = |p: Option<Pid>, n: &Option<String>| match (n, p) {
+                (Some(n), _) => n.clone(),
+                // A process with neither name nor place in the tree shows as its pid.
+                (None, Some(p)) => Some(self.label(p)).filter(|l| *l != p.short()).unwrap_or_else(|| p.to_string()),
+                (None, None) => "outside".into(),
+            };
+            f.alerts.push(Alert {
+                title: format!("Unusual activity: {} → {}", end(u.from, &u.from_name), end(Some(u.to), &u.to_name)),
+                detail: u.unusual.clone().unwrap_or_default(),
+            });
+        }
+        let h = analysis::analyze_system_health(&self.sys);
+        for a in
+            h.supervision_anti_patterns.iter().chain(&h.high_message_queues).chain(&h.high_memory_processes).take(6)
+        {
+            f.alerts.push(Alert {
+                title: format!("Anti-pattern: {}", a.kind.replace('_', " ")),
+                detail: if a.suggestion.is_empty() {
+                    a.explanation.clone()
+                } else {
+                    format!("{} — {}", a.explanation, a.suggestion)
+                },
+            });
+        }
+        f
     }
 
     /// The sender×receiver counts among the processes of the busiest pairs.
@@ -962,5 +1143,74 @@ mod timing {
                 t.elapsed()
             );
         }
+    }
+}
+
+#[cfg(test)]
+mod inspector_tests {
+    use super::*;
+
+    fn pid_of(sim: &Sim, id: &str) -> Pid {
+        sim.tree().and_then(|t| t.find_id(id).and_then(|n| n.pid)).unwrap()
+    }
+
+    #[test]
+    fn probes_are_added_listed_counted_and_removed() {
+        let mut sim = Sim::new("demo", 7).unwrap();
+        let p = pid_of(&sim, "team_red");
+        assert!(Sim::check_probe("{:inc, n} when n > 10", ProbeAction::Log).is_ok());
+        assert!(Sim::check_probe("{:inc, n} when", ProbeAction::Log).is_err());
+        assert!(Sim::check_probe(":x", ProbeAction::Delay { ms: 4_000_000 }).is_err());
+        assert!(sim.add_probe(p, "{:inc,", ProbeAction::Log).is_err());
+        let id = sim.add_probe(p, "{:inc, n} when n > 10", ProbeAction::Count).unwrap();
+        sim.send_text(p, "{:inc, 11}").unwrap();
+        sim.send_text(p, "{:inc, 1}").unwrap();
+        sim.advance(50);
+        let d = sim.details(p).unwrap();
+        assert_eq!(
+            d.probes,
+            vec![ProbeView { id, pattern: "{:inc, n} when n > 10".into(), action: "count".into(), hits: 1 }]
+        );
+        sim.remove_probe(p, id).unwrap();
+        assert!(sim.details(p).unwrap().probes.is_empty());
+        assert_eq!(probe_action("delay", 5), Ok(ProbeAction::Delay { ms: 5 }));
+        assert!(probe_action("explode", 0).is_err());
+    }
+
+    #[test]
+    fn a_stateful_worker_shows_its_versions_and_rolls_back() {
+        let mut sim = Sim::new("demo", 7).unwrap();
+        let p = pid_of(&sim, "team_red");
+        sim.send_text(p, "{:set, 100}").unwrap();
+        sim.send_text(p, "{:set, 200}").unwrap();
+        sim.advance(50);
+        let v = sim.details(p).unwrap().versions;
+        assert!(v.len() >= 2, "{v:?}");
+        let last = v.last().unwrap();
+        assert!(last.current && last.value == "200", "{v:?}");
+        let old = v.iter().find(|x| x.value == "100").unwrap().version;
+        sim.rollback(p, old).unwrap();
+        sim.advance(50);
+        let d = sim.details(p).unwrap();
+        assert_eq!(d.versions.last().map(|x| x.value.as_str()), Some("100"));
+        assert!(d.state.unwrap().contains("value: 100"));
+    }
+
+    #[test]
+    fn findings_report_a_growing_queue() {
+        let mut sim = Sim::new("demo", 7).unwrap();
+        sim.advance(2000);
+        let quiet = sim.findings();
+        assert!(!quiet.bottlenecks.iter().any(|a| a.title.starts_with("Growing queue")), "{quiet:?}");
+        // A suspended worker that keeps receiving has a growing queue.
+        let p = pid_of(&sim, "team_red");
+        sim.select(Some(p));
+        sim.suspend(p).unwrap();
+        for i in 0..40 {
+            sim.send_text(p, "{:inc, 1}").unwrap();
+            sim.advance(100 + i % 2);
+        }
+        let f = sim.findings();
+        assert!(f.bottlenecks.iter().any(|a| a.title.starts_with("Growing queue")), "{f:?}");
     }
 }

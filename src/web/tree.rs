@@ -1,7 +1,7 @@
 //! The Supervision Tree Explorer: the live tree as an SVG laid out tidily
 //! (left to right, leaves on their own rows, each parent level with its
 //! first child, so nodes never overlap), an ARIA tree, search, an overlay for
-//! memory or queue length, zoom, large supervisors collapsed, and the actions
+//! memory or queue length, zoom, drag-to-pan, large supervisors collapsed, and the actions
 //! on the selected node.
 
 use crate::term::Pid;
@@ -151,6 +151,52 @@ pub fn tree_view(p: &TreeProps) -> Html {
             }
         });
     }
+    // Drag-to-pan: a press on the viewport notes the pointer and the scroll
+    // position; once the pointer has travelled a few pixels it is captured
+    // and scrolls the viewport (a plain click still reaches the node under
+    // it). Keyboard users reach every item by arrow keys, and focus scrolls
+    // it into view.
+    let scroll_ref = use_node_ref();
+    let drag = use_mut_ref(|| None::<(i32, i32, i32, i32)>);
+    let panning = use_state(|| false);
+    let on_pan_down = {
+        let (scroll_ref, drag) = (scroll_ref.clone(), drag.clone());
+        Callback::from(move |e: PointerEvent| {
+            if e.button() != 0 || !e.is_primary() {
+                return;
+            }
+            if let Some(el) = scroll_ref.cast::<web_sys::Element>() {
+                *drag.borrow_mut() = Some((e.client_x(), e.client_y(), el.scroll_left(), el.scroll_top()));
+            }
+        })
+    };
+    let on_pan_move = {
+        let (scroll_ref, drag, panning) = (scroll_ref.clone(), drag.clone(), panning.clone());
+        Callback::from(move |e: PointerEvent| {
+            let Some((x0, y0, left, top)) = *drag.borrow() else { return };
+            let (dx, dy) = (e.client_x() - x0, e.client_y() - y0);
+            if !*panning {
+                if dx.abs() + dy.abs() < 5 {
+                    return;
+                }
+                panning.set(true);
+            }
+            if let Some(el) = scroll_ref.cast::<web_sys::Element>() {
+                let _ = el.set_pointer_capture(e.pointer_id());
+                el.set_scroll_left(left - dx);
+                el.set_scroll_top(top - dy);
+            }
+        })
+    };
+    let on_pan_end = {
+        let (drag, panning) = (drag.clone(), panning.clone());
+        Callback::from(move |_: PointerEvent| {
+            drag.borrow_mut().take();
+            if *panning {
+                panning.set(false);
+            }
+        })
+    };
     let reason = use_state(|| ":kill".to_string());
     let strategy = use_state(|| "one_for_one".to_string());
 
@@ -382,7 +428,8 @@ pub fn tree_view(p: &TreeProps) -> Html {
                 </div>
             </div>
             <div class="actions" role="toolbar" aria-label="Actions on the selected process">{actions}</div>
-            <div class="tree-scroll">
+            <div ref={scroll_ref} class={classes!("tree-scroll", panning.then_some("panning"))} onpointerdown={on_pan_down}
+                onpointermove={on_pan_move} onpointerup={on_pan_end.clone()} onpointercancel={on_pan_end}>
                 <svg ref={svg_ref} class="tree" role="tree" aria-label="Supervision tree" {onkeydown}
                     width={format!("{:.0}", width * z)} height={format!("{:.0}", height * z)}
                     viewBox={format!("{} {} {width:.0} {height:.0}", -PAD, -PAD)}>

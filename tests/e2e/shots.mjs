@@ -25,6 +25,24 @@ for (const [name, width, height, query] of shots) {
     await inspector.getByRole('tab', { name: 'Trace' }).click();
     await page.waitForTimeout(300);
     await inspector.screenshot({ path: `${out}/inspector-trace.png` });
+    // The state history and the probes of a stateful worker, and the
+    // dashboard's bottlenecks and alerts.
+    await page.getByRole('treeitem', { name: /^team_red / }).click();
+    await inspector.getByRole('tab', { name: 'State' }).click();
+    await page.waitForTimeout(800);
+    await inspector.screenshot({ path: `${out}/inspector-history.png` });
+    await inspector.getByRole('tab', { name: 'Probes' }).click();
+    await inspector.getByRole('button', { name: 'Add probe', exact: true }).click();
+    await inspector.getByRole('textbox', { name: 'Probe pattern' }).fill('{:inc, n} when');
+    await page.waitForTimeout(300);
+    await inspector.screenshot({ path: `${out}/inspector-probes.png` });
+    await page.getByRole('region', { name: 'System dashboard' }).screenshot({ path: `${out}/dashboard.png` });
+  }
+  if (name === 'narrow') {
+    await page.getByRole('region', { name: 'System dashboard' }).screenshot({ path: `${out}/narrow-dashboard.png` });
+    const inspector = page.getByRole('region', { name: 'Process inspector' });
+    await inspector.getByRole('tab', { name: 'Probes' }).click();
+    await inspector.screenshot({ path: `${out}/narrow-probes.png` });
   }
   console.log(name, 'errors:', errors);
   await page.close();
