@@ -205,9 +205,15 @@ impl App {
             if full || samples.last() != self.samples.last() || samples.len() != self.samples.len() {
                 self.samples = Rc::new(samples);
                 self.health = Rc::new(sim.health());
-                let findings = sim.findings();
-                if *self.findings != findings {
-                    self.findings = Rc::new(findings);
+                // The findings (bottlenecks, pattern analysis) are the
+                // dearest part of a refresh on a large system, and change
+                // slowly: recompute them on every fourth dashboard turn
+                // (about every 0.5 s while running), or after a user action.
+                if full || self.refresh_count % 8 == 0 {
+                    let findings = sim.findings();
+                    if *self.findings != findings {
+                        self.findings = Rc::new(findings);
+                    }
                 }
                 self.heatmap = Rc::new(sim.heatmap(10));
             }
