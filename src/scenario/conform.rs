@@ -9,11 +9,9 @@
 //! semantics decide.
 
 use crate::otp::gen_server::{self, CallReply, From, GenServer, Init, NoReply, StartOpts, StartResult};
-use crate::otp::supervisor::{
-    self, ChildSpec, ChildType, Flags, InitFn, RestartType, Shutdown, StartFn, Strategy, SupInit,
-};
+use crate::otp::supervisor::{self, ChildSpec, Flags, InitFn, StartFn, Strategy, SupInit};
 use crate::runtime::{Config, Ctx, Runtime, SpawnOpts, VTime};
-use crate::scenario::{shutdown_of, Action, Node, NodeKind, ReasonSpec, Scenario, TerminateMs};
+use crate::scenario::{Action, Node, NodeKind, ReasonSpec, Scenario, TerminateMs};
 use crate::term::{Atom, Pid, Ref, Term};
 use async_trait::async_trait;
 use std::cell::RefCell;
@@ -304,10 +302,6 @@ impl GenServer for Worker {
     }
 }
 
-fn restart_of(n: &Node) -> RestartType {
-    n.restart.as_deref().and_then(RestartType::parse).unwrap_or(RestartType::Permanent)
-}
-
 fn worker_start(tracer: Tracer, node: Rc<Node>, path: Option<String>) -> StartFn {
     Rc::new(move |ctx: Ctx, args: Vec<Term>| {
         let tracer = tracer.clone();
@@ -341,38 +335,20 @@ fn child_spec(tracer: &Tracer, node: &Node, parent_path: &str) -> ChildSpec {
                 let path = path.clone();
                 Box::pin(async move { start_sup(&ctx, t, node, path).await })
             });
-            ChildSpec {
-                id: Term::atom(&node.id),
-                start,
-                args: vec![],
-                restart: restart_of(node),
-                shutdown: node.shutdown.as_ref().and_then(shutdown_of).unwrap_or(Shutdown::Infinity),
-                child_type: ChildType::Supervisor,
-                modules: vec![Rc::from("conform_sup")],
-            }
+            node.child_spec(start, vec![], "conform_sup")
         }
-        NodeKind::Worker => ChildSpec {
-            id: Term::atom(&node.id),
-            start: worker_start(tracer.clone(), node_rc, Some(path)),
-            args: vec![],
-            restart: restart_of(node),
-            shutdown: node.shutdown.as_ref().and_then(shutdown_of).unwrap_or(Shutdown::Timeout(5000)),
-            child_type: ChildType::Worker,
-            modules: vec![Rc::from("conform_worker")],
-        },
+        NodeKind::Worker => {
+            node.child_spec(worker_start(tracer.clone(), node_rc, Some(path)), vec![], "conform_worker")
+        }
     }
 }
 
 fn template_spec(tracer: &Tracer, node: &Node, sup_path: &str) -> ChildSpec {
-    ChildSpec {
-        id: Term::atom(&node.id),
-        start: worker_start(tracer.clone(), Rc::new(node.clone()), None),
-        args: vec![Term::str(sup_path)],
-        restart: restart_of(node),
-        shutdown: node.shutdown.as_ref().and_then(shutdown_of).unwrap_or(Shutdown::Timeout(5000)),
-        child_type: ChildType::Worker,
-        modules: vec![Rc::from("conform_worker")],
-    }
+    node.child_spec(
+        worker_start(tracer.clone(), Rc::new(node.clone()), None),
+        vec![Term::str(sup_path)],
+        "conform_worker",
+    )
 }
 
 /// `conform_sup:start_link/3`.

@@ -275,6 +275,52 @@ fn validate_node(n: &Node, path: &str, depth: usize, count: &mut usize) -> Resul
     Ok(())
 }
 
+impl Node {
+    /// The node's restart type (default `permanent`).
+    pub fn restart_type(&self) -> crate::otp::RestartType {
+        self.restart.as_deref().and_then(crate::otp::RestartType::parse).unwrap_or(crate::otp::RestartType::Permanent)
+    }
+
+    /// The node's shutdown, with FORMAT.md's defaults: `infinity` for a
+    /// supervisor, 5000 ms for a worker.
+    pub fn shutdown(&self) -> crate::otp::Shutdown {
+        let default = match self.kind {
+            NodeKind::Supervisor => crate::otp::Shutdown::Infinity,
+            NodeKind::Worker => crate::otp::Shutdown::Timeout(5000),
+        };
+        self.shutdown.as_ref().and_then(shutdown_of).unwrap_or(default)
+    }
+
+    /// The supervisor flags of a supervisor node, with the format's defaults.
+    pub fn flags(&self) -> crate::otp::Flags {
+        let strategy =
+            self.strategy.as_deref().and_then(crate::otp::Strategy::parse).unwrap_or(crate::otp::Strategy::OneForOne);
+        crate::otp::Flags { strategy, intensity: self.intensity.unwrap_or(1), period_s: self.period_s.unwrap_or(5) }
+    }
+
+    /// The child spec of this node, given how it starts: everything else
+    /// (id, restart, shutdown, type) comes from the node.
+    pub fn child_spec(
+        &self,
+        start: crate::otp::supervisor::StartFn,
+        args: Vec<crate::term::Term>,
+        module: &str,
+    ) -> crate::otp::ChildSpec {
+        crate::otp::ChildSpec {
+            id: crate::term::Term::atom(&self.id),
+            start,
+            args,
+            restart: self.restart_type(),
+            shutdown: self.shutdown(),
+            child_type: match self.kind {
+                NodeKind::Supervisor => crate::otp::ChildType::Supervisor,
+                NodeKind::Worker => crate::otp::ChildType::Worker,
+            },
+            modules: vec![std::rc::Rc::from(module)],
+        }
+    }
+}
+
 /// The shutdown of a node, with the format's defaults.
 pub fn shutdown_of(s: &ShutdownSpec) -> Option<crate::otp::Shutdown> {
     use crate::otp::Shutdown;

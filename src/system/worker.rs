@@ -10,11 +10,9 @@
 //! the control layer's tests is built from it.
 
 use crate::otp::gen_server::{self, CallReply, From, GenServer, Init, NoReply, StartOpts, StartResult};
-use crate::otp::supervisor::{
-    self, ChildSpec, ChildType, Flags, InitFn, RestartType, Shutdown, StartFn, Strategy, SupInit,
-};
+use crate::otp::supervisor::{self, ChildSpec, InitFn, StartFn, Strategy, SupInit};
 use crate::runtime::Ctx;
-use crate::scenario::{shutdown_of, Node, NodeKind};
+use crate::scenario::{Node, NodeKind};
 use crate::term::{Atom, Pid, Term};
 use async_trait::async_trait;
 use serde::Deserialize;
@@ -368,43 +366,25 @@ fn sandbox_start(kind: &str, node: &Node) -> Result<StartFn, String> {
     crate::sandbox::start_fn(kind, &params, node.name.as_deref()).map_err(|e| e.to_string())
 }
 
-fn restart_of(n: &Node) -> RestartType {
-    n.restart.as_deref().and_then(RestartType::parse).unwrap_or(RestartType::Permanent)
-}
-
 /// Builds the child spec of a node (checking the whole subtree now, so a
 /// broken scenario is an error before anything starts).
 pub fn child_spec(node: &Node) -> Result<ChildSpec, String> {
     match node.kind {
         NodeKind::Supervisor => {
             let start = sup_start(node)?;
-            Ok(ChildSpec {
-                id: Term::atom(&node.id),
-                start,
-                args: vec![],
-                restart: restart_of(node),
-                shutdown: node.shutdown.as_ref().and_then(shutdown_of).unwrap_or(Shutdown::Infinity),
-                child_type: ChildType::Supervisor,
-                modules: vec![Rc::from("supervisor")],
-            })
+            Ok(node.child_spec(start, vec![], "supervisor"))
         }
-        NodeKind::Worker => Ok(ChildSpec {
-            id: Term::atom(&node.id),
-            start: worker_start(node).map_err(|e| format!("{}: {e}", node.id))?,
-            args: vec![],
-            restart: restart_of(node),
-            shutdown: node.shutdown.as_ref().and_then(shutdown_of).unwrap_or(Shutdown::Timeout(5000)),
-            child_type: ChildType::Worker,
-            modules: vec![Rc::from(node.worker.as_deref().unwrap_or(GENERIC_MODULE))],
-        }),
+        NodeKind::Worker => {
+            let start = worker_start(node).map_err(|e| format!("{}: {e}", node.id))?;
+            Ok(node.child_spec(start, vec![], node.worker.as_deref().unwrap_or(GENERIC_MODULE)))
+        }
     }
 }
 
 /// The start function of a supervisor node.
 pub fn sup_start(node: &Node) -> Result<StartFn, String> {
-    let strategy = node.strategy.as_deref().and_then(Strategy::parse).unwrap_or(Strategy::OneForOne);
-    let flags = Flags { strategy, intensity: node.intensity.unwrap_or(1), period_s: node.period_s.unwrap_or(5) };
-    let specs: Vec<ChildSpec> = if strategy == Strategy::SimpleOneForOne {
+    let flags = node.flags();
+    let specs: Vec<ChildSpec> = if flags.strategy == Strategy::SimpleOneForOne {
         match &node.template {
             Some(t) => vec![child_spec(t).map_err(|e| format!("{}/template: {e}", node.id))?],
             None => return Err(format!("{}: a simple_one_for_one supervisor needs a template", node.id)),

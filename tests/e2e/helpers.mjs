@@ -1,5 +1,6 @@
 // Shared set-up for the end-to-end tests: the system Chromium driven by
 // playwright-core, with the flags that work as root with no network.
+import assert from 'node:assert/strict';
 import { chromium } from 'playwright-core';
 
 export const BASE_URL = process.env.BASE_URL || 'http://127.0.0.1:8080/';
@@ -33,4 +34,22 @@ export function pidOf(name) {
 export async function itemName(page, id) {
   const item = page.getByRole('treeitem', { name: new RegExp('^' + id + ' ') });
   return item.getAttribute('aria-label');
+}
+
+// A tree item by the start of its accessible name (child id or registered
+// name, then the pid), and a button by its exact accessible name.
+export const item = (page, id) => page.getByRole('treeitem', { name: new RegExp('^' + id + ' ') });
+export const button = (scope, name) => scope.getByRole('button', { name, exact: true });
+
+// Clicks a tree item and waits until it is the selection (clicking again if
+// the first click landed while the page was still settling).
+export async function select(page, id) {
+  for (let attempt = 0; attempt < 3; attempt++) {
+    await item(page, id).click();
+    for (let i = 0; i < 20; i++) {
+      if ((await item(page, id).getAttribute('aria-selected')) === 'true') return;
+      await page.waitForTimeout(50);
+    }
+  }
+  assert.fail(`clicking ${id} does not select it`);
 }

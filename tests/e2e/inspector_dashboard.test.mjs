@@ -2,26 +2,11 @@
 // dashboard's bottlenecks and alerts, driven by roles and accessible names.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { launch, open, itemName } from './helpers.mjs';
+import { launch, open, itemName, item, button, select } from './helpers.mjs';
 
 let browser;
 before(async () => { browser = await launch(); });
 after(async () => { await browser?.close(); });
-
-const item = (page, id) => page.getByRole('treeitem', { name: new RegExp('^' + id + ' ') });
-const button = (scope, name) => scope.getByRole('button', { name, exact: true });
-
-// Clicks a tree item until it is the selection.
-async function select(page, id) {
-  for (let attempt = 0; attempt < 3; attempt++) {
-    await item(page, id).click();
-    for (let i = 0; i < 20; i++) {
-      if ((await item(page, id).getAttribute('aria-selected')) === 'true') return;
-      await page.waitForTimeout(50);
-    }
-  }
-  assert.fail(`clicking ${id} does not select it`);
-}
 
 // Polls until `f` returns a truthy value, or fails with `what`.
 async function until(page, f, what, ms = 8000) {

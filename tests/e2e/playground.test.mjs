@@ -2,27 +2,11 @@
 // roles and accessible names.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { launch, open, pidOf, itemName } from './helpers.mjs';
+import { launch, open, pidOf, itemName, item, button, select } from './helpers.mjs';
 
 let browser;
 before(async () => { browser = await launch(); });
 after(async () => { await browser?.close(); });
-
-const item = (page, id) => page.getByRole('treeitem', { name: new RegExp('^' + id + ' ') });
-const button = (scope, name) => scope.getByRole('button', { name, exact: true });
-
-// Clicks a tree item and waits until it is the selection (clicking again if
-// the first click landed while the page was still settling).
-async function select(page, id) {
-  for (let attempt = 0; attempt < 3; attempt++) {
-    await item(page, id).click();
-    for (let i = 0; i < 20; i++) {
-      if ((await item(page, id).getAttribute('aria-selected')) === 'true') return;
-      await page.waitForTimeout(50);
-    }
-  }
-  assert.fail(`clicking ${id} does not select it`);
-}
 
 async function waitForName(page, id, pred, what) {
   const deadline = Date.now() + 10000;
