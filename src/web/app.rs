@@ -5,10 +5,10 @@
 use crate::term::Pid;
 use crate::web::controls::{Controls, ControlsState};
 use crate::web::dashboard::Dashboard;
-use crate::web::flow::FlowView;
+use crate::web::flow::{FlowMsg, FlowView, ReplayState};
 use crate::web::inspector::Inspector;
-use crate::web::model::{self, Details, Findings, FlowHop, Health, Heatmap, Sample, Sim, TreeNode};
-use crate::web::tree::TreeView;
+use crate::web::model::{self, Details, Findings, FlowRecording, Health, Heatmap, Moving, Sample, Sim, TreeNode};
+use crate::web::tree::{Dot, TreeView};
 use gloo::render::{request_animation_frame, AnimationFrame};
 use serde::Deserialize;
 use std::rc::Rc;
@@ -105,6 +105,7 @@ pub enum Msg {
     Theme,
     Export(&'static str),
     DismissNotice,
+    Flow(FlowMsg),
 }
 
 /// A message shown under the top bar.
@@ -135,8 +136,16 @@ pub struct App {
     health: Rc<Health>,
     findings: Rc<Findings>,
     heatmap: Rc<Heatmap>,
-    flow: Rc<Vec<FlowHop>>,
-    labels: Rc<Vec<(Pid, String)>>,
+    /// The bottlenecks' processes, highlighted in the tree and heatmap.
+    hot: Rc<Vec<Pid>>,
+    flows: Rc<Vec<Rc<FlowRecording>>>,
+    recording: Option<(usize, f64)>,
+    replay: Option<ReplayState>,
+    /// When the replay last moved on (animation-frame time).
+    replay_last: f64,
+    /// Messages in flight in the tree, with when they were added.
+    live_dots: std::collections::VecDeque<(Dot, f64)>,
+    dots: Rc<Vec<Dot>>,
     frames: u64,
     last_refresh: f64,
     /// When the current frame's work began (performance.now()).
@@ -151,6 +160,16 @@ pub struct App {
 
 /// Real milliseconds between view refreshes while running.
 const REFRESH_MS: f64 = 70.0;
+/// The moving messages of one tree refresh leave over this many real
+/// milliseconds (the time until the next tree refresh), in the rhythm they
+/// were sent.
+const DOT_SPREAD_MS: f64 = 2.0 * REFRESH_MS;
+/// A dot's element is kept this long: its animation (0.7 s in app.css)
+/// after its delay.
+const DOT_LIFE_MS: f64 = 900.0;
+/// At most this many of one refresh's messages are drawn (evenly chosen):
+/// a busy system sends thousands a second, and more dots would only blur.
+const DOTS_PER_REFRESH: usize = 24;
 
 /// A `performance.mark`, for load-time measurements.
 fn mark(name: &str) {
@@ -180,14 +199,18 @@ impl App {
         }
         self.selected = None;
         self.owed_ms = 0.0;
+        self.replay = None;
+        self.live_dots.clear();
         self.refresh(true);
     }
 
     /// Rebuilds the views' snapshots; a snapshot equal to the last one is
     /// kept, so views whose data did not change are not redrawn. While
-    /// running, refreshes alternate between the tree and inspector and the
-    /// dashboard and heatmap, so that no frame pays for both; `full` (after
-    /// a user action) does everything.
+    /// running, each refresh does one turn, so that no frame pays for two:
+    /// the tree and inspector every other refresh, and in between the
+    /// dashboard and heatmap, or (every fourth of those, about every 0.5 s)
+    /// the findings, the dearest analysis on a large system, which changes
+    /// slowly. `full` (after a user action) does everything.
     fn refresh(&mut self, full: bool) {
         let Some(sim) = self.sim.as_mut() else {
             self.tree = None;
@@ -196,41 +219,143 @@ impl App {
         };
         self.refresh_count += 1;
         let tree_turn = full || self.refresh_count % 2 == 1;
-        let dash_turn = full || self.refresh_count % 2 == 0;
+        let findings_turn = full || self.refresh_count % 8 == 0;
+        let dash_turn = full || (self.refresh_count % 2 == 0 && !findings_turn);
         if tree_turn {
             Self::refresh_tree(sim, &mut self.selected, &mut self.tree, &mut self.details);
         }
+        let moving = if tree_turn { sim.take_moving() } else { Vec::new() };
         if dash_turn {
             let samples = sim.samples();
             if full || samples.last() != self.samples.last() || samples.len() != self.samples.len() {
                 self.samples = Rc::new(samples);
                 self.health = Rc::new(sim.health());
-                // The findings (bottlenecks, pattern analysis) are the
-                // dearest part of a refresh on a large system, and change
-                // slowly: recompute them on every fourth dashboard turn
-                // (about every 0.5 s while running), or after a user action.
-                if full || self.refresh_count % 8 == 0 {
-                    let findings = sim.findings();
-                    if *self.findings != findings {
-                        self.findings = Rc::new(findings);
-                    }
-                }
                 self.heatmap = Rc::new(sim.heatmap(10));
             }
         }
-        let flow = sim.flow();
-        if *self.flow != flow {
-            let mut labels: Vec<(Pid, String)> = Vec::new();
-            for h in &flow {
-                for p in h.from.iter().chain(std::iter::once(&h.to)) {
-                    if !labels.iter().any(|l| l.0 == *p) {
-                        labels.push((*p, sim.label(*p)));
-                    }
+        // After the health check, whose findings it lists.
+        if findings_turn {
+            let findings = sim.findings();
+            if *self.findings != findings {
+                if self.findings.hot != findings.hot {
+                    self.hot = Rc::new(findings.hot.clone());
                 }
+                self.findings = Rc::new(findings);
             }
-            self.labels = Rc::new(labels);
-            self.flow = Rc::new(flow);
         }
+        self.recording = sim.recording_status();
+        let flows = sim.recordings();
+        if flows.len() != self.flows.len() || flows.last().map(|f| f.id) != self.flows.last().map(|f| f.id) {
+            // A new recording is shown at once, whole.
+            if let Some(f) = flows.last().filter(|f| self.flows.last().map(|o| o.id) != Some(f.id)) {
+                self.replay = Some(ReplayState { flow: f.clone(), cursor: f.hops.len(), playing: false });
+            }
+            self.flows = Rc::new(flows);
+        }
+        self.add_moving(moving, now());
+    }
+
+    /// Turns one refresh's moving messages into dots, drops the dots whose
+    /// animation is over, and adds the message being replayed.
+    fn add_moving(&mut self, moving: Vec<Moving>, now: f64) {
+        self.live_dots.retain(|(_, added)| now - added < DOT_LIFE_MS);
+        let replaying = self.replay.as_ref().is_some_and(|r| r.playing);
+        let n = moving.len();
+        if n > 0 && !replaying {
+            let take = n.min(DOTS_PER_REFRESH);
+            let (t0, t1) = (moving[0].at_ms, moving[n - 1].at_ms);
+            let span = t1 - t0;
+            for j in 0..take {
+                let Some(m) = moving.get(j * n / take) else { continue };
+                let delay_ms = if span > 0.0 { (m.at_ms - t0) / span * DOT_SPREAD_MS } else { 0.0 };
+                self.live_dots.push_back((Dot { key: m.seq, from: m.from, to: m.to, delay_ms, replay: false }, now));
+            }
+        }
+        self.rebuild_dots();
+    }
+
+    fn rebuild_dots(&mut self) {
+        let replaying = self.replay.as_ref().is_some_and(|r| r.playing);
+        let mut v: Vec<Dot> =
+            if replaying { Vec::new() } else { self.live_dots.iter().map(|(d, _)| d.clone()).collect() };
+        if let Some(r) = &self.replay {
+            if let Some(h) = r.cursor.checked_sub(1).and_then(|i| r.flow.hops.get(i)) {
+                v.push(Dot { key: h.seq, from: h.from, to: h.to, delay_ms: 0.0, replay: true });
+            }
+        }
+        if *self.dots != v {
+            self.dots = Rc::new(v);
+        }
+    }
+
+    /// Moves a playing replay on when its next message is due: the gap
+    /// to it in virtual time, stretched so that each arrow can be read.
+    /// Returns whether anything changed.
+    fn step_replay(&mut self, ts: f64) -> bool {
+        let Some(r) = self.replay.as_mut() else { return false };
+        if !r.playing {
+            return false;
+        }
+        let hops = &r.flow.hops;
+        if r.cursor >= hops.len() {
+            r.playing = false;
+            self.rebuild_dots();
+            return true;
+        }
+        let gap = match (r.cursor.checked_sub(1).and_then(|i| hops.get(i)), hops.get(r.cursor)) {
+            (Some(a), Some(b)) => b.at_ms - a.at_ms,
+            _ => 0.0,
+        };
+        if ts - self.replay_last < (gap * 10.0).clamp(180.0, 700.0) {
+            return false;
+        }
+        r.cursor += 1;
+        self.replay_last = ts;
+        self.rebuild_dots();
+        true
+    }
+
+    fn flow_msg(&mut self, m: FlowMsg) {
+        let result = match m {
+            FlowMsg::StartRecording => self
+                .sim
+                .as_mut()
+                .map(|s| s.start_recording().map(|_| "recording every message between the system's processes".into())),
+            FlowMsg::StopRecording => {
+                self.sim.as_mut().map(|s| s.stop_recording().map(|n| format!("recorded {n} messages")))
+            }
+            FlowMsg::Show(id) => {
+                if let Some(f) = self.flows.iter().find(|f| f.id == id) {
+                    self.replay = Some(ReplayState { flow: f.clone(), cursor: f.hops.len(), playing: false });
+                }
+                None
+            }
+            FlowMsg::Cursor(k) => {
+                if let Some(r) = self.replay.as_mut() {
+                    r.cursor = k.min(r.flow.hops.len());
+                    r.playing = false;
+                }
+                None
+            }
+            FlowMsg::Replay(on) => {
+                if let Some(r) = self.replay.as_mut() {
+                    if on && r.cursor >= r.flow.hops.len() {
+                        r.cursor = 0;
+                    }
+                    r.playing = on;
+                    self.replay_last = now();
+                }
+                None
+            }
+        };
+        if let Some(r) = result {
+            self.notice = Some(match r {
+                Ok(text) => Notice { error: false, text },
+                Err(text) => Notice { error: true, text },
+            });
+            self.refresh(true);
+        }
+        self.rebuild_dots();
     }
 
     fn refresh_tree(
@@ -325,6 +450,7 @@ impl App {
         let Some(sim) = self.sim.as_mut() else { return };
         let (text, name, mime) = match kind {
             "md" => (sim.report_markdown(), "otpsim-report.md", "text/markdown"),
+            "json" => (sim.report_json(), "otpsim-report.json", "application/json"),
             _ => (sim.recording_json(), "otpsim-recording.json", "application/json"),
         };
         let _ = download_text(&text, name, mime);
@@ -382,8 +508,13 @@ impl Component for App {
             health: Rc::new(Health { score: 100, status: "healthy", reasons: vec![] }),
             findings: Rc::default(),
             heatmap: Rc::new(Heatmap::default()),
-            flow: Rc::new(Vec::new()),
-            labels: Rc::new(Vec::new()),
+            hot: Rc::default(),
+            flows: Rc::default(),
+            recording: None,
+            replay: None,
+            replay_last: 0.0,
+            live_dots: Default::default(),
+            dots: Rc::default(),
             frames: 0,
             last_refresh: 0.0,
             work_start: 0.0,
@@ -405,13 +536,15 @@ impl Component for App {
                 let dt = self.last_ts.map(|l| (ts - l).clamp(0.0, 100.0)).unwrap_or(0.0);
                 self.last_ts = Some(ts);
                 self.frames += 1;
+                // A replay runs whether or not the simulation does.
+                let replayed = self.step_replay(ts);
                 if !self.playing || self.sim.is_none() {
-                    return false;
+                    return replayed;
                 }
                 self.owed_ms += dt * self.speed;
                 let whole = self.owed_ms.floor();
                 if whole < 1.0 {
-                    return false;
+                    return replayed;
                 }
                 self.work_start = now();
                 self.owed_ms -= whole;
@@ -422,7 +555,7 @@ impl Component for App {
                 // simulator runs smoothly every frame, the DOM changes less.
                 if ts - self.last_refresh < REFRESH_MS {
                     self.note_cost();
-                    return false;
+                    return replayed;
                 }
                 self.last_refresh = ts;
                 self.refreshing = true;
@@ -502,6 +635,10 @@ impl Component for App {
                 self.notice = None;
                 true
             }
+            Msg::Flow(m) => {
+                self.flow_msg(m);
+                true
+            }
         }
     }
 
@@ -565,11 +702,13 @@ impl Component for App {
                 }
                 <ContextProvider<bool> context={self.dark}>
                 <main class="layout">
-                    <TreeView tree={self.tree.clone()} selected={selected_pid} on_select={on_select.clone()} on_action={on_action.clone()} />
+                    <TreeView tree={self.tree.clone()} selected={selected_pid} on_select={on_select.clone()} on_action={on_action.clone()}
+                        dots={self.dots.clone()} hot={self.hot.clone()} />
                     <Inspector details={self.details.clone()} selected={self.selected.clone()} on_action={on_action.clone()} />
                     <Dashboard samples={self.samples.clone()} health={self.health.clone()} findings={self.findings.clone()} />
-                    <FlowView heatmap={self.heatmap.clone()} flow={self.flow.clone()} labels={self.labels.clone()}
-                        selected={self.selected.clone()} on_action={on_action} />
+                    <FlowView heatmap={self.heatmap.clone()} hot={self.hot.clone()} flows={self.flows.clone()}
+                        replay={self.replay.clone()} recording={self.recording}
+                        selected={self.selected.clone()} on_action={on_action} on_flow={link.callback(Msg::Flow)} />
                 </main>
                 </ContextProvider<bool>>
             </div>

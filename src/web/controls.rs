@@ -100,6 +100,7 @@ pub fn controls(p: &ControlsProps) -> Html {
     });
     let export_md = p.on_export.reform(|_: MouseEvent| "md");
     let export_json = p.on_export.reform(|_: MouseEvent| "json");
+    let export_rec = p.on_export.reform(|_: MouseEvent| "recording");
     html! {
         <div class="controls" role="toolbar" aria-label="Simulation controls">
             <div class="group">
@@ -141,8 +142,10 @@ pub fn controls(p: &ControlsProps) -> Html {
                 }
             </div>
             <div class="group end">
-                <button class="ghost" onclick={export_md} aria-label="Export report" title="Download a Markdown report">{"⤓ Report"}</button>
-                <button class="ghost" onclick={export_json} aria-label="Export recording" title="Download seed and commands as JSON">{"⤓ Recording"}</button>
+                <span class="lbl">{"Report"}</span>
+                <button class="ghost" onclick={export_md} aria-label="Export report as Markdown" title="Download the report as Markdown">{"⤓ MD"}</button>
+                <button class="ghost" onclick={export_json} aria-label="Export report as JSON" title="Download the report as JSON">{"⤓ JSON"}</button>
+                <button class="ghost" onclick={export_rec} aria-label="Export recording" title="Download seed and commands as JSON, to replay">{"⤓ Recording"}</button>
                 <button class="ghost icon-btn" onclick={theme} aria-label="Toggle theme" title="Light or dark theme">
                     { if s.dark { "☀" } else { "☾" } }
                 </button>

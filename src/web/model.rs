@@ -14,6 +14,7 @@ use crate::system::{Input, SupOp, System, SystemOptions};
 use crate::term::{Pid, Term};
 use serde::Serialize;
 use std::collections::BTreeMap;
+use std::rc::Rc;
 
 /// The built-in scenarios: name and title, the default first.
 pub const SCENARIOS: &[(&str, &str)] = &[
@@ -223,14 +224,58 @@ pub struct InfoView {
     pub suspended: bool,
 }
 
-/// One message of a traced flow, for the sequence diagram.
+/// One message of a recorded flow, for the sequence diagram.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct FlowHop {
     pub seq: u64,
     pub at_ms: f64,
     pub from: Option<Pid>,
     pub to: Pid,
+    /// The whole message, in Elixir syntax.
     pub msg: String,
+    /// What an arrow says: GenServer calls and casts as `call …` and
+    /// `cast …` with the request alone, anything else whole.
+    pub label: String,
+}
+
+impl FlowHop {
+    fn new(seq: u64, at_ms: f64, from: Option<Pid>, to: Pid, msg: &Term) -> FlowHop {
+        let label = match (msg.tagged(crate::term::Atom::GEN_CALL), msg.tagged(crate::term::Atom::GEN_CAST)) {
+            (Some([_, _, req]), _) => format!("call {req}"),
+            (_, Some([_, req])) => format!("cast {req}"),
+            _ => msg.to_string(),
+        };
+        FlowHop { seq, at_ms, from, to, msg: msg.to_string(), label }
+    }
+}
+
+/// A message seen going from one process to another since the views last
+/// looked: the tree animates it.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Moving {
+    pub seq: u64,
+    pub at_ms: f64,
+    pub from: Option<Pid>,
+    pub to: Pid,
+}
+
+/// A recorded flow of messages, for the sequence diagram and its replay
+/// timeline: either everything one traced message caused, or every message
+/// between the processes of the tree while recording was on.
+#[derive(Clone, Debug, PartialEq)]
+pub struct FlowRecording {
+    /// Numbers recordings in the order they were made (from 1).
+    pub id: u64,
+    pub title: String,
+    pub traced: bool,
+    pub from_ms: f64,
+    pub to_ms: f64,
+    /// In send order.
+    pub hops: Vec<FlowHop>,
+    /// Every participant with its label then, in order of appearance.
+    pub labels: Vec<(Pid, String)>,
+    /// Messages past [`RECORDING_MAX_HOPS`] were not kept.
+    pub truncated: bool,
 }
 
 /// One finding on the dashboard: a short title and its explanation.
@@ -247,11 +292,16 @@ pub struct Findings {
     pub bottlenecks: Vec<Alert>,
     /// Unusual message activity and supervision anti-patterns.
     pub alerts: Vec<Alert>,
+    /// The processes the bottlenecks are about, in pid order: the tree and
+    /// the heatmap highlight them.
+    pub hot: Vec<Pid>,
 }
 
 /// The sender×receiver heatmap: labels and counts (row: sender).
 #[derive(Clone, Debug, PartialEq, Default)]
 pub struct Heatmap {
+    /// The processes of the rows and columns, in pid order.
+    pub pids: Vec<Pid>,
     pub labels: Vec<String>,
     pub counts: Vec<Vec<u64>>,
     pub max: u64,
@@ -265,6 +315,12 @@ const SAMPLE_MS: u64 = 250;
 const TRACE_KEPT: usize = 200;
 /// How long a traced message is followed, in virtual milliseconds.
 const FLOW_MS: u64 = 500;
+/// Messages kept by one flow recording; the rest are counted as cut off.
+pub const RECORDING_MAX_HOPS: usize = 2000;
+/// Flow recordings kept (the oldest goes first).
+const RECORDINGS_KEPT: usize = 8;
+/// Moving messages kept between two looks of the tree (the newest).
+const MOVING_KEPT: usize = 256;
 
 fn err(e: ControlError) -> String {
     e.to_string()
@@ -280,7 +336,16 @@ pub struct Sim {
     /// than JSON: the JSON form would add its serializers to the wasm).
     topic: Option<SubId>,
     trace: std::collections::VecDeque<String>,
-    flow: Vec<FlowHop>,
+    /// Every send, drained after each step: feeds the moving messages and
+    /// the flow recording.
+    sends: SubId,
+    moving: std::collections::VecDeque<Moving>,
+    recording: Option<FlowRecording>,
+    recordings: Vec<Rc<FlowRecording>>,
+    recorded: u64,
+    /// The health check's findings from the last [`Sim::health`], which
+    /// [`Sim::findings`] lists as alerts without checking again.
+    health_alerts: Vec<Alert>,
 }
 
 impl Sim {
@@ -295,14 +360,24 @@ impl Sim {
         let opts =
             SystemOptions { seed: Some(seed), hash_events: hash, sample_ms: SAMPLE_MS, ..SystemOptions::default() };
         let sys = System::new(scen, opts).map_err(err)?;
-        Ok(Sim {
+        // The system already keeps sends for its flow statistics, so this
+        // subscription changes no event's sequence number.
+        let sends = sys.runtime().bus(|b| b.subscribe(Filter::kinds(KindMask::SEND), 1 << 14));
+        let mut sim = Sim {
             sys,
             scenario: scenario.to_string(),
             selected: None,
             topic: None,
             trace: Default::default(),
-            flow: Vec::new(),
-        })
+            sends,
+            moving: Default::default(),
+            recording: None,
+            recordings: Vec::new(),
+            recorded: 0,
+            health_alerts: Vec::new(),
+        };
+        sim.poll_sends();
+        Ok(sim)
     }
 
     pub fn scenario(&self) -> &str {
@@ -322,13 +397,114 @@ impl Sim {
         if ms > 0 {
             self.sys.tick(ms);
         }
-        self.poll_trace();
+        self.poll();
     }
 
     /// Runs one scheduler step (the Step button).
     pub fn step(&mut self) {
         self.sys.step();
+        self.poll();
+    }
+
+    /// Collects what the views follow after the system moved on.
+    fn poll(&mut self) {
         self.poll_trace();
+        self.poll_sends();
+    }
+
+    fn poll_sends(&mut self) {
+        let Some((evs, _)) = self.sys.runtime().bus(|b| b.drain(self.sends)) else { return };
+        for e in &evs {
+            let EventKind::Send { from, to, msg, .. } = &e.kind else { continue };
+            // The shell and the application master are the simulator's own
+            // machinery, not part of the user's system.
+            if self.sys.is_system_pid(*to) || from.is_some_and(|f| self.sys.is_system_pid(f)) {
+                continue;
+            }
+            let at_ms = e.at.as_ms_f64();
+            if self.moving.len() >= MOVING_KEPT {
+                self.moving.pop_front();
+            }
+            self.moving.push_back(Moving { seq: e.seq, at_ms, from: *from, to: *to });
+            if let Some(r) = &mut self.recording {
+                if r.hops.len() < RECORDING_MAX_HOPS {
+                    r.hops.push(FlowHop::new(e.seq, at_ms, *from, *to, msg));
+                } else {
+                    r.truncated = true;
+                }
+            }
+        }
+    }
+
+    /// The messages sent since the last call, oldest first (at most the
+    /// newest [`MOVING_KEPT`]).
+    pub fn take_moving(&mut self) -> Vec<Moving> {
+        self.moving.drain(..).collect()
+    }
+
+    /// Starts recording every message between the user's processes.
+    pub fn start_recording(&mut self) -> Result<(), String> {
+        if self.recording.is_some() {
+            return Err("a flow is already being recorded".into());
+        }
+        self.recorded += 1;
+        self.recording = Some(FlowRecording {
+            id: self.recorded,
+            title: format!("Recording {}", self.recorded),
+            traced: false,
+            from_ms: self.now_ms(),
+            to_ms: self.now_ms(),
+            hops: Vec::new(),
+            labels: Vec::new(),
+            truncated: false,
+        });
+        Ok(())
+    }
+
+    /// Stops the recording and keeps it; returns how many messages it holds.
+    pub fn stop_recording(&mut self) -> Result<usize, String> {
+        let mut r = self.recording.take().ok_or("no flow is being recorded")?;
+        r.to_ms = self.now_ms();
+        r.title = format!(
+            "Recording {}: {} messages over {:.0} ms{}",
+            r.id,
+            r.hops.len(),
+            r.to_ms - r.from_ms,
+            if r.truncated { " (cut off)" } else { "" }
+        );
+        r.labels = self.labels_of(&r.hops);
+        let n = r.hops.len();
+        self.keep_recording(r);
+        Ok(n)
+    }
+
+    /// The recording in progress: messages so far and since when.
+    pub fn recording_status(&self) -> Option<(usize, f64)> {
+        self.recording.as_ref().map(|r| (r.hops.len(), r.from_ms))
+    }
+
+    /// The kept flow recordings, oldest first.
+    pub fn recordings(&self) -> Vec<Rc<FlowRecording>> {
+        self.recordings.clone()
+    }
+
+    fn keep_recording(&mut self, r: FlowRecording) {
+        if self.recordings.len() >= RECORDINGS_KEPT {
+            self.recordings.remove(0);
+        }
+        self.recordings.push(Rc::new(r));
+    }
+
+    fn labels_of(&self, hops: &[FlowHop]) -> Vec<(Pid, String)> {
+        let mut labels: Vec<(Pid, String)> = Vec::new();
+        for h in hops {
+            for p in h.from.iter().chain(std::iter::once(&h.to)) {
+                if !labels.iter().any(|l| l.0 == *p) {
+                    labels.push((*p, self.label(*p)));
+                }
+            }
+        }
+        labels
     }
 
     /// Chaos mode: seeded random worker kills at this rate (0: off).
@@ -597,21 +773,40 @@ impl Sim {
         let f = flow::trace_message_flow(&mut self.sys, pid, text, FLOW_MS).map_err(err)?;
         let mut hops = Vec::new();
         fn walk(n: &flow::FlowNode, out: &mut Vec<FlowHop>) {
-            out.push(FlowHop { seq: n.seq, at_ms: n.at_ms, from: n.from, to: n.to, msg: n.message.clone() });
+            // The flow tracer gives messages as text; read them back for the label.
+            out.push(match crate::term::parse(&n.message) {
+                Ok(t) => FlowHop::new(n.seq, n.at_ms, n.from, n.to, &t),
+                Err(_) => FlowHop {
+                    seq: n.seq,
+                    at_ms: n.at_ms,
+                    from: n.from,
+                    to: n.to,
+                    msg: n.message.clone(),
+                    label: n.message.clone(),
+                },
+            });
             for c in &n.caused {
                 walk(c, out);
             }
         }
         walk(&f.root, &mut hops);
         hops.sort_by_key(|h| h.seq);
-        hops.truncate(64);
-        self.flow = hops;
-        self.poll_trace();
+        let truncated = hops.len() > RECORDING_MAX_HOPS;
+        hops.truncate(RECORDING_MAX_HOPS);
+        self.recorded += 1;
+        let r = FlowRecording {
+            id: self.recorded,
+            title: format!("Traced {} → {}: {} messages", short_str(text.trim(), 24), self.label(pid), f.messages),
+            traced: true,
+            from_ms: hops.first().map(|h| h.at_ms).unwrap_or(0.0),
+            to_ms: hops.last().map(|h| h.at_ms).unwrap_or(0.0),
+            labels: self.labels_of(&hops),
+            hops,
+            truncated,
+        };
+        self.keep_recording(r);
+        self.poll();
         Ok(f.messages)
-    }
-
-    pub fn flow(&self) -> Vec<FlowHop> {
-        self.flow.clone()
     }
 
     fn sup_op(&mut self, sup: Pid, op: SupOp) -> Result<(), String> {
@@ -646,9 +841,25 @@ impl Sim {
 
     // --- analysis ---------------------------------------------------------------
 
-    /// `analyze_system_health`: the score and every deduction, with findings.
-    pub fn health(&self) -> Health {
+    /// `analyze_system_health`: the score and every deduction, with findings
+    /// (kept for [`Sim::findings`]).
+    pub fn health(&mut self) -> Health {
         let h = analysis::analyze_system_health(&self.sys);
+        self.health_alerts = h
+            .supervision_anti_patterns
+            .iter()
+            .chain(&h.high_message_queues)
+            .chain(&h.high_memory_processes)
+            .take(6)
+            .map(|a| Alert {
+                title: format!("Anti-pattern: {}", a.kind.replace('_', " ")),
+                detail: if a.suggestion.is_empty() {
+                    a.explanation.clone()
+                } else {
+                    format!("{} — {}", a.explanation, a.suggestion)
+                },
+            })
+            .collect();
         let mut reasons: Vec<String> = h.penalties.iter().map(|p| format!("−{:.0}: {}", p.points, p.reason)).collect();
         for f in
             h.high_message_queues.iter().chain(&h.high_memory_processes).chain(&h.supervision_anti_patterns).take(4)
@@ -718,18 +929,15 @@ impl Sim {
                 detail: u.unusual.clone().unwrap_or_default(),
             });
         }
-        let h = analysis::analyze_system_health(&self.sys);
-        for a in
-            h.supervision_anti_patterns.iter().chain(&h.high_message_queues).chain(&h.high_memory_processes).take(6)
-        {
-            f.alerts.push(Alert {
-                title: format!("Anti-pattern: {}", a.kind.replace('_', " ")),
-                detail: if a.suggestion.is_empty() {
-                    a.explanation.clone()
-                } else {
-                    format!("{} — {}", a.explanation, a.suggestion)
-                },
-            });
+        // The health check's findings as of the last `health()`: the
+        // dashboard computes both, and checking health twice would double
+        // the dearest part of a refresh.
+        f.alerts.extend(self.health_alerts.iter().cloned());
+        let chains = b.deadlocks.iter().flat_map(|d| d.pids.iter().copied());
+        for p in b.growing_queues.iter().map(|g| g.pid).chain(b.contended_servers.iter().map(|c| c.pid)).chain(chains) {
+            if let Err(i) = f.hot.binary_search(&p) {
+                f.hot.insert(i, p);
+            }
         }
         f
     }
@@ -772,7 +980,7 @@ impl Sim {
                     .collect()
             })
             .collect();
-        Heatmap { labels, counts, max }
+        Heatmap { pids, labels, counts, max }
     }
 
     /// A label for a pid: its registered name, its tree id, or the pid.
@@ -816,13 +1024,28 @@ impl Sim {
             .to_string()
     }
 
-    /// A Markdown report of the system now: health with its reasons, the
-    /// latest metrics and the supervision tree. (Built from the data the
-    /// views already read, rather than `generate_system_report`, whose
-    /// extra analyses would add to the wasm for a download.)
-    pub fn report_markdown(&self) -> String {
+    /// What the reports say, gathered once for both forms. (Built from the
+    /// data the views already read, rather than `generate_system_report`,
+    /// whose extra analyses would add to the wasm for a download.)
+    fn report(&mut self) -> Report {
+        let health = self.health();
+        Report {
+            health,
+            findings: self.findings(),
+            last: self.samples().last().copied(),
+            restarts: self.restarts_total(),
+            tree: self.tree(),
+            recordings: self.recordings.clone(),
+        }
+    }
+
+    /// A Markdown report of the system now: health with its reasons,
+    /// bottlenecks and alerts, the latest metrics, the supervision tree and
+    /// the flow recordings.
+    pub fn report_markdown(&mut self) -> String {
         use std::fmt::Write as _;
-        let h = self.health();
+        let r = self.report();
+        let h = &r.health;
         let mut s = String::new();
         let _ = write!(
             s,
@@ -836,7 +1059,16 @@ impl Sim {
         for r in &h.reasons {
             let _ = writeln!(s, "- {r}");
         }
-        if let Some(m) = self.samples().last() {
+        for (title, list) in [("Bottlenecks", &r.findings.bottlenecks), ("Alerts", &r.findings.alerts)] {
+            let _ = write!(s, "\n## {title}\n\n");
+            if list.is_empty() {
+                s.push_str("None found.\n");
+            }
+            for a in list {
+                let _ = writeln!(s, "- **{}**: {}", a.title, a.detail);
+            }
+        }
+        if let Some(m) = r.last {
             let _ = write!(
                 s,
                 "\n## Metrics\n\n- processes: {}\n- memory: {:.1} KiB\n- messages/s: {:.1}\n- restarts/s: {:.2}\n- run queue: {}\n- restarts in total: {}\n",
@@ -845,10 +1077,10 @@ impl Sim {
                 m.messages_per_s,
                 m.restarts_per_s,
                 m.run_queue,
-                self.restarts_total()
+                r.restarts
             );
         }
-        if let Some(t) = self.tree() {
+        if let Some(t) = &r.tree {
             s.push_str("\n## Supervision tree\n\n");
             fn line(n: &TreeNode, depth: usize, s: &mut String) {
                 let pid = n.pid.map(|p| p.to_string()).unwrap_or_else(|| "undefined".into());
@@ -865,15 +1097,83 @@ impl Sim {
                     line(c, depth + 1, s);
                 }
             }
-            line(&t, 0, &mut s);
+            line(t, 0, &mut s);
+        }
+        if !r.recordings.is_empty() {
+            s.push_str("\n## Recorded flows\n");
+            for f in &r.recordings {
+                let _ = write!(s, "\n### {}\n\n", f.title);
+                let name = |p: Pid| f.labels.iter().find(|l| l.0 == p).map(|l| l.1.clone()).unwrap_or(p.to_string());
+                for h in f.hops.iter().take(50) {
+                    let from = h.from.map(name).unwrap_or_else(|| "outside".into());
+                    let _ = writeln!(s, "- {:.3} ms: {from} → {}: `{}`", h.at_ms, name(h.to), h.msg);
+                }
+                if f.hops.len() > 50 {
+                    let _ = writeln!(s, "- … and {} more", f.hops.len() - 50);
+                }
+            }
         }
         s
+    }
+
+    /// The same report as JSON, for tools: every flow recording whole.
+    pub fn report_json(&mut self) -> String {
+        use serde_json::{json, Value};
+        let r = self.report();
+        fn node(n: &TreeNode) -> Value {
+            json!({
+                "id": n.id, "pid": n.pid.map(|p| p.to_string()), "name": n.name, "supervisor": n.supervisor,
+                "status": n.status, "strategy": n.strategy, "restarts": n.restarts,
+                "total_restarts": n.total_restarts, "paused": n.paused, "message_queue_len": n.queue_len,
+                "memory_words": n.memory_words, "children": n.children.iter().map(node).collect::<Vec<_>>(),
+            })
+        }
+        let alerts = |l: &[Alert]| l.iter().map(|a| json!({"title": a.title, "detail": a.detail})).collect::<Vec<_>>();
+        let flows: Vec<Value> = r
+            .recordings
+            .iter()
+            .map(|f| {
+                let name = |p: Pid| f.labels.iter().find(|l| l.0 == p).map(|l| l.1.clone());
+                json!({
+                    "title": f.title, "traced": f.traced, "from_ms": f.from_ms, "to_ms": f.to_ms,
+                    "truncated": f.truncated,
+                    "messages": f.hops.iter().map(|h| json!({
+                        "seq": h.seq, "at_ms": h.at_ms, "from": h.from.map(|p| p.to_string()),
+                        "from_name": h.from.and_then(name), "to": h.to.to_string(), "to_name": name(h.to),
+                        "message": h.msg,
+                    })).collect::<Vec<_>>(),
+                })
+            })
+            .collect();
+        json!({
+            "scenario": self.scenario, "seed": self.seed(), "now_ms": self.now_ms(),
+            "health": {"score": r.health.score, "status": r.health.status, "reasons": r.health.reasons},
+            "bottlenecks": alerts(&r.findings.bottlenecks),
+            "alerts": alerts(&r.findings.alerts),
+            "metrics": r.last.map(|m| json!({
+                "processes": m.processes, "memory_kib": m.memory_kib, "messages_per_s": m.messages_per_s,
+                "restarts_per_s": m.restarts_per_s, "run_queue": m.run_queue, "restarts_total": r.restarts,
+            })),
+            "supervision_tree": r.tree.as_ref().map(node),
+            "flows": flows,
+        })
+        .to_string()
     }
 
     /// The event-stream hash (with hashing on).
     pub fn event_hash(&self) -> u64 {
         self.sys.event_hash()
     }
+}
+
+/// The contents of a report, in either form.
+struct Report {
+    health: Health,
+    findings: Findings,
+    last: Option<Sample>,
+    restarts: u64,
+    tree: Option<TreeNode>,
+    recordings: Vec<Rc<FlowRecording>>,
 }
 
 /// One line of the inspector's trace tab.
@@ -913,6 +1213,16 @@ fn describe_event(e: &Event) -> String {
         EventKind::Log { text, .. } => format!("log {text}"),
     };
     format!("{:>10.1} ms  #{:<6} {what}", e.at.as_ms_f64(), e.seq)
+}
+
+/// `s` cut to `n` characters, with an ellipsis when cut.
+pub fn short_str(s: &str, n: usize) -> String {
+    if s.chars().count() > n {
+        let t: String = s.chars().take(n.saturating_sub(1)).collect();
+        format!("{t}…")
+    } else {
+        s.to_string()
+    }
 }
 
 fn short(t: &Term) -> String {
@@ -1081,8 +1391,19 @@ mod tests {
         let bus = pid_of(&sim, "bus");
         let n = sim.send_traced(bus, "{:publish, \"orders.created\", {:inc, 1}}").unwrap();
         assert!(n >= 2, "{n}");
-        assert!(sim.flow().len() >= 2);
-        assert!(!sim.report_markdown().is_empty());
+        // The traced flow is kept as a recording, in send order, with a
+        // label for every participant.
+        let flows = sim.recordings();
+        let f = flows.last().unwrap();
+        assert!(f.traced && f.hops.len() >= 2 && f.title.starts_with("Traced {:publish"), "{}", f.title);
+        assert!(f.hops.windows(2).all(|w| w[0].seq < w[1].seq));
+        assert_eq!(f.hops[0].from, None);
+        assert!(f.labels.iter().any(|l| l.1 == "bus"), "{:?}", f.labels);
+        let md = sim.report_markdown();
+        assert!(
+            md.contains("## Health: ") && md.contains("## Bottlenecks") && md.contains("### Traced {:publish"),
+            "{md}"
+        );
         sim.select(Some(bus));
         sim.advance(500);
         assert!(!sim.details(bus).unwrap().trace.is_empty());
@@ -1197,6 +1518,94 @@ mod inspector_tests {
     }
 
     #[test]
+    fn recording_keeps_the_messages_between_user_processes() {
+        let mut sim = Sim::new("demo", 5).unwrap();
+        sim.advance(500);
+        assert!(sim.stop_recording().is_err());
+        sim.start_recording().unwrap();
+        assert!(sim.start_recording().is_err(), "one recording at a time");
+        sim.advance(400);
+        let (so_far, since) = sim.recording_status().unwrap();
+        assert!(so_far > 0 && (500.0..501.0).contains(&since), "{so_far} {since}");
+        let n = sim.stop_recording().unwrap();
+        assert!(sim.recording_status().is_none());
+        let r = sim.recordings().last().cloned().unwrap();
+        assert_eq!(r.hops.len(), n);
+        assert!(!r.traced && r.from_ms == since && (r.to_ms - r.from_ms - 400.0).abs() < 1.0);
+        assert!(r.title.starts_with("Recording 1: ") && r.title.contains(" messages over 400 ms"), "{}", r.title);
+        // In send order, inside the window, and none from or to the
+        // simulator's own shell and application master.
+        assert!(r.hops.windows(2).all(|w| w[0].seq < w[1].seq));
+        assert!(r.hops.iter().all(|h| h.at_ms >= r.from_ms && h.at_ms <= r.to_ms));
+        assert!(r
+            .hops
+            .iter()
+            .all(|h| !sim.sys.is_system_pid(h.to) && !h.from.is_some_and(|f| sim.sys.is_system_pid(f))));
+        for h in &r.hops {
+            assert!(r.labels.iter().any(|l| l.0 == h.to));
+        }
+        // GenServer protocol messages are labelled by what they ask.
+        let cast = r.hops.iter().find(|h| h.msg.starts_with("{:\"$gen_cast\", ")).unwrap();
+        assert_eq!(cast.label, format!("cast {}", &cast.msg[15..cast.msg.len() - 1]));
+        let call = r.hops.iter().find(|h| h.msg.starts_with("{:\"$gen_call\", ")).unwrap();
+        assert!(call.label.starts_with("call ") && !call.label.contains("#Reference"), "{}", call.label);
+    }
+
+    #[test]
+    fn recordings_are_bounded() {
+        let mut sim = Sim::new("large", 1).unwrap();
+        sim.start_recording().unwrap();
+        sim.advance(60_000);
+        let n = sim.stop_recording().unwrap();
+        assert_eq!(n, RECORDING_MAX_HOPS);
+        assert!(sim.recordings()[0].truncated && sim.recordings()[0].title.ends_with("(cut off)"));
+        for _ in 0..RECORDINGS_KEPT + 2 {
+            sim.start_recording().unwrap();
+            sim.advance(10);
+            sim.stop_recording().unwrap();
+        }
+        let kept = sim.recordings();
+        assert_eq!(kept.len(), RECORDINGS_KEPT);
+        assert_eq!(kept.last().unwrap().id, RECORDINGS_KEPT as u64 + 3, "numbered on, the oldest dropped");
+    }
+
+    #[test]
+    fn moving_messages_are_the_sends_since_the_last_look() {
+        let mut sim = Sim::new("demo", 9).unwrap();
+        sim.advance(300);
+        let first = sim.take_moving();
+        assert!(!first.is_empty() && first.len() <= MOVING_KEPT);
+        assert!(sim.take_moving().is_empty(), "taken once");
+        sim.advance(50);
+        let next = sim.take_moving();
+        assert!(next.iter().all(|m| m.seq > first.last().unwrap().seq && m.at_ms > 300.0));
+        let p = pid_of(&sim, "team_red");
+        sim.send_text(p, "{:inc, 1}").unwrap();
+        sim.advance(1);
+        assert!(sim.take_moving().iter().any(|m| m.from.is_none() && m.to == p), "a message from outside moves too");
+    }
+
+    #[test]
+    fn the_json_report_has_every_section() {
+        let mut sim = Sim::new("demo", 3).unwrap();
+        sim.advance(1500);
+        let bus = pid_of(&sim, "bus");
+        sim.send_traced(bus, "{:publish, \"orders.created\", {:inc, 1}}").unwrap();
+        let v: serde_json::Value = serde_json::from_str(&sim.report_json()).unwrap();
+        assert_eq!(v["scenario"], "demo");
+        assert_eq!(v["seed"], 3);
+        assert!(v["health"]["score"].as_u64().unwrap() <= 100);
+        assert!(v["bottlenecks"].is_array() && v["alerts"].is_array());
+        assert!(v["metrics"]["processes"].as_u64().unwrap() > 20);
+        assert_eq!(v["supervision_tree"]["supervisor"], true);
+        assert!(!v["supervision_tree"]["children"].as_array().unwrap().is_empty());
+        let flow = &v["flows"][0];
+        assert_eq!(flow["traced"], true);
+        assert_eq!(flow["messages"][0]["to_name"], "bus");
+        assert_eq!(flow["messages"][0]["from"], serde_json::Value::Null);
+    }
+
+    #[test]
     fn findings_report_a_growing_queue() {
         let mut sim = Sim::new("demo", 7).unwrap();
         sim.advance(2000);
@@ -1212,5 +1621,6 @@ mod inspector_tests {
         }
         let f = sim.findings();
         assert!(f.bottlenecks.iter().any(|a| a.title.starts_with("Growing queue")), "{f:?}");
+        assert_eq!(f.hot, vec![p], "the tree highlights it");
     }
 }

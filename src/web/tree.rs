@@ -1,8 +1,9 @@
 //! The Supervision Tree Explorer: the live tree as an SVG laid out tidily
 //! (left to right, leaves on their own rows, each parent level with its
 //! first child, so nodes never overlap), an ARIA tree, search, an overlay for
-//! memory or queue length, zoom, drag-to-pan, large supervisors collapsed, and the actions
-//! on the selected node.
+//! memory or queue length, zoom, drag-to-pan, large supervisors collapsed,
+//! messages animated from node to node, bottlenecks highlighted, and the
+//! actions on the selected node.
 
 use crate::term::Pid;
 use crate::web::app::Action;
@@ -23,12 +24,34 @@ const PAD: f64 = 12.0;
 const COLLAPSE_OVER: usize = 12;
 const SHOWN_WHEN_COLLAPSED: usize = 8;
 
+/// A message drawn travelling from its sender's node to its receiver's
+/// (from the left edge when it came from outside the system). Messages of
+/// processes hidden in a collapsed supervisor travel from or to its
+/// "+ N more" node.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Dot {
+    /// The send event's sequence number: a dot keeps its element, and so
+    /// its running animation, across renders.
+    pub key: u64,
+    pub from: Option<Pid>,
+    pub to: Pid,
+    /// When the animation starts, so that one refresh's messages leave in
+    /// the order and rhythm they were sent.
+    pub delay_ms: f64,
+    /// The message of a flow being replayed (drawn larger, with its path).
+    pub replay: bool,
+}
+
 #[derive(Properties, PartialEq)]
 pub struct TreeProps {
     pub tree: Option<Rc<TreeNode>>,
     pub selected: Option<Pid>,
     pub on_select: Callback<Option<(String, Pid)>>,
     pub on_action: Callback<Action>,
+    /// Messages in flight.
+    pub dots: Rc<Vec<Dot>>,
+    /// Processes found to be bottlenecks, highlighted.
+    pub hot: Rc<Vec<Pid>>,
 }
 
 /// One laid-out item: a node or a "+ N more" placeholder.
@@ -47,6 +70,34 @@ struct Layout<'a> {
     edges: Vec<(f64, f64, f64, f64)>,
     rows: usize,
     depth: usize,
+    /// Processes inside collapsed supervisors, with the index of the
+    /// "+ N more" item that stands for them.
+    hidden: Vec<(Pid, usize)>,
+}
+
+impl Layout<'_> {
+    /// Where a message to or from `pid` starts or ends: just right of its
+    /// node (or of the item that stands for it), in the gap between
+    /// columns, so that dots travelling between siblings do not cross the
+    /// nodes' text.
+    fn anchor(&self, pid: Pid) -> Option<(f64, f64)> {
+        let idx = self
+            .items
+            .iter()
+            .position(|i| i.node.and_then(|n| n.pid) == Some(pid))
+            .or_else(|| self.hidden.iter().find(|h| h.0 == pid).map(|h| h.1))?;
+        self.items.get(idx).map(|i| (i.x + NODE_W + 9.0, i.y + NODE_H / 2.0))
+    }
+}
+
+/// Notes every process under `n` as standing behind item `idx`.
+fn hide(n: &TreeNode, idx: usize, l: &mut Layout) {
+    if let Some(p) = n.pid {
+        l.hidden.push((p, idx));
+    }
+    for c in &n.children {
+        hide(c, idx, l);
+    }
 }
 
 fn place<'a>(n: &'a TreeNode, depth: usize, pos: (usize, usize), expanded: &BTreeSet<Pid>, l: &mut Layout<'a>) -> f64 {
@@ -71,6 +122,10 @@ fn place<'a>(n: &'a TreeNode, depth: usize, pos: (usize, usize), expanded: &BTre
     if collapsed {
         let y = l.rows as f64 * ROW;
         l.rows += 1;
+        let more_idx = l.items.len();
+        for c in n.children.iter().skip(shown) {
+            hide(c, more_idx, l);
+        }
         l.items.push(Item {
             node: None,
             more: n.pid.map(|p| (p, total - shown)),
@@ -209,7 +264,7 @@ pub fn tree_view(p: &TreeProps) -> Html {
         };
     };
 
-    let mut l = Layout { items: Vec::new(), edges: Vec::new(), rows: 0, depth: 0 };
+    let mut l = Layout { items: Vec::new(), edges: Vec::new(), rows: 0, depth: 0, hidden: Vec::new() };
     place(tree, 0, (1, 1), &expanded, &mut l);
     let width = (l.depth as f64) * COL + NODE_W + 2.0 * PAD;
     let height = (l.rows.max(1) as f64) * ROW + 2.0 * PAD - (ROW - NODE_H);
@@ -334,11 +389,13 @@ pub fn tree_view(p: &TreeProps) -> Html {
             Overlay::Memory => NODE_W * n.memory_words as f64 / max_mem as f64,
             Overlay::Queue => NODE_W * n.queue_len as f64 / max_q as f64,
         };
+        let hot = n.pid.is_some_and(|pid| p.hot.contains(&pid));
         let class = classes!(
             "node",
             if n.supervisor { "sup" } else { "worker" },
             format!("st-{}", n.status),
             selected.then_some("selected"),
+            hot.then_some("hot"),
             matches(n).then_some("match"),
             (!q.is_empty() && !matches(n)).then_some("dim"),
         );
@@ -373,6 +430,32 @@ pub fn tree_view(p: &TreeProps) -> Html {
                 }
             </g>
         }
+    });
+
+    // Messages in flight: each dot starts on its sender's node and a CSS
+    // animation carries it to the receiver's, so no frame has to move it.
+    let root_anchor = l.items.first().map(|i| (i.x - PAD + 2.0, i.y + NODE_H / 2.0));
+    let dots = p.dots.iter().filter_map(|d| {
+        let (x1, y1) = match d.from {
+            Some(f) => l.anchor(f)?,
+            None => root_anchor?,
+        };
+        let (x2, y2) = l.anchor(d.to)?;
+        let (dx, dy) = (x2 - x1, y2 - y1);
+        if dx.abs() + dy.abs() < 1.0 {
+            return None;
+        }
+        let style = format!("--dx:{dx:.0}px;--dy:{dy:.0}px;animation-delay:{:.0}ms", d.delay_ms);
+        Some(if d.replay {
+            html! {
+                <g key={format!("r{}", d.key)} class="replay">
+                    <path class="replay-path" d={format!("M{x1:.0},{y1:.0} L{x2:.0},{y2:.0}")} />
+                    <circle class="msg-dot replay" cx={format!("{x1:.0}")} cy={format!("{y1:.0}")} r="6" {style} />
+                </g>
+            }
+        } else {
+            html! { <circle key={format!("m{}", d.key)} class="msg-dot" cx={format!("{x1:.0}")} cy={format!("{y1:.0}")} r="3.5" {style} /> }
+        })
     });
 
     let sel_node = p.selected.and_then(|pid| tree.find(pid));
@@ -435,6 +518,7 @@ pub fn tree_view(p: &TreeProps) -> Html {
                     viewBox={format!("{} {} {width:.0} {height:.0}", -PAD, -PAD)}>
                     <g class="edges" aria-hidden="true">{ for edges }</g>
                     { for nodes }
+                    <g class="msgs" aria-hidden="true">{ for dots }</g>
                 </svg>
             </div>
             <div class="legend" aria-hidden="true">
