@@ -156,6 +156,12 @@ pub struct App {
     refresh_costs: std::collections::VecDeque<f64>,
     refreshing: bool,
     refresh_count: u64,
+    /// The views' callbacks, made once: a callback made anew in every
+    /// render would differ from the last one and so re-render every view
+    /// on every frame, whether or not its data changed.
+    on_select: Callback<Option<(String, Pid)>>,
+    on_action: Callback<Action>,
+    on_flow: Callback<FlowMsg>,
 }
 
 /// Real milliseconds between view refreshes while running.
@@ -422,8 +428,11 @@ impl App {
     fn note_cost(&mut self) {
         if self.work_start > 0.0 {
             let cost = now() - self.work_start;
-            let q = if self.refreshing { &mut self.refresh_costs } else { &mut self.costs };
-            if q.len() >= 120 {
+            // The last 40 refreshes (about 3 s): the figure is the running
+            // system's, not the first frames' (which compile the wasm's
+            // code paths and lay everything out for the first time).
+            let (q, cap) = if self.refreshing { (&mut self.refresh_costs, 40) } else { (&mut self.costs, 120) };
+            if q.len() >= cap {
                 q.pop_front();
             }
             q.push_back(cost);
@@ -522,6 +531,9 @@ impl Component for App {
             refresh_costs: std::collections::VecDeque::new(),
             refreshing: false,
             refresh_count: 0,
+            on_select: ctx.link().callback(Msg::Select),
+            on_action: ctx.link().callback(Msg::Act),
+            on_flow: ctx.link().callback(Msg::Flow),
         };
         app.load();
         mark("otpsim-loaded");
@@ -663,8 +675,7 @@ impl Component for App {
             dark: self.dark,
             restarts: self.sim.as_ref().map(|s| s.restarts_total()).unwrap_or(0),
         };
-        let on_select = link.callback(Msg::Select);
-        let on_action = link.callback(Msg::Act);
+        let (on_select, on_action) = (self.on_select.clone(), self.on_action.clone());
         let selected_pid = self.selected.as_ref().map(|s| s.1);
         let theme = if self.dark { "theme-dark" } else { "theme-light" };
         html! {
@@ -708,7 +719,7 @@ impl Component for App {
                     <Dashboard samples={self.samples.clone()} health={self.health.clone()} findings={self.findings.clone()} />
                     <FlowView heatmap={self.heatmap.clone()} hot={self.hot.clone()} flows={self.flows.clone()}
                         replay={self.replay.clone()} recording={self.recording}
-                        selected={self.selected.clone()} on_action={on_action} on_flow={link.callback(Msg::Flow)} />
+                        selected={self.selected.clone()} on_action={on_action} on_flow={self.on_flow.clone()} />
                 </main>
                 </ContextProvider<bool>>
             </div>

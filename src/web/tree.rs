@@ -176,7 +176,15 @@ enum Overlay {
 
 #[function_component(TreeView)]
 pub fn tree_view(p: &TreeProps) -> Html {
-    let expanded = use_state(BTreeSet::<Pid>::new);
+    let expanded = use_state(|| Rc::new(BTreeSet::<Pid>::new()));
+    let on_expand = {
+        let expanded = expanded.clone();
+        use_callback((), move |sup: Pid, _| {
+            let mut s = (**expanded).clone();
+            s.insert(sup);
+            expanded.set(Rc::new(s));
+        })
+    };
     let search = use_state(String::new);
     let zoom = use_state(|| 1.0f64);
     let overlay = use_state(|| Overlay::None);
@@ -271,15 +279,6 @@ pub fn tree_view(p: &TreeProps) -> Html {
     let z = *zoom;
 
     let q = search.trim().to_ascii_lowercase();
-    let matches = |n: &TreeNode| {
-        !q.is_empty()
-            && (n.id.to_ascii_lowercase().contains(&q)
-                || n.name.as_deref().is_some_and(|s| s.to_ascii_lowercase().contains(&q))
-                || n.pid.is_some_and(|pid| pid.to_string().contains(&q) || pid.short() == q))
-    };
-    let max_mem = l.items.iter().filter_map(|i| i.node).map(|n| n.memory_words).max().unwrap_or(1).max(1);
-    let max_q = l.items.iter().filter_map(|i| i.node).map(|n| n.queue_len).max().unwrap_or(1).max(1);
-
     let order: Vec<(String, Pid)> =
         l.items.iter().filter_map(|i| i.node).filter_map(|n| n.pid.map(|p| (n.id.clone(), p))).collect();
     let onkeydown = {
@@ -317,120 +316,6 @@ pub fn tree_view(p: &TreeProps) -> Html {
             }
         })
     };
-
-    let edges = l.edges.iter().map(|(x1, y1, x2, y2)| {
-        let mx = (x1 + x2) / 2.0;
-        html! { <path class="edge" d={format!("M{x1:.1},{y1:.1} C{mx:.1},{y1:.1} {mx:.1},{y2:.1} {x2:.1},{y2:.1}")} /> }
-    });
-
-    // The items go into the DOM in pid order, not tree order: new pids are
-    // always larger, so a child that comes or goes (a restart, a dynamic
-    // child) never makes the reconciler move other items, which would take
-    // keyboard focus away from them. Structure is in aria-level/posinset.
-    let mut dom_order: Vec<&Item> = l.items.iter().collect();
-    dom_order.sort_by_key(|it| match (it.node.and_then(|n| n.pid), it.more) {
-        (Some(p), _) => (0u8, p.0),
-        (None, Some((sup, _))) => (2, sup.0),
-        (None, None) => (1, 0),
-    });
-    let nodes = dom_order.into_iter().map(|it| {
-        let tf = format!("translate({:.1},{:.1})", it.x, it.y);
-        let level = (it.depth + 1).to_string();
-        if let Some((sup, more)) = it.more {
-            let expanded = expanded.clone();
-            let expanded2 = expanded.clone();
-            let expand_key = Callback::from(move |e: KeyboardEvent| {
-                if e.key() == "Enter" || e.key() == " " {
-                    e.prevent_default();
-                    let mut s = (*expanded2).clone();
-                    s.insert(sup);
-                    expanded2.set(s);
-                }
-            });
-            let expand = Callback::from(move |_: MouseEvent| {
-                let mut s = (*expanded).clone();
-                s.insert(sup);
-                expanded.set(s);
-            });
-            let label = format!("+ {more} more");
-            return html! {
-                <g key={format!("more-{}", sup.0)} class="node more" role="treeitem" aria-level={level} aria-label={label.clone()} tabindex="0"
-                    aria-setsize={it.setsize.to_string()} aria-posinset={it.posinset.to_string()}
-                    transform={tf} onmousedown={expand.clone()} onkeydown={expand_key}>
-                    <rect width={NODE_W.to_string()} height={NODE_H.to_string()} rx="8" />
-                    <text x="14" y="23" class="id">{label}</text>
-                </g>
-            };
-        }
-        let Some(n) = it.node else { return html! {} };
-        let selected = n.pid.is_some() && n.pid == p.selected;
-        let sel = n.pid.map(|pid| (n.id.clone(), pid));
-        // Selection on mouse down, not click: a click needs the press and
-        // the release on the same element, and a re-render between them
-        // (the tree refreshes ten times a second) may move the element in
-        // the DOM, which loses the click.
-        let onpress = {
-            let on_select = p.on_select.clone();
-            let sel = sel.clone();
-            Callback::from(move |_: MouseEvent| on_select.emit(sel.clone()))
-        };
-        let onkey = {
-            let on_select = p.on_select.clone();
-            Callback::from(move |e: KeyboardEvent| {
-                if e.key() == "Enter" || e.key() == " " {
-                    e.prevent_default();
-                    on_select.emit(sel.clone());
-                }
-            })
-        };
-        let pid_text = n.pid.map(|p| p.to_string()).unwrap_or_else(|| "undefined".into());
-        let overlay_w = match *overlay {
-            Overlay::None => 0.0,
-            Overlay::Memory => NODE_W * n.memory_words as f64 / max_mem as f64,
-            Overlay::Queue => NODE_W * n.queue_len as f64 / max_q as f64,
-        };
-        let hot = n.pid.is_some_and(|pid| p.hot.contains(&pid));
-        let class = classes!(
-            "node",
-            if n.supervisor { "sup" } else { "worker" },
-            format!("st-{}", n.status),
-            selected.then_some("selected"),
-            hot.then_some("hot"),
-            matches(n).then_some("match"),
-            (!q.is_empty() && !matches(n)).then_some("dim"),
-        );
-        let expanded_attr = (!n.children.is_empty()).then(|| "true".to_string());
-        html! {
-            <g key={node_key(n)} data-pid={n.pid.map(|p| p.0.to_string())} class={class} role="treeitem" aria-level={level} aria-selected={selected.to_string()}
-                aria-expanded={expanded_attr}
-                aria-setsize={it.setsize.to_string()} aria-posinset={it.posinset.to_string()}
-                aria-label={accessible_name(n)} tabindex="0" transform={tf} onmousedown={onpress} onkeydown={onkey}>
-                <title>{accessible_name(n)}</title>
-                <rect class="box" width={NODE_W.to_string()} height={NODE_H.to_string()} rx="8" />
-                if overlay_w > 0.0 {
-                    <rect class="overlay" x="0" y={(NODE_H - 4.0).to_string()} width={format!("{overlay_w:.1}")} height="4" rx="2" />
-                }
-                <circle class="dot" cx="12" cy="12" r="4.5" />
-                <text x="22" y="16" class="id">{truncate(&n.id, 15)}</text>
-                <text x="22" y="29" class="pid">{pid_text}</text>
-                if let Some(s) = &n.strategy {
-                    <g class="badge strategy" transform={format!("translate({},{})", NODE_W - 44.0, 6)}>
-                        <rect width="38" height="14" rx="7" />
-                        <text x="19" y="10.5">{strategy_abbrev(s)}</text>
-                    </g>
-                }
-                if n.restarts > 0 || n.total_restarts > 0 {
-                    <g class="badge restarts" transform={format!("translate({},{})", NODE_W - 44.0, 20)}>
-                        <rect width="38" height="13" rx="6.5" />
-                        <text x="19" y="10">{format!("↻{}", if n.supervisor { n.total_restarts } else { n.restarts })}</text>
-                    </g>
-                }
-                if n.paused {
-                    <text x={(NODE_W - 56.0).to_string()} y="16" class="paused">{"⏸"}</text>
-                }
-            </g>
-        }
-    });
 
     // Messages in flight: each dot starts on its sender's node and a CSS
     // animation carries it to the receiver's, so no frame has to move it.
@@ -516,8 +401,8 @@ pub fn tree_view(p: &TreeProps) -> Html {
                 <svg ref={svg_ref} class="tree" role="tree" aria-label="Supervision tree" {onkeydown}
                     width={format!("{:.0}", width * z)} height={format!("{:.0}", height * z)}
                     viewBox={format!("{} {} {width:.0} {height:.0}", -PAD, -PAD)}>
-                    <g class="edges" aria-hidden="true">{ for edges }</g>
-                    { for nodes }
+                    <TreeNodes tree={p.tree.clone()} expanded={(*expanded).clone()} selected={p.selected} hot={p.hot.clone()}
+                        query={q} overlay={*overlay} on_select={p.on_select.clone()} {on_expand} />
                     <g class="msgs" aria-hidden="true">{ for dots }</g>
                 </svg>
             </div>
@@ -529,6 +414,153 @@ pub fn tree_view(p: &TreeProps) -> Html {
                 <span class="st st-undefined">{"not running"}</span>
             </div>
         </section>
+    }
+}
+
+#[derive(Properties, PartialEq)]
+struct NodesProps {
+    tree: Option<Rc<TreeNode>>,
+    expanded: Rc<BTreeSet<Pid>>,
+    selected: Option<Pid>,
+    hot: Rc<Vec<Pid>>,
+    /// The search, lower-cased.
+    query: String,
+    overlay: Overlay,
+    on_select: Callback<Option<(String, Pid)>>,
+    on_expand: Callback<Pid>,
+}
+
+/// The edges and nodes of the tree: a component of their own, so that
+/// what changes more often than the tree (the messages in flight, the
+/// actions' inputs) re-renders without them. Its props are all values or
+/// callbacks that stay the same between renders.
+#[function_component(TreeNodes)]
+fn tree_nodes(p: &NodesProps) -> Html {
+    let Some(tree) = p.tree.as_deref() else { return html! {} };
+    let mut l = Layout { items: Vec::new(), edges: Vec::new(), rows: 0, depth: 0, hidden: Vec::new() };
+    place(tree, 0, (1, 1), &p.expanded, &mut l);
+    let q = p.query.as_str();
+    let matches = |n: &TreeNode| {
+        !q.is_empty()
+            && (n.id.to_ascii_lowercase().contains(q)
+                || n.name.as_deref().is_some_and(|s| s.to_ascii_lowercase().contains(q))
+                || n.pid.is_some_and(|pid| pid.to_string().contains(q) || pid.short() == q))
+    };
+    let max_mem = l.items.iter().filter_map(|i| i.node).map(|n| n.memory_words).max().unwrap_or(1).max(1);
+    let max_q = l.items.iter().filter_map(|i| i.node).map(|n| n.queue_len).max().unwrap_or(1).max(1);
+
+    let edges = l.edges.iter().map(|(x1, y1, x2, y2)| {
+        let mx = (x1 + x2) / 2.0;
+        html! { <path class="edge" d={format!("M{x1:.1},{y1:.1} C{mx:.1},{y1:.1} {mx:.1},{y2:.1} {x2:.1},{y2:.1}")} /> }
+    });
+
+    // The items go into the DOM in pid order, not tree order: new pids are
+    // always larger, so a child that comes or goes (a restart, a dynamic
+    // child) never makes the reconciler move other items, which would take
+    // keyboard focus away from them. Structure is in aria-level/posinset.
+    let mut dom_order: Vec<&Item> = l.items.iter().collect();
+    dom_order.sort_by_key(|it| match (it.node.and_then(|n| n.pid), it.more) {
+        (Some(p), _) => (0u8, p.0),
+        (None, Some((sup, _))) => (2, sup.0),
+        (None, None) => (1, 0),
+    });
+    let nodes = dom_order.into_iter().map(|it| {
+        let tf = format!("translate({:.1},{:.1})", it.x, it.y);
+        let level = (it.depth + 1).to_string();
+        if let Some((sup, more)) = it.more {
+            let on_expand = p.on_expand.clone();
+            let expand_key = Callback::from(move |e: KeyboardEvent| {
+                if e.key() == "Enter" || e.key() == " " {
+                    e.prevent_default();
+                    on_expand.emit(sup);
+                }
+            });
+            let expand = p.on_expand.reform(move |_: MouseEvent| sup);
+            let label = format!("+ {more} more");
+            return html! {
+                <g key={format!("more-{}", sup.0)} class="node more" role="treeitem" aria-level={level} aria-label={label.clone()} tabindex="0"
+                    aria-setsize={it.setsize.to_string()} aria-posinset={it.posinset.to_string()}
+                    transform={tf} onmousedown={expand.clone()} onkeydown={expand_key}>
+                    <rect width={NODE_W.to_string()} height={NODE_H.to_string()} rx="8" />
+                    <text x="14" y="23" class="id">{label}</text>
+                </g>
+            };
+        }
+        let Some(n) = it.node else { return html! {} };
+        let selected = n.pid.is_some() && n.pid == p.selected;
+        let sel = n.pid.map(|pid| (n.id.clone(), pid));
+        // Selection on mouse down, not click: a click needs the press and
+        // the release on the same element, and a re-render between them
+        // (the tree refreshes ten times a second) may move the element in
+        // the DOM, which loses the click.
+        let onpress = {
+            let on_select = p.on_select.clone();
+            let sel = sel.clone();
+            Callback::from(move |_: MouseEvent| on_select.emit(sel.clone()))
+        };
+        let onkey = {
+            let on_select = p.on_select.clone();
+            Callback::from(move |e: KeyboardEvent| {
+                if e.key() == "Enter" || e.key() == " " {
+                    e.prevent_default();
+                    on_select.emit(sel.clone());
+                }
+            })
+        };
+        let pid_text = n.pid.map(|p| p.to_string()).unwrap_or_else(|| "undefined".into());
+        let overlay_w = match p.overlay {
+            Overlay::None => 0.0,
+            Overlay::Memory => NODE_W * n.memory_words as f64 / max_mem as f64,
+            Overlay::Queue => NODE_W * n.queue_len as f64 / max_q as f64,
+        };
+        let hot = n.pid.is_some_and(|pid| p.hot.contains(&pid));
+        let class = classes!(
+            "node",
+            if n.supervisor { "sup" } else { "worker" },
+            format!("st-{}", n.status),
+            selected.then_some("selected"),
+            hot.then_some("hot"),
+            matches(n).then_some("match"),
+            (!q.is_empty() && !matches(n)).then_some("dim"),
+        );
+        let expanded_attr = (!n.children.is_empty()).then(|| "true".to_string());
+        html! {
+            <g key={node_key(n)} data-pid={n.pid.map(|p| p.0.to_string())} class={class} role="treeitem" aria-level={level} aria-selected={selected.to_string()}
+                aria-expanded={expanded_attr}
+                aria-setsize={it.setsize.to_string()} aria-posinset={it.posinset.to_string()}
+                aria-label={accessible_name(n)} tabindex="0" transform={tf} onmousedown={onpress} onkeydown={onkey}>
+                <title>{accessible_name(n)}</title>
+                <rect class="box" width={NODE_W.to_string()} height={NODE_H.to_string()} rx="8" />
+                if overlay_w > 0.0 {
+                    <rect class="overlay" x="0" y={(NODE_H - 4.0).to_string()} width={format!("{overlay_w:.1}")} height="4" rx="2" />
+                }
+                <circle class="dot" cx="12" cy="12" r="4.5" />
+                <text x="22" y="16" class="id">{truncate(&n.id, 15)}</text>
+                <text x="22" y="29" class="pid">{pid_text}</text>
+                if let Some(s) = &n.strategy {
+                    <g class="badge strategy" transform={format!("translate({},{})", NODE_W - 44.0, 6)}>
+                        <rect width="38" height="14" rx="7" />
+                        <text x="19" y="10.5">{strategy_abbrev(s)}</text>
+                    </g>
+                }
+                if n.restarts > 0 || n.total_restarts > 0 {
+                    <g class="badge restarts" transform={format!("translate({},{})", NODE_W - 44.0, 20)}>
+                        <rect width="38" height="13" rx="6.5" />
+                        <text x="19" y="10">{format!("↻{}", if n.supervisor { n.total_restarts } else { n.restarts })}</text>
+                    </g>
+                }
+                if n.paused {
+                    <text x={(NODE_W - 56.0).to_string()} y="16" class="paused">{"⏸"}</text>
+                }
+            </g>
+        }
+    });
+
+    html! {
+        <>
+            <g class="edges" aria-hidden="true">{ for edges }</g>
+            { for nodes }
+        </>
     }
 }
 
