@@ -18,4 +18,5 @@ pub mod sandbox;
 pub mod scenario;
 pub mod system;
 pub mod term;
+pub mod util;
 pub mod web;

@@ -68,7 +68,10 @@ pub fn build_relationship_graph(sys: &System) -> RelationshipGraph {
             edges.push(GraphEdge { from: Some(par), to: p.pid, kind: "parent", count: None, shapes: None });
         }
     });
-    let live: BTreeSet<Pid> = nodes.iter().map(|n| n.pid).collect();
+    // `extend`, not `collect`: collecting sorts first, another copy of the sort
+    // in the wasm (see crate::util).
+    let mut live: BTreeSet<Pid> = BTreeSet::new();
+    live.extend(nodes.iter().map(|n| n.pid));
     edges.retain(|e| e.from.is_none_or(|f| live.contains(&f)) && live.contains(&e.to));
     for ((from, to), e) in sys.flows() {
         if from.is_none_or(|f| live.contains(&f)) && live.contains(to) {
@@ -178,7 +181,8 @@ pub fn trace_failure_impact(sys: &System, pid: Pid, reason: Option<Term>) -> Res
             }
         }
     }
-    let mut used: BTreeMap<Pid, usize> = sups.keys().map(|s| (*s, restarts_in_period(sys, *s).unwrap_or(0))).collect();
+    let mut used: BTreeMap<Pid, usize> = BTreeMap::new();
+    used.extend(sups.keys().map(|s| (*s, restarts_in_period(sys, *s).unwrap_or(0))));
     let info = |p: Pid| {
         sys.runtime().with_proc(p, |x| {
             (
@@ -467,14 +471,15 @@ pub fn find_process_dependencies(sys: &System, pid: Pid) -> Result<Dependencies,
     let mut sends_to = Vec::new();
     let mut called_by = Vec::new();
     for ((from, to), e) in sys.flows() {
-        let call_shapes: BTreeMap<String, u64> =
-            e.shapes.iter().filter(|(s, _)| s.starts_with("call ")).map(|(k, v)| (k.clone(), *v)).collect();
-        let other_shapes: BTreeMap<String, u64> = e
-            .shapes
-            .iter()
-            .filter(|(s, _)| !s.starts_with("call ") && *s != "reply")
-            .map(|(k, v)| (k.clone(), *v))
-            .collect();
+        let mut call_shapes: BTreeMap<String, u64> = BTreeMap::new();
+        let mut other_shapes: BTreeMap<String, u64> = BTreeMap::new();
+        for (k, v) in &e.shapes {
+            if k.starts_with("call ") {
+                call_shapes.insert(k.clone(), *v);
+            } else if k != "reply" {
+                other_shapes.insert(k.clone(), *v);
+            }
+        }
         if *from == Some(pid) {
             if e.calls > 0 {
                 calls.push(DependencyEdge {
@@ -576,7 +581,8 @@ pub fn analyze_system_health(sys: &System) -> SystemHealth {
     let mut unsup = Vec::new();
     let mut hi_mem = Vec::new();
     let mut hi_q = Vec::new();
-    let live: BTreeSet<Pid> = sys.runtime().pids().into_iter().collect();
+    let mut live: BTreeSet<Pid> = BTreeSet::new();
+    live.extend(sys.runtime().pids());
     sys.runtime().for_each_proc(|p| {
         if sys.is_system_pid(p.pid) {
             return;
@@ -833,7 +839,7 @@ pub fn detect_bottlenecks(sys: &System, window_ms: u64) -> Bottlenecks {
             });
         }
     }
-    growing.sort_by(|a, b| b.slope_per_s.total_cmp(&a.slope_per_s));
+    crate::util::sort_by(&mut growing, |a, b| b.slope_per_s.total_cmp(&a.slope_per_s));
     // Contended servers, from the blocked calls at each sample.
     let window: Vec<&crate::system::metrics::BlockedSample> =
         sys.metrics.blocked.iter().filter(|s| s.at_ms >= now - window_ms as f64).collect();
@@ -867,7 +873,9 @@ pub fn detect_bottlenecks(sys: &System, window_ms: u64) -> Bottlenecks {
                 });
             }
         }
-        contended.sort_by(|a, b| b.blocked_fraction.total_cmp(&a.blocked_fraction).then(a.pid.cmp(&b.pid)));
+        crate::util::sort_by(&mut contended, |a, b| {
+            b.blocked_fraction.total_cmp(&a.blocked_fraction).then(a.pid.cmp(&b.pid))
+        });
     }
     // The wait-for graph: each blocked caller waits for one callee.
     let mut waits: BTreeMap<Pid, Pid> = BTreeMap::new();
@@ -913,7 +921,8 @@ pub fn detect_bottlenecks(sys: &System, window_ms: u64) -> Bottlenecks {
         }
     }
     // Chains: maximal paths from callers nobody waits on.
-    let waited: BTreeSet<Pid> = waits.values().copied().collect();
+    let mut waited: BTreeSet<Pid> = BTreeSet::new();
+    waited.extend(waits.values().copied());
     let mut chains = Vec::new();
     for &start in waits.keys() {
         if waited.contains(&start) || in_cycle.contains(&start) {

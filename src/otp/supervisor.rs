@@ -488,7 +488,8 @@ impl Supervisor {
                 c.started_at = None;
             }
         }
-        remove.sort_unstable();
+        // The shared sort (crate::util): the same order, one copy less in the wasm.
+        crate::util::sort(&mut remove);
         for i in remove.into_iter().rev() {
             self.children.remove(i);
         }

@@ -635,7 +635,10 @@ impl System {
         let at_ms = self.rt.now().as_ms_f64();
         // Series are kept for supervised workers (for supervisor resource
         // trends), the watched processes, and any process with a queue.
-        let in_tree: std::collections::BTreeSet<Pid> = self.supervised_workers().into_iter().collect();
+        // `extend`, not `collect`: collecting sorts first, another copy of the
+        // sort in the wasm (see crate::util).
+        let mut in_tree = std::collections::BTreeSet::new();
+        in_tree.extend(self.supervised_workers());
         let watched = &self.metrics.watched;
         let tracked = &self.metrics.procs;
         let mut blocked: Vec<(Pid, Pid)> = Vec::new();

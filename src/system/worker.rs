@@ -337,7 +337,11 @@ impl GenServer for GenericWorker {
             self.count = c;
         }
         if let Some(m) = get("data").as_ref().and_then(|d| d.as_map()) {
-            self.data = m.iter().cloned().collect();
+            // `extend`, not `collect`: collecting sorts first, another copy of
+            // the sort in the wasm (see crate::util).
+            let mut data = BTreeMap::new();
+            data.extend(m.iter().cloned());
+            self.data = data;
         }
         Ok(())
     }
