@@ -159,6 +159,23 @@ impl<K: Ord, V> VecMap<K, V> {
     }
 }
 
+impl<K: Ord, V> Extend<(K, V)> for VecMap<K, V> {
+    fn extend<I: IntoIterator<Item = (K, V)>>(&mut self, iter: I) {
+        for (k, v) in iter {
+            self.insert(k, v);
+        }
+    }
+}
+
+impl<K, V> IntoIterator for VecMap<K, V> {
+    type Item = (K, V);
+    type IntoIter = std::vec::IntoIter<(K, V)>;
+
+    fn into_iter(self) -> Self::IntoIter {
+        self.entries.into_iter()
+    }
+}
+
 impl<'a, K, V> IntoIterator for &'a VecMap<K, V> {
     type Item = (&'a K, &'a V);
     type IntoIter = std::iter::Map<std::slice::Iter<'a, (K, V)>, fn(&'a (K, V)) -> (&'a K, &'a V)>;
@@ -190,9 +207,10 @@ mod tests {
             sort_by_key(&mut got, |x| x.0);
             assert_eq!(got, want);
             let mut want = v.clone();
-            want.sort_by(|a, b| b.0.cmp(&a.0));
+            let by = |a: &(u8, usize), b: &(u8, usize)| (b.0 % 3).cmp(&(a.0 % 3)).then(a.0.cmp(&b.0));
+            want.sort_by(by);
             let mut got = v;
-            sort_by(&mut got, |a, b| b.0.cmp(&a.0));
+            sort_by(&mut got, by);
             assert_eq!(got, want);
         }
     }

@@ -9,6 +9,7 @@ use crate::otp::supervisor::{is_clean_exit, RestartType, Strategy};
 use crate::otp::ChildType;
 use crate::system::{event_json, System};
 use crate::term::{Atom, Pid, Term};
+use crate::util::VecMap;
 use serde::Serialize;
 use std::collections::{BTreeMap, BTreeSet, VecDeque};
 
@@ -181,7 +182,7 @@ pub fn trace_failure_impact(sys: &System, pid: Pid, reason: Option<Term>) -> Res
             }
         }
     }
-    let mut used: BTreeMap<Pid, usize> = BTreeMap::new();
+    let mut used: VecMap<Pid, usize> = VecMap::new();
     used.extend(sups.keys().map(|s| (*s, restarts_in_period(sys, *s).unwrap_or(0))));
     let info = |p: Pid| {
         sys.runtime().with_proc(p, |x| {
@@ -336,7 +337,7 @@ pub fn trace_failure_impact(sys: &System, pid: Pid, reason: Option<Term>) -> Res
             notified.insert(sup);
             continue;
         }
-        let u = used.entry(sup).or_insert(0);
+        let u = used.get_or_insert_with(sup, || 0);
         *u += 1;
         if *u as u32 > sv.intensity {
             if sv.rollback_armed {
@@ -737,9 +738,9 @@ fn anti_patterns(sys: &System) -> Vec<Finding> {
                 "resume supervision when the maintenance is done",
             ));
         }
-        let mut recent: BTreeMap<&str, u32> = BTreeMap::new();
+        let mut recent: VecMap<&str, u32> = VecMap::new();
         for r in snap.log.iter().filter(|r| now_ms - r.at_ms <= 10_000.0) {
-            *recent.entry(r.child.as_str()).or_insert(0) += 1;
+            *recent.get_or_insert_with(r.child.as_str(), || 0) += 1;
         }
         for (child, n) in recent {
             if n >= 3 {
@@ -845,15 +846,15 @@ pub fn detect_bottlenecks(sys: &System, window_ms: u64) -> Bottlenecks {
         sys.metrics.blocked.iter().filter(|s| s.at_ms >= now - window_ms as f64).collect();
     let mut contended = Vec::new();
     if window.len() >= 3 {
-        let mut per: BTreeMap<Pid, (usize, usize, BTreeSet<Pid>)> = BTreeMap::new();
+        let mut per: VecMap<Pid, (usize, usize, BTreeSet<Pid>)> = VecMap::new();
         for s in &window {
-            let mut here: BTreeMap<Pid, usize> = BTreeMap::new();
+            let mut here: VecMap<Pid, usize> = VecMap::new();
             for (caller, callee) in &s.edges {
-                *here.entry(*callee).or_insert(0) += 1;
-                per.entry(*callee).or_default().2.insert(*caller);
+                *here.get_or_insert_with(*callee, || 0) += 1;
+                per.get_or_insert_with(*callee, Default::default).2.insert(*caller);
             }
             for (callee, n) in here {
-                let e = per.entry(callee).or_default();
+                let e = per.get_or_insert_with(callee, Default::default);
                 e.0 += 1;
                 e.1 += n;
             }
@@ -878,7 +879,7 @@ pub fn detect_bottlenecks(sys: &System, window_ms: u64) -> Bottlenecks {
         });
     }
     // The wait-for graph: each blocked caller waits for one callee.
-    let mut waits: BTreeMap<Pid, Pid> = BTreeMap::new();
+    let mut waits: VecMap<Pid, Pid> = VecMap::new();
     for p in sys.runtime().pids() {
         if let Some(t) = blocked_on(sys, p) {
             waits.insert(p, t);

@@ -166,7 +166,7 @@ pub fn trace_message_flow(
     }
     let mut flat: Vec<Flat> = Vec::new();
     // The node whose message each process received last (its cause).
-    let mut current: BTreeMap<Pid, usize> = BTreeMap::new();
+    let mut current: crate::util::VecMap<Pid, usize> = crate::util::VecMap::new();
     for e in &evs {
         match &e.kind {
             EventKind::Send { from, to, msg, token: Some(t), dropped } if *t == token => {

@@ -1245,7 +1245,7 @@ async fn app_master(ctx: Ctx, start: supervisor::StartFn, root: Rc<Cell<Option<P
     }
     let t0 = ctx.now();
     let root_id = scen.tree.id.clone();
-    let mut dyn_k: BTreeMap<String, i64> = BTreeMap::new();
+    let mut dyn_k: VecMap<String, i64> = VecMap::new();
     for (i, st) in scen.steps.iter().enumerate() {
         ctx.sleep_until(t0 + VTime::from_ms(st.at_ms.round() as u64)).await;
         let Ok(action) = st.action() else { continue };
@@ -1314,7 +1314,7 @@ async fn app_master(ctx: Ctx, start: supervisor::StartFn, root: Rc<Cell<Option<P
                         Err(e) => Err(Term::str(&e)),
                     },
                     None => {
-                        let k = dyn_k.entry(sup_path.clone()).or_insert(0);
+                        let k = dyn_k.get_or_insert_with(sup_path.clone(), || 0);
                         *k += 1;
                         supervisor::start_dynamic_child(&ctx, sup, vec![Term::Int(*k)]).await
                     }
