@@ -7,7 +7,8 @@
 //! workloads measured against the BEAM), [`system`] (a live simulation
 //! built from a scenario), [`control`] (the Control API), [`api`] (the
 //! REST-shaped API over it) and [`web`] (the playground: its data adapter
-//! everywhere, its Yew app in wasm).
+//! everywhere, its Yew app in wasm). [`util`] holds the shared sort and
+//! sorted-vector map that keep the wasm small.
 
 pub mod api;
 pub mod bench;
@@ -18,4 +19,5 @@ pub mod sandbox;
 pub mod scenario;
 pub mod system;
 pub mod term;
+pub mod util;
 pub mod web;

@@ -9,6 +9,7 @@ use crate::otp::supervisor::{is_clean_exit, RestartType, Strategy};
 use crate::otp::ChildType;
 use crate::system::{event_json, System};
 use crate::term::{Atom, Pid, Term};
+use crate::util::VecMap;
 use serde::Serialize;
 use std::collections::{BTreeMap, BTreeSet, VecDeque};
 
@@ -68,7 +69,10 @@ pub fn build_relationship_graph(sys: &System) -> RelationshipGraph {
             edges.push(GraphEdge { from: Some(par), to: p.pid, kind: "parent", count: None, shapes: None });
         }
     });
-    let live: BTreeSet<Pid> = nodes.iter().map(|n| n.pid).collect();
+    // `extend`, not `collect`: collecting sorts first, another copy of the sort
+    // in the wasm (see crate::util).
+    let mut live: BTreeSet<Pid> = BTreeSet::new();
+    live.extend(nodes.iter().map(|n| n.pid));
     edges.retain(|e| e.from.is_none_or(|f| live.contains(&f)) && live.contains(&e.to));
     for ((from, to), e) in sys.flows() {
         if from.is_none_or(|f| live.contains(&f)) && live.contains(to) {
@@ -178,7 +182,8 @@ pub fn trace_failure_impact(sys: &System, pid: Pid, reason: Option<Term>) -> Res
             }
         }
     }
-    let mut used: BTreeMap<Pid, usize> = sups.keys().map(|s| (*s, restarts_in_period(sys, *s).unwrap_or(0))).collect();
+    let mut used: VecMap<Pid, usize> = VecMap::new();
+    used.extend(sups.keys().map(|s| (*s, restarts_in_period(sys, *s).unwrap_or(0))));
     let info = |p: Pid| {
         sys.runtime().with_proc(p, |x| {
             (
@@ -332,7 +337,7 @@ pub fn trace_failure_impact(sys: &System, pid: Pid, reason: Option<Term>) -> Res
             notified.insert(sup);
             continue;
         }
-        let u = used.entry(sup).or_insert(0);
+        let u = used.get_or_insert_with(sup, || 0);
         *u += 1;
         if *u as u32 > sv.intensity {
             if sv.rollback_armed {
@@ -467,14 +472,15 @@ pub fn find_process_dependencies(sys: &System, pid: Pid) -> Result<Dependencies,
     let mut sends_to = Vec::new();
     let mut called_by = Vec::new();
     for ((from, to), e) in sys.flows() {
-        let call_shapes: BTreeMap<String, u64> =
-            e.shapes.iter().filter(|(s, _)| s.starts_with("call ")).map(|(k, v)| (k.clone(), *v)).collect();
-        let other_shapes: BTreeMap<String, u64> = e
-            .shapes
-            .iter()
-            .filter(|(s, _)| !s.starts_with("call ") && *s != "reply")
-            .map(|(k, v)| (k.clone(), *v))
-            .collect();
+        let mut call_shapes: BTreeMap<String, u64> = BTreeMap::new();
+        let mut other_shapes: BTreeMap<String, u64> = BTreeMap::new();
+        for (k, v) in &e.shapes {
+            if k.starts_with("call ") {
+                call_shapes.insert(k.clone(), *v);
+            } else if k != "reply" {
+                other_shapes.insert(k.clone(), *v);
+            }
+        }
         if *from == Some(pid) {
             if e.calls > 0 {
                 calls.push(DependencyEdge {
@@ -576,7 +582,8 @@ pub fn analyze_system_health(sys: &System) -> SystemHealth {
     let mut unsup = Vec::new();
     let mut hi_mem = Vec::new();
     let mut hi_q = Vec::new();
-    let live: BTreeSet<Pid> = sys.runtime().pids().into_iter().collect();
+    let mut live: BTreeSet<Pid> = BTreeSet::new();
+    live.extend(sys.runtime().pids());
     sys.runtime().for_each_proc(|p| {
         if sys.is_system_pid(p.pid) {
             return;
@@ -731,9 +738,9 @@ fn anti_patterns(sys: &System) -> Vec<Finding> {
                 "resume supervision when the maintenance is done",
             ));
         }
-        let mut recent: BTreeMap<&str, u32> = BTreeMap::new();
+        let mut recent: VecMap<&str, u32> = VecMap::new();
         for r in snap.log.iter().filter(|r| now_ms - r.at_ms <= 10_000.0) {
-            *recent.entry(r.child.as_str()).or_insert(0) += 1;
+            *recent.get_or_insert_with(r.child.as_str(), || 0) += 1;
         }
         for (child, n) in recent {
             if n >= 3 {
@@ -833,21 +840,21 @@ pub fn detect_bottlenecks(sys: &System, window_ms: u64) -> Bottlenecks {
             });
         }
     }
-    growing.sort_by(|a, b| b.slope_per_s.total_cmp(&a.slope_per_s));
+    crate::util::sort_by(&mut growing, |a, b| b.slope_per_s.total_cmp(&a.slope_per_s));
     // Contended servers, from the blocked calls at each sample.
     let window: Vec<&crate::system::metrics::BlockedSample> =
         sys.metrics.blocked.iter().filter(|s| s.at_ms >= now - window_ms as f64).collect();
     let mut contended = Vec::new();
     if window.len() >= 3 {
-        let mut per: BTreeMap<Pid, (usize, usize, BTreeSet<Pid>)> = BTreeMap::new();
+        let mut per: VecMap<Pid, (usize, usize, BTreeSet<Pid>)> = VecMap::new();
         for s in &window {
-            let mut here: BTreeMap<Pid, usize> = BTreeMap::new();
+            let mut here: VecMap<Pid, usize> = VecMap::new();
             for (caller, callee) in &s.edges {
-                *here.entry(*callee).or_insert(0) += 1;
-                per.entry(*callee).or_default().2.insert(*caller);
+                *here.get_or_insert_with(*callee, || 0) += 1;
+                per.get_or_insert_with(*callee, Default::default).2.insert(*caller);
             }
             for (callee, n) in here {
-                let e = per.entry(callee).or_default();
+                let e = per.get_or_insert_with(callee, Default::default);
                 e.0 += 1;
                 e.1 += n;
             }
@@ -867,10 +874,12 @@ pub fn detect_bottlenecks(sys: &System, window_ms: u64) -> Bottlenecks {
                 });
             }
         }
-        contended.sort_by(|a, b| b.blocked_fraction.total_cmp(&a.blocked_fraction).then(a.pid.cmp(&b.pid)));
+        crate::util::sort_by(&mut contended, |a, b| {
+            b.blocked_fraction.total_cmp(&a.blocked_fraction).then(a.pid.cmp(&b.pid))
+        });
     }
     // The wait-for graph: each blocked caller waits for one callee.
-    let mut waits: BTreeMap<Pid, Pid> = BTreeMap::new();
+    let mut waits: VecMap<Pid, Pid> = VecMap::new();
     for p in sys.runtime().pids() {
         if let Some(t) = blocked_on(sys, p) {
             waits.insert(p, t);
@@ -913,7 +922,8 @@ pub fn detect_bottlenecks(sys: &System, window_ms: u64) -> Bottlenecks {
         }
     }
     // Chains: maximal paths from callers nobody waits on.
-    let waited: BTreeSet<Pid> = waits.values().copied().collect();
+    let mut waited: BTreeSet<Pid> = BTreeSet::new();
+    waited.extend(waits.values().copied());
     let mut chains = Vec::new();
     for &start in waits.keys() {
         if waited.contains(&start) || in_cycle.contains(&start) {

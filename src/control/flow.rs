@@ -166,7 +166,7 @@ pub fn trace_message_flow(
     }
     let mut flat: Vec<Flat> = Vec::new();
     // The node whose message each process received last (its cause).
-    let mut current: BTreeMap<Pid, usize> = BTreeMap::new();
+    let mut current: crate::util::VecMap<Pid, usize> = crate::util::VecMap::new();
     for e in &evs {
         match &e.kind {
             EventKind::Send { from, to, msg, token: Some(t), dropped } if *t == token => {
@@ -217,7 +217,7 @@ pub fn trace_message_flow(
         }
     }
     let mut procs: Vec<Pid> = flat.iter().flat_map(|f| [f.from, Some(f.to)]).flatten().collect();
-    procs.sort();
+    crate::util::sort(&mut procs);
     procs.dedup();
     Ok(MessageFlow { token, root: build(0, &flat, &kids, 0), messages: flat.len(), processes: procs, duration_ms })
 }
@@ -295,7 +295,7 @@ pub fn analyze_message_patterns(sys: &System) -> MessagePatterns {
             None
         };
         let mut top: Vec<(String, u64)> = e.shapes.iter().map(|(k, v)| (k.clone(), *v)).collect();
-        top.sort_by(most_first);
+        crate::util::sort_by(&mut top, most_first);
         top.truncate(5);
         patterns.push(FlowPattern {
             from: *from,
@@ -310,10 +310,10 @@ pub fn analyze_message_patterns(sys: &System) -> MessagePatterns {
             unusual,
         });
     }
-    patterns.sort_by(|a, b| b.count.cmp(&a.count).then(a.from.cmp(&b.from)).then(a.to.cmp(&b.to)));
+    crate::util::sort_by(&mut patterns, |a, b| b.count.cmp(&a.count).then(a.from.cmp(&b.from)).then(a.to.cmp(&b.to)));
     let unusual = patterns.iter().filter(|p| p.unusual.is_some()).cloned().collect();
     let mut top_shapes: Vec<(String, u64)> = shapes.into_iter().collect();
-    top_shapes.sort_by(most_first);
+    crate::util::sort_by(&mut top_shapes, most_first);
     top_shapes.truncate(20);
     MessagePatterns {
         observing: sys.observing_flows(),

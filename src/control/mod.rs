@@ -333,8 +333,12 @@ fn summary(p: &crate::runtime::Proc, path: Option<String>) -> ProcessSummary {
 }
 
 /// Every pid's tree path.
-pub fn path_map(sys: &System) -> BTreeMap<Pid, String> {
-    sys.tree().into_iter().filter_map(|e| e.pid.map(|p| (p, e.path))).collect()
+pub fn path_map(sys: &System) -> crate::util::VecMap<Pid, String> {
+    // A `VecMap` built by `extend`: neither a B-tree type nor a sort more in
+    // the wasm (see crate::util).
+    let mut map = crate::util::VecMap::new();
+    map.extend(sys.tree().into_iter().filter_map(|e| e.pid.map(|p| (p, e.path))));
+    map
 }
 
 /// `list_all_processes/1`: every live process with key metrics, filtered,
@@ -380,7 +384,7 @@ pub fn list_all_processes(sys: &System, opts: &ListOpts) -> ProcessList {
     // call site is its own copy of the sort in the wasm, five of them cost
     // several KiB there.
     let key = opts.sort;
-    rows.sort_by(|a, b| {
+    crate::util::sort_by(&mut rows, |a, b| {
         let by = |x: usize, y: usize| x.cmp(&y).then(b.pid.cmp(&a.pid));
         match key {
             SortKey::Pid => a.pid.cmp(&b.pid),
@@ -496,7 +500,7 @@ pub fn get_process_hierarchy(sys: &System) -> Hierarchy {
         .get(&None)
         .map(|v| v.iter().filter_map(|p| build(sys, *p, &rows, &kids, &parent_of, &mut unsupervised, 0)).collect())
         .unwrap_or_default();
-    unsupervised.sort();
+    crate::util::sort(&mut unsupervised);
     Hierarchy { roots, process_count: rows.len(), unsupervised }
 }
 

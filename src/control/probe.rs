@@ -15,9 +15,9 @@
 use crate::control::ControlError;
 use crate::runtime::{Ctx, EventKind, HookAction, MessageHook};
 use crate::term::{Atom, Pid, Term};
+use crate::util::VecMap;
 use serde::{Deserialize, Serialize};
 use std::cell::{Cell, RefCell};
-use std::collections::BTreeMap;
 use std::rc::Rc;
 
 /// What a probe does when its pattern matches.
@@ -98,7 +98,9 @@ pub struct Compiled {
     pub guard: Option<Guard>,
 }
 
-type Bindings = BTreeMap<String, Term>;
+// A `VecMap`, not a `BTreeMap`: the B-tree for this key/value type was
+// 7 KB of the wasm (see crate::util).
+type Bindings = VecMap<String, Term>;
 
 impl Pat {
     /// Matches `t`, binding variables.

@@ -241,7 +241,7 @@ pub fn get_supervisor_analytics(sys: &System, sup: Pid) -> Result<SupervisorAnal
         .into_iter()
         .map(|(child, (restarts, last_reason))| ChildCrashes { child, restarts, last_reason })
         .collect();
-    most_crashed.sort_by(|a, b| b.restarts.cmp(&a.restarts).then(a.child.cmp(&b.child)));
+    crate::util::sort_by(&mut most_crashed, |a, b| b.restarts.cmp(&a.restarts).then(a.child.cmp(&b.child)));
     let now = sys.now_ms();
     let uptime = snap
         .children

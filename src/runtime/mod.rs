@@ -295,7 +295,7 @@ impl Runtime {
     pub fn registered(&self) -> Vec<(String, Pid)> {
         let k = self.k.borrow();
         let mut v: Vec<(String, Pid)> = k.names.iter().map(|(a, p)| (a.name().to_string(), *p)).collect();
-        v.sort();
+        crate::util::sort(&mut v);
         v
     }
 

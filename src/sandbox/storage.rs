@@ -3,8 +3,8 @@
 //! save into it, so a restarted worker finds what its predecessor saved.
 
 use crate::term::Term;
+use crate::util::VecMap;
 use std::cell::RefCell;
-use std::collections::BTreeMap;
 
 /// Where workers persist state: a key-value store of terms.
 pub trait Storage {
@@ -19,10 +19,11 @@ pub trait Storage {
 /// How many keys a [`MemoryStorage`] holds at most.
 pub const MAX_KEYS: usize = 10_000;
 
-/// An in-memory [`Storage`] (a `BTreeMap`, so iteration is ordered).
+/// An in-memory [`Storage`] (a map sorted by key, so iteration is ordered;
+/// a `VecMap` rather than a `BTreeMap` for the wasm's size, see crate::util).
 #[derive(Default)]
 pub struct MemoryStorage {
-    records: RefCell<BTreeMap<String, Term>>,
+    records: RefCell<VecMap<String, Term>>,
 }
 
 impl MemoryStorage {

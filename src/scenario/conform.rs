@@ -235,7 +235,7 @@ fn tracer_call(ctx: &Ctx, t: &Tracer, req: TReq) -> Term {
         },
         TReq::Finish => {
             let mut alive: Vec<String> = st.alive.values().cloned().collect();
-            alive.sort();
+            crate::util::sort(&mut alive);
             let mut out = st.events.clone();
             out.push(TraceEvent::End { alive });
             st.finished = Some(out);
@@ -537,7 +537,7 @@ pub fn run(scen: &Scenario) -> Vec<TraceEvent> {
             // what happened so far, and who is alive now.
             let mut out = st.events.clone();
             let mut alive: Vec<String> = st.alive.values().cloned().collect();
-            alive.sort();
+            crate::util::sort(&mut alive);
             out.push(TraceEvent::End { alive });
             out
         }

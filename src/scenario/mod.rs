@@ -258,9 +258,11 @@ fn validate_node(n: &Node, path: &str, depth: usize, count: &mut usize) -> Resul
                 };
                 validate_node(t, &format!("{path}/template"), depth + 1, count)?;
             }
-            let mut seen = std::collections::BTreeSet::new();
+            // A `VecMap`, not a `BTreeSet`: one B-tree type less in the wasm
+            // (see crate::util).
+            let mut seen = crate::util::VecMap::new();
             for c in &n.children {
-                if !seen.insert(c.id.as_str()) {
+                if seen.insert(c.id.as_str(), ()).is_some() {
                     return Err(invalid(path, format!("two children have the id {:?}", c.id)));
                 }
                 validate_node(c, &format!("{path}/{}", c.id), depth + 1, count)?;

@@ -5,8 +5,9 @@
 //! [`MAX_PROCESS_SERIES`] processes have a series at once.
 
 use crate::term::Pid;
+use crate::util::VecMap;
 use serde::Serialize;
-use std::collections::{BTreeMap, BTreeSet, VecDeque};
+use std::collections::{BTreeSet, VecDeque};
 
 /// Samples kept per series (at the default 100 ms, one minute).
 pub const SERIES_CAPACITY: usize = 600;
@@ -89,7 +90,8 @@ impl<T: Clone> Ring<T> {
 #[derive(Debug, Default)]
 pub struct Metrics {
     pub system: Ring<SystemSample>,
-    pub procs: BTreeMap<Pid, Ring<ProcSample>>,
+    /// A `VecMap`, not a `BTreeMap`: 4.5 KB less wasm (see crate::util).
+    pub procs: VecMap<Pid, Ring<ProcSample>>,
     /// Processes that keep a series whatever their queue.
     pub watched: BTreeSet<Pid>,
     /// Blocked synchronous calls at each sample (at most 10,000 per sample).

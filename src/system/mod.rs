@@ -20,7 +20,8 @@ use crate::runtime::{
 };
 use crate::scenario::{Action, Node, NodeKind, ReasonSpec, Scenario};
 use crate::term::{Atom, Pid, Term};
-use metrics::{Metrics, ProcSample, SystemSample, MAX_PROCESS_SERIES};
+use crate::util::VecMap;
+use metrics::{Metrics, ProcSample, Ring, SystemSample, MAX_PROCESS_SERIES};
 use serde::{Deserialize, Serialize};
 use std::cell::{Cell, RefCell};
 use std::collections::{BTreeMap, VecDeque};
@@ -174,10 +175,12 @@ pub struct TreeEntry {
 /// A job for the shell: an async closure run inside the shell process.
 type Job = Box<dyn FnOnce(Ctx) -> Pin<Box<dyn Future<Output = Result<Term, Term>>>>>;
 
+// The small tables of the System are `VecMap`s, not `BTreeMap`s: each
+// B-tree type is 4–6 KB of the wasm (see crate::util).
 #[derive(Default)]
 struct Jobs {
-    pending: BTreeMap<i64, Job>,
-    done: BTreeMap<i64, Result<Term, Term>>,
+    pending: VecMap<i64, Job>,
+    done: VecMap<i64, Result<Term, Term>>,
 }
 
 /// One observed sender→receiver edge.
@@ -232,7 +235,7 @@ pub struct System {
     flows: BTreeMap<(Option<Pid>, Pid), FlowEdge>,
     flow_bucket: BTreeMap<(Option<Pid>, Pid), u64>,
     pub metrics: Metrics,
-    probes: BTreeMap<Pid, Rc<ProbeSet>>,
+    probes: VecMap<Pid, Rc<ProbeSet>>,
     next_probe: u64,
     topics: BTreeMap<u64, TopicSub>,
     next_topic: u64,
@@ -243,7 +246,7 @@ pub struct System {
     /// simulation: what they choose is logged as a concrete input, so the
     /// runtime's generator, which chaos and processes use, is never touched.
     control_rng: RefCell<crate::runtime::Rng>,
-    snapshots: RefCell<BTreeMap<Pid, SupervisorSnapshot>>,
+    snapshots: RefCell<VecMap<Pid, SupervisorSnapshot>>,
     /// Supervision events seen (restarts, starts, terminations, max
     /// intensity), bounded, for analytics.
     pub sup_events: VecDeque<Event>,
@@ -304,14 +307,14 @@ impl System {
             flows: BTreeMap::new(),
             flow_bucket: BTreeMap::new(),
             metrics: Metrics::default(),
-            probes: BTreeMap::new(),
+            probes: VecMap::new(),
             next_probe: 1,
             topics: BTreeMap::new(),
             next_topic: 1,
             next_token: 1,
             tree_cache: RefCell::new(None),
             control_rng: RefCell::new(crate::runtime::Rng::new(seed ^ 0x5eed_c0de_0000_0001)),
-            snapshots: RefCell::new(BTreeMap::new()),
+            snapshots: RefCell::new(VecMap::new()),
             sup_events: VecDeque::new(),
         };
         // Let the tree start: everything runnable at time zero runs.
@@ -635,7 +638,10 @@ impl System {
         let at_ms = self.rt.now().as_ms_f64();
         // Series are kept for supervised workers (for supervisor resource
         // trends), the watched processes, and any process with a queue.
-        let in_tree: std::collections::BTreeSet<Pid> = self.supervised_workers().into_iter().collect();
+        // `extend`, not `collect`: collecting sorts first, another copy of the
+        // sort in the wasm (see crate::util).
+        let mut in_tree = std::collections::BTreeSet::new();
+        in_tree.extend(self.supervised_workers());
         let watched = &self.metrics.watched;
         let tracked = &self.metrics.procs;
         let mut blocked: Vec<(Pid, Pid)> = Vec::new();
@@ -686,7 +692,7 @@ impl System {
             if !self.metrics.procs.contains_key(&pid) && self.metrics.procs.len() >= MAX_PROCESS_SERIES {
                 continue;
             }
-            self.metrics.procs.entry(pid).or_default().push(s);
+            self.metrics.procs.get_or_insert_with(pid, Ring::default).push(s);
         }
         // Flow buckets: one per interval for every edge seen recently.
         let bucket = std::mem::take(&mut self.flow_bucket);
@@ -870,7 +876,7 @@ impl System {
         }
         let id = self.next_probe;
         self.next_probe += 1;
-        let set = self.probes.entry(pid).or_insert_with(|| Rc::new(ProbeSet::default())).clone();
+        let set = self.probes.get_or_insert_with(pid, || Rc::new(ProbeSet::default())).clone();
         set.add(id, spec, probe);
         self.rt.kernel().hooks.insert(pid, set as Rc<dyn crate::runtime::MessageHook>);
         Ok(Term::Int(id as i64))
@@ -1239,7 +1245,7 @@ async fn app_master(ctx: Ctx, start: supervisor::StartFn, root: Rc<Cell<Option<P
     }
     let t0 = ctx.now();
     let root_id = scen.tree.id.clone();
-    let mut dyn_k: BTreeMap<String, i64> = BTreeMap::new();
+    let mut dyn_k: VecMap<String, i64> = VecMap::new();
     for (i, st) in scen.steps.iter().enumerate() {
         ctx.sleep_until(t0 + VTime::from_ms(st.at_ms.round() as u64)).await;
         let Ok(action) = st.action() else { continue };
@@ -1308,7 +1314,7 @@ async fn app_master(ctx: Ctx, start: supervisor::StartFn, root: Rc<Cell<Option<P
                         Err(e) => Err(Term::str(&e)),
                     },
                     None => {
-                        let k = dyn_k.entry(sup_path.clone()).or_insert(0);
+                        let k = dyn_k.get_or_insert_with(sup_path.clone(), || 0);
                         *k += 1;
                         supervisor::start_dynamic_child(&ctx, sup, vec![Term::Int(*k)]).await
                     }

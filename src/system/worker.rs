@@ -14,9 +14,9 @@ use crate::otp::supervisor::{self, ChildSpec, InitFn, StartFn, Strategy, SupInit
 use crate::runtime::Ctx;
 use crate::scenario::{Node, NodeKind};
 use crate::term::{Atom, Pid, Term};
+use crate::util::VecMap;
 use async_trait::async_trait;
 use serde::Deserialize;
-use std::collections::BTreeMap;
 use std::rc::Rc;
 
 /// The module name the generic worker shows in process info.
@@ -133,7 +133,9 @@ pub struct GenericWorker {
     count: i64,
     value: i64,
     last: Term,
-    data: BTreeMap<Term, Term>,
+    /// A `VecMap`, not a `BTreeMap`: one B-tree type less in the wasm (see
+    /// crate::util).
+    data: VecMap<Term, Term>,
     ballast: Vec<Term>,
     in_flight: u32,
 }
@@ -156,7 +158,7 @@ impl GenericWorker {
             count: 0,
             value,
             last: Term::nil(),
-            data: BTreeMap::new(),
+            data: VecMap::new(),
             ballast: Vec::new(),
             in_flight: 0,
         }
@@ -337,7 +339,11 @@ impl GenServer for GenericWorker {
             self.count = c;
         }
         if let Some(m) = get("data").as_ref().and_then(|d| d.as_map()) {
-            self.data = m.iter().cloned().collect();
+            // `extend`, not `collect`: collecting sorts first, another copy of
+            // the sort in the wasm (see crate::util).
+            let mut data = VecMap::new();
+            data.extend(m.iter().cloned());
+            self.data = data;
         }
         Ok(())
     }
