@@ -444,7 +444,7 @@ impl App {
     /// The median and worst of the recent frame costs, in ms.
     fn cost_stats(q: &std::collections::VecDeque<f64>) -> (f64, f64) {
         let mut v: Vec<f64> = q.iter().copied().collect();
-        v.sort_by(|a, b| a.total_cmp(b));
+        crate::util::sort_by(&mut v, |a, b| a.total_cmp(b));
         let med = v.get(v.len() / 2).copied().unwrap_or(0.0);
         let max = v.last().copied().unwrap_or(0.0);
         (med, max)

@@ -12,8 +12,8 @@ use crate::runtime::{Event, EventKind, Filter, KindMask, SubId};
 use crate::scenario::Scenario;
 use crate::system::{Input, SupOp, System, SystemOptions};
 use crate::term::{Pid, Term};
+use crate::util::VecMap;
 use serde::Serialize;
-use std::collections::BTreeMap;
 use std::rc::Rc;
 
 /// The built-in scenarios: name and title, the default first.
@@ -542,12 +542,10 @@ impl Sim {
     pub fn tree(&self) -> Option<TreeNode> {
         let root = self.sys.root()?;
         let t = supervisors::get_supervision_tree(&self.sys, root).ok()?;
-        let procs: BTreeMap<Pid, control::ProcessSummary> =
-            control::list_all_processes(&self.sys, &ListOpts::default())
-                .processes
-                .into_iter()
-                .map(|p| (p.pid, p))
-                .collect();
+        let mut procs: VecMap<Pid, control::ProcessSummary> = VecMap::default();
+        procs.extend(
+            control::list_all_processes(&self.sys, &ListOpts::default()).processes.into_iter().map(|p| (p.pid, p)),
+        );
         let root_id = self.sys.scenario().tree.id.clone();
         Some(self.node(&t, root_id, None, 0, &procs))
     }
@@ -558,7 +556,7 @@ impl Sim {
         id: String,
         parent: Option<Pid>,
         restarts: u64,
-        procs: &BTreeMap<Pid, control::ProcessSummary>,
+        procs: &VecMap<Pid, control::ProcessSummary>,
     ) -> TreeNode {
         let live = n.pid.and_then(|p| procs.get(&p));
         let status = match (n.state, live) {
@@ -569,10 +567,10 @@ impl Sim {
             (_, None) => "undefined".into(),
         };
         let snap = n.pid.filter(|_| n.supervisor).and_then(|p| self.sys.snapshot(p));
-        let mut per_child: BTreeMap<&str, u64> = BTreeMap::new();
+        let mut per_child: VecMap<&str, u64> = VecMap::default();
         if let Some(s) = &snap {
             for r in &s.log {
-                *per_child.entry(r.child.as_str()).or_insert(0) += 1;
+                *per_child.get_or_insert_with(r.child.as_str(), || 0) += 1;
             }
         }
         let children = n
@@ -790,7 +788,7 @@ impl Sim {
             }
         }
         walk(&f.root, &mut hops);
-        hops.sort_by_key(|h| h.seq);
+        crate::util::sort_by_key(&mut hops, |h| h.seq);
         let truncated = hops.len() > RECORDING_MAX_HOPS;
         hops.truncate(RECORDING_MAX_HOPS);
         self.recorded += 1;
@@ -952,7 +950,7 @@ impl Sim {
             // Live processes only: a restarted worker's old pid is history.
             .filter(|(p, _)| !self.sys.is_system_pid(p.0) && rt.is_alive(p.0) && rt.is_alive(p.1))
             .collect();
-        pairs.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
+        crate::util::sort_by(&mut pairs, |a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
         let mut pids: Vec<Pid> = Vec::new();
         for ((f, t), _) in &pairs {
             for p in [*f, *t] {
@@ -964,8 +962,9 @@ impl Sim {
                 break;
             }
         }
-        pids.sort();
-        let counts_of: BTreeMap<(Pid, Pid), u64> = pairs.into_iter().collect();
+        crate::util::sort(&mut pids);
+        let mut counts_of: VecMap<(Pid, Pid), u64> = VecMap::default();
+        counts_of.extend(pairs);
         let labels = pids.iter().map(|p| self.label(*p)).collect();
         let mut max = 0;
         let counts = pids

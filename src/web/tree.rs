@@ -459,7 +459,7 @@ fn tree_nodes(p: &NodesProps) -> Html {
     // child) never makes the reconciler move other items, which would take
     // keyboard focus away from them. Structure is in aria-level/posinset.
     let mut dom_order: Vec<&Item> = l.items.iter().collect();
-    dom_order.sort_by_key(|it| match (it.node.and_then(|n| n.pid), it.more) {
+    crate::util::sort_by_key(&mut dom_order, |it| match (it.node.and_then(|n| n.pid), it.more) {
         (Some(p), _) => (0u8, p.0),
         (None, Some((sup, _))) => (2, sup.0),
         (None, None) => (1, 0),
