@@ -162,6 +162,10 @@ pub struct App {
     on_select: Callback<Option<(String, Pid)>>,
     on_action: Callback<Action>,
     on_flow: Callback<FlowMsg>,
+    /// Animation frames seen since the app was made. The dashboard and the
+    /// flow view (below the fold) are first rendered after the first paint,
+    /// so that the tree and the controls come up as soon as they can.
+    frames_seen: u32,
 }
 
 /// Real milliseconds between view refreshes while running.
@@ -534,6 +538,7 @@ impl Component for App {
             on_select: ctx.link().callback(Msg::Select),
             on_action: ctx.link().callback(Msg::Act),
             on_flow: ctx.link().callback(Msg::Flow),
+            frames_seen: 0,
         };
         app.load();
         mark("otpsim-loaded");
@@ -548,6 +553,12 @@ impl Component for App {
                 let dt = self.last_ts.map(|l| (ts - l).clamp(0.0, 100.0)).unwrap_or(0.0);
                 self.last_ts = Some(ts);
                 self.frames += 1;
+                // The first frame's callback runs before the first paint;
+                // the second's comes after it.
+                self.frames_seen = self.frames_seen.saturating_add(1);
+                if self.frames_seen == 2 {
+                    return true;
+                }
                 // A replay runs whether or not the simulation does.
                 let replayed = self.step_replay(ts);
                 if !self.playing || self.sim.is_none() {
@@ -716,10 +727,15 @@ impl Component for App {
                     <TreeView tree={self.tree.clone()} selected={selected_pid} on_select={on_select.clone()} on_action={on_action.clone()}
                         dots={self.dots.clone()} hot={self.hot.clone()} />
                     <Inspector details={self.details.clone()} selected={self.selected.clone()} on_action={on_action.clone()} />
+                    if self.frames_seen < 2 {
+                        <section class="panel dashboard" role="region" aria-label="System dashboard" aria-busy="true" />
+                        <section class="panel flow" role="region" aria-label="Message flow" aria-busy="true" />
+                    } else {
                     <Dashboard samples={self.samples.clone()} health={self.health.clone()} findings={self.findings.clone()} />
                     <FlowView heatmap={self.heatmap.clone()} hot={self.hot.clone()} flows={self.flows.clone()}
                         replay={self.replay.clone()} recording={self.recording}
                         selected={self.selected.clone()} on_action={on_action} on_flow={self.on_flow.clone()} />
+                    }
                 </main>
                 </ContextProvider<bool>>
             </div>

@@ -328,7 +328,12 @@ pub fn tree_view(p: &TreeProps) -> Html {
         let (x2, y2) = l.anchor(d.to)?;
         let (dx, dy) = (x2 - x1, y2 - y1);
         if dx.abs() + dy.abs() < 1.0 {
-            return None;
+            // A message to itself (a timer, say), or between two processes
+            // behind the same "+ N more": the replayed one pulses where it
+            // is; a live one is not worth a dot.
+            return d.replay.then(|| html! {
+                <circle key={format!("r{}", d.key)} class="msg-dot replay self" cx={format!("{x1:.0}")} cy={format!("{y1:.0}")} r="6" />
+            });
         }
         let style = format!("--dx:{dx:.0}px;--dy:{dy:.0}px;animation-delay:{:.0}ms", d.delay_ms);
         Some(if d.replay {
