@@ -21,6 +21,19 @@ for (const [name, width, height, query] of shots) {
     await flow.getByRole('button', { name: 'Send traced', exact: true }).click();
     await flow.getByRole('img', { name: /^Sequence diagram/ }).waitFor();
     await flow.screenshot({ path: `${out}/flow.png` });
+    // A recording, scrubbed to its middle, then replayed: the flow view and
+    // the tree with the replayed message.
+    await flow.getByRole('button', { name: '● Record flow', exact: true }).click();
+    await page.waitForTimeout(1000);
+    await flow.getByRole('button', { name: '■ Stop recording', exact: true }).click();
+    const slider = flow.getByRole('slider', { name: 'Timeline' });
+    await slider.fill(String(Math.floor(Number(await slider.getAttribute('max')) / 2)));
+    await page.waitForTimeout(200);
+    await flow.screenshot({ path: `${out}/flow-recording.png` });
+    await flow.getByRole('button', { name: 'Replay', exact: true }).click();
+    await page.waitForTimeout(700);
+    await page.getByRole('region', { name: 'Supervision tree explorer' }).screenshot({ path: `${out}/tree-replay.png` });
+    await flow.getByRole('button', { name: 'Pause replay', exact: true }).click();
     const inspector = page.getByRole('region', { name: 'Process inspector' });
     await inspector.getByRole('tab', { name: 'Trace' }).click();
     await page.waitForTimeout(300);
