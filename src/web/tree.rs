@@ -156,7 +156,7 @@ fn place<'a>(n: &'a TreeNode, depth: usize, pos: (usize, usize), expanded: &BTre
 
 /// The text of a node's accessible name: child id (or registered name),
 /// then the pid, then what a sighted user reads off the node.
-fn accessible_name(n: &TreeNode) -> String {
+fn accessible_name(n: &NodeProps) -> String {
     let pid = n.pid.map(|p| p.to_string()).unwrap_or_else(|| "undefined".into());
     let kind = match &n.strategy {
         Some(s) => format!("supervisor {s}"),
@@ -492,80 +492,116 @@ fn tree_nodes(p: &NodesProps) -> Html {
             };
         }
         let Some(n) = it.node else { return html! {} };
-        let selected = n.pid.is_some() && n.pid == p.selected;
-        let sel = n.pid.map(|pid| (n.id.clone(), pid));
-        // Selection on mouse down, not click: a click needs the press and
-        // the release on the same element, and a re-render between them
-        // (the tree refreshes ten times a second) may move the element in
-        // the DOM, which loses the click.
-        let onpress = {
-            let on_select = p.on_select.clone();
-            let sel = sel.clone();
-            Callback::from(move |_: MouseEvent| on_select.emit(sel.clone()))
-        };
-        let onkey = {
-            let on_select = p.on_select.clone();
-            Callback::from(move |e: KeyboardEvent| {
-                if e.key() == "Enter" || e.key() == " " {
-                    e.prevent_default();
-                    on_select.emit(sel.clone());
-                }
-            })
-        };
-        let pid_text = n.pid.map(|p| p.to_string()).unwrap_or_else(|| "undefined".into());
         let overlay_w = match p.overlay {
             Overlay::None => 0.0,
             Overlay::Memory => NODE_W * n.memory_words as f64 / max_mem as f64,
             Overlay::Queue => NODE_W * n.queue_len as f64 / max_q as f64,
         };
-        let hot = n.pid.is_some_and(|pid| p.hot.contains(&pid));
-        let class = classes!(
-            "node",
-            if n.supervisor { "sup" } else { "worker" },
-            format!("st-{}", n.status),
-            selected.then_some("selected"),
-            hot.then_some("hot"),
-            matches(n).then_some("match"),
-            (!q.is_empty() && !matches(n)).then_some("dim"),
-        );
-        let expanded_attr = (!n.children.is_empty()).then(|| "true".to_string());
         html! {
-            <g key={node_key(n)} data-pid={n.pid.map(|p| p.0.to_string())} class={class} role="treeitem" aria-level={level} aria-selected={selected.to_string()}
-                aria-expanded={expanded_attr}
-                aria-setsize={it.setsize.to_string()} aria-posinset={it.posinset.to_string()}
-                aria-label={accessible_name(n)} tabindex="0" transform={tf} onmousedown={onpress} onkeydown={onkey}>
-                <title>{accessible_name(n)}</title>
-                <rect class="box" width={NODE_W.to_string()} height={NODE_H.to_string()} rx="8" />
-                if overlay_w > 0.0 {
-                    <rect class="overlay" x="0" y={(NODE_H - 4.0).to_string()} width={format!("{overlay_w:.1}")} height="4" rx="2" />
-                }
-                <circle class="dot" cx="12" cy="12" r="4.5" />
-                <text x="22" y="16" class="id">{truncate(&n.id, 15)}</text>
-                <text x="22" y="29" class="pid">{pid_text}</text>
-                if let Some(s) = &n.strategy {
-                    <g class="badge strategy" transform={format!("translate({},{})", NODE_W - 44.0, 6)}>
-                        <rect width="38" height="14" rx="7" />
-                        <text x="19" y="10.5">{strategy_abbrev(s)}</text>
-                    </g>
-                }
-                if n.restarts > 0 || n.total_restarts > 0 {
-                    <g class="badge restarts" transform={format!("translate({},{})", NODE_W - 44.0, 20)}>
-                        <rect width="38" height="13" rx="6.5" />
-                        <text x="19" y="10">{format!("↻{}", if n.supervisor { n.total_restarts } else { n.restarts })}</text>
-                    </g>
-                }
-                if n.paused {
-                    <text x={(NODE_W - 56.0).to_string()} y="16" class="paused">{"⏸"}</text>
-                }
-            </g>
+            <NodeItem key={node_key(n)} id={n.id.clone()} pid={n.pid} supervisor={n.supervisor} status={n.status.clone()}
+                strategy={n.strategy.clone()} restarts={n.restarts} total_restarts={n.total_restarts} paused={n.paused}
+                has_children={!n.children.is_empty()} x={it.x} y={it.y} level={it.depth + 1} setsize={it.setsize}
+                posinset={it.posinset} selected={n.pid.is_some() && n.pid == p.selected}
+                hot={n.pid.is_some_and(|pid| p.hot.contains(&pid))} matched={matches(n)} dimmed={!q.is_empty() && !matches(n)}
+                {overlay_w} on_select={p.on_select.clone()} />
         }
     });
-
     html! {
         <>
             <g class="edges" aria-hidden="true">{ for edges }</g>
             { for nodes }
         </>
+    }
+}
+
+/// One node of the tree, as plain values: a component of its own, so that
+/// when the tree's snapshot changes only the nodes whose values changed are
+/// rendered again (on a large system most do not change between two looks).
+#[derive(Properties, PartialEq)]
+struct NodeProps {
+    id: String,
+    pid: Option<Pid>,
+    supervisor: bool,
+    status: String,
+    strategy: Option<String>,
+    restarts: u64,
+    total_restarts: u64,
+    paused: bool,
+    has_children: bool,
+    x: f64,
+    y: f64,
+    level: usize,
+    setsize: usize,
+    posinset: usize,
+    selected: bool,
+    hot: bool,
+    matched: bool,
+    dimmed: bool,
+    overlay_w: f64,
+    on_select: Callback<Option<(String, Pid)>>,
+}
+
+#[function_component(NodeItem)]
+fn node_item(n: &NodeProps) -> Html {
+    let sel = n.pid.map(|pid| (n.id.clone(), pid));
+    // Selection on mouse down, not click: a click needs the press and
+    // the release on the same element, and a re-render between them
+    // (the tree refreshes ten times a second) may move the element in
+    // the DOM, which loses the click.
+    let onpress = {
+        let on_select = n.on_select.clone();
+        let sel = sel.clone();
+        Callback::from(move |_: MouseEvent| on_select.emit(sel.clone()))
+    };
+    let onkey = {
+        let on_select = n.on_select.clone();
+        Callback::from(move |e: KeyboardEvent| {
+            if e.key() == "Enter" || e.key() == " " {
+                e.prevent_default();
+                on_select.emit(sel.clone());
+            }
+        })
+    };
+    let pid_text = n.pid.map(|p| p.to_string()).unwrap_or_else(|| "undefined".into());
+    let class = classes!(
+        "node",
+        if n.supervisor { "sup" } else { "worker" },
+        format!("st-{}", n.status),
+        n.selected.then_some("selected"),
+        n.hot.then_some("hot"),
+        n.matched.then_some("match"),
+        n.dimmed.then_some("dim"),
+    );
+    let name = accessible_name(n);
+    html! {
+        <g data-pid={n.pid.map(|p| p.0.to_string())} class={class} role="treeitem" aria-level={n.level.to_string()} aria-selected={n.selected.to_string()}
+            aria-expanded={n.has_children.then_some("true")}
+            aria-setsize={n.setsize.to_string()} aria-posinset={n.posinset.to_string()}
+            aria-label={name.clone()} tabindex="0" transform={format!("translate({:.1},{:.1})", n.x, n.y)} onmousedown={onpress} onkeydown={onkey}>
+            <title>{name}</title>
+            <rect class="box" width={NODE_W.to_string()} height={NODE_H.to_string()} rx="8" />
+            if n.overlay_w > 0.0 {
+                <rect class="overlay" x="0" y={(NODE_H - 4.0).to_string()} width={format!("{:.1}", n.overlay_w)} height="4" rx="2" />
+            }
+            <circle class="dot" cx="12" cy="12" r="4.5" />
+            <text x="22" y="16" class="id">{truncate(&n.id, 15)}</text>
+            <text x="22" y="29" class="pid">{pid_text}</text>
+            if let Some(s) = &n.strategy {
+                <g class="badge strategy" transform={format!("translate({},{})", NODE_W - 44.0, 6)}>
+                    <rect width="38" height="14" rx="7" />
+                    <text x="19" y="10.5">{strategy_abbrev(s)}</text>
+                </g>
+            }
+            if n.restarts > 0 || n.total_restarts > 0 {
+                <g class="badge restarts" transform={format!("translate({},{})", NODE_W - 44.0, 20)}>
+                    <rect width="38" height="13" rx="6.5" />
+                    <text x="19" y="10">{format!("↻{}", if n.supervisor { n.total_restarts } else { n.restarts })}</text>
+                </g>
+            }
+            if n.paused {
+                <text x={(NODE_W - 56.0).to_string()} y="16" class="paused">{"⏸"}</text>
+            }
+        </g>
     }
 }
 
