@@ -7,7 +7,7 @@
 
 use crate::term::Pid;
 use crate::web::app::Action;
-use crate::web::model::TreeNode;
+use crate::web::model::{short_str, TreeNode};
 use std::collections::BTreeSet;
 use std::rc::Rc;
 use wasm_bindgen::JsCast;
@@ -584,7 +584,7 @@ fn node_item(n: &NodeProps) -> Html {
                 <rect class="overlay" x="0" y={(NODE_H - 4.0).to_string()} width={format!("{:.1}", n.overlay_w)} height="4" rx="2" />
             }
             <circle class="dot" cx="12" cy="12" r="4.5" />
-            <text x="22" y="16" class="id">{truncate(&n.id, 15)}</text>
+            <text x="22" y="16" class="id">{short_str(&n.id, 15)}</text>
             <text x="22" y="29" class="pid">{pid_text}</text>
             if let Some(s) = &n.strategy {
                 <g class="badge strategy" transform={format!("translate({},{})", NODE_W - 44.0, 6)}>
@@ -612,15 +612,6 @@ fn node_key(n: &TreeNode) -> String {
     match n.pid {
         Some(p) => format!("p{}", p.0),
         None => format!("u{}/{}", n.parent.map(|p| p.0).unwrap_or(0), n.id),
-    }
-}
-
-fn truncate(s: &str, n: usize) -> String {
-    if s.chars().count() > n {
-        let t: String = s.chars().take(n - 1).collect();
-        format!("{t}…")
-    } else {
-        s.to_string()
     }
 }
 
