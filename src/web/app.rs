@@ -115,6 +115,16 @@ pub struct Notice {
     pub text: String,
 }
 
+impl Notice {
+    /// The notice of an action's outcome.
+    fn of(r: Result<String, String>) -> Notice {
+        match r {
+            Ok(text) => Notice { error: false, text },
+            Err(text) => Notice { error: true, text },
+        }
+    }
+}
+
 pub struct App {
     sim: Option<Sim>,
     load_error: Option<String>,
@@ -359,10 +369,7 @@ impl App {
             }
         };
         if let Some(r) = result {
-            self.notice = Some(match r {
-                Ok(text) => Notice { error: false, text },
-                Err(text) => Notice { error: true, text },
-            });
+            self.notice = Some(Notice::of(r));
             self.refresh(true);
         }
         self.rebuild_dots();
@@ -639,10 +646,7 @@ impl Component for App {
             }
             Msg::Act(a) => {
                 let r = self.act(a);
-                self.notice = Some(match r {
-                    Ok(text) => Notice { error: false, text },
-                    Err(text) => Notice { error: true, text },
-                });
+                self.notice = Some(Notice::of(r));
                 self.refresh(true);
                 true
             }

@@ -235,7 +235,7 @@ fn sequence(r: &ReplayState) -> Html {
     let mut lanes: Vec<(Pid, &str)> = Vec::new();
     for p in shown.iter().flat_map(|h| h.from.into_iter().chain(std::iter::once(h.to))) {
         if !lanes.iter().any(|l| l.0 == p) {
-            let label = f.labels.iter().find(|l| l.0 == p).map(|l| l.1.as_str()).unwrap_or("?");
+            let label = f.label(p).unwrap_or("?");
             lanes.push((p, label));
         }
     }

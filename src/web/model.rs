@@ -278,6 +278,13 @@ pub struct FlowRecording {
     pub truncated: bool,
 }
 
+impl FlowRecording {
+    /// The label a participant had when the recording was made.
+    pub fn label(&self, pid: Pid) -> Option<&str> {
+        self.labels.iter().find(|l| l.0 == pid).map(|l| l.1.as_str())
+    }
+}
+
 /// One finding on the dashboard: a short title and its explanation.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Alert {
@@ -1102,7 +1109,7 @@ impl Sim {
             s.push_str("\n## Recorded flows\n");
             for f in &r.recordings {
                 let _ = write!(s, "\n### {}\n\n", f.title);
-                let name = |p: Pid| f.labels.iter().find(|l| l.0 == p).map(|l| l.1.clone()).unwrap_or(p.to_string());
+                let name = |p: Pid| f.label(p).map(str::to_string).unwrap_or(p.to_string());
                 for h in f.hops.iter().take(50) {
                     let from = h.from.map(name).unwrap_or_else(|| "outside".into());
                     let _ = writeln!(s, "- {:.3} ms: {from} → {}: `{}`", h.at_ms, name(h.to), h.msg);
@@ -1132,7 +1139,7 @@ impl Sim {
             .recordings
             .iter()
             .map(|f| {
-                let name = |p: Pid| f.labels.iter().find(|l| l.0 == p).map(|l| l.1.clone());
+                let name = |p: Pid| f.label(p);
                 json!({
                     "title": f.title, "traced": f.traced, "from_ms": f.from_ms, "to_ms": f.to_ms,
                     "truncated": f.truncated,
