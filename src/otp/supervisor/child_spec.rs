@@ -63,6 +63,16 @@ pub enum ChildType {
     Supervisor,
 }
 
+impl ChildType {
+    /// `worker` or `supervisor`.
+    pub fn to_term(self) -> Term {
+        Term::Atom(match self {
+            ChildType::Worker => Atom::WORKER,
+            ChildType::Supervisor => Atom::SUPERVISOR,
+        })
+    }
+}
+
 /// A child's start function: runs in the supervisor's process with the
 /// spec's arguments (plus the extra ones of `start_child` under
 /// `simple_one_for_one`), like the `M:F(A)` of an OTP child spec.
@@ -97,12 +107,15 @@ impl ChildSpec {
             (Term::atom("id"), self.id.clone()),
             (Term::atom("restart"), Term::atom(self.restart.name())),
             (Term::atom("shutdown"), self.shutdown.to_term()),
-            (
-                Term::atom("type"),
-                Term::Atom(if self.child_type == ChildType::Worker { Atom::WORKER } else { Atom::SUPERVISOR }),
-            ),
-            (Term::atom("modules"), Term::list(self.modules.iter().map(|m| Term::atom(m)).collect::<Vec<_>>())),
+            (Term::atom("type"), self.child_type.to_term()),
+            (Term::atom("modules"), self.modules_term()),
         ])
+    }
+
+    /// The spec's modules as a list of atoms, as `which_children` and the
+    /// spec's own term show them.
+    pub(super) fn modules_term(&self) -> Term {
+        Term::list(self.modules.iter().map(|m| Term::atom(m)).collect::<Vec<_>>())
     }
 }
 

@@ -23,16 +23,19 @@ thread_local! {
     static PENDING_SPECS: std::cell::RefCell<VecMap<(usize, u64), ChildSpec>> = const { std::cell::RefCell::new(VecMap::new()) };
 }
 
+/// The runtime a context belongs to, as a key into `PENDING_SPECS`.
 fn runtime_key(ctx: &Ctx) -> usize {
     std::rc::Rc::as_ptr(&ctx.k) as usize
 }
 
+/// Parks `spec` and returns the handle a `start_child` call carries.
 fn park_spec(ctx: &Ctx, spec: ChildSpec) -> Term {
     let n = ctx.k.borrow_mut().make_ref().0;
     PENDING_SPECS.with(|m| m.borrow_mut().insert((runtime_key(ctx), n), spec));
     Term::tuple(vec![Term::atom("spec_handle"), Term::Int(n as i64)])
 }
 
+/// Takes the spec parked under handle `t`, if it is still there.
 pub(super) fn take_spec(ctx: &Ctx, t: &Term) -> Option<ChildSpec> {
     let n = t.tagged(Atom::new("spec_handle"))?.get(1)?.as_int()?;
     PENDING_SPECS.with(|m| m.borrow_mut().remove(&(runtime_key(ctx), n as u64)))
@@ -52,26 +55,32 @@ pub async fn start_dynamic_child(ctx: &Ctx, sup: Pid, extra: Vec<Term>) -> Resul
     gen_server::try_call(ctx, sup, Term::tuple(vec![Term::atom("start_child"), Term::list(extra)]), None).await
 }
 
+/// A call `{op, arg}` to the supervisor, waiting as long as it takes.
 async fn simple_call(ctx: &Ctx, sup: Pid, op: &str, arg: Term) -> Result<Term, Term> {
     gen_server::try_call(ctx, sup, Term::tuple(vec![Term::atom(op), arg]), None).await
 }
 
+/// `supervisor:terminate_child/2`.
 pub async fn terminate_child(ctx: &Ctx, sup: Pid, id: Term) -> Result<Term, Term> {
     simple_call(ctx, sup, "terminate_child", id).await
 }
 
+/// `supervisor:restart_child/2`.
 pub async fn restart_child(ctx: &Ctx, sup: Pid, id: Term) -> Result<Term, Term> {
     simple_call(ctx, sup, "restart_child", id).await
 }
 
+/// `supervisor:delete_child/2`.
 pub async fn delete_child(ctx: &Ctx, sup: Pid, id: Term) -> Result<Term, Term> {
     simple_call(ctx, sup, "delete_child", id).await
 }
 
+/// `supervisor:which_children/1`.
 pub async fn which_children(ctx: &Ctx, sup: Pid) -> Result<Term, Term> {
     gen_server::try_call(ctx, sup, Term::atom("which_children"), None).await
 }
 
+/// `supervisor:count_children/1`.
 pub async fn count_children(ctx: &Ctx, sup: Pid) -> Result<Term, Term> {
     gen_server::try_call(ctx, sup, Term::atom("count_children"), None).await
 }

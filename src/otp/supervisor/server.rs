@@ -773,8 +773,6 @@ impl Supervisor {
     }
 
     fn which_children(&self) -> Term {
-        let ty = |c: ChildType| Term::Atom(if c == ChildType::Worker { Atom::WORKER } else { Atom::SUPERVISOR });
-        let mods = |s: &ChildSpec| Term::list(s.modules.iter().map(|m| Term::atom(m)).collect::<Vec<_>>());
         if self.is_simple() {
             let Some(t) = self.children.first() else {
                 return Term::list(vec![]);
@@ -788,7 +786,12 @@ impl Supervisor {
                             DynKey::Restarting(_) => Term::Atom(Atom::RESTARTING),
                             DynKey::Undefined => Term::Atom(Atom::UNDEFINED),
                         };
-                        Term::tuple(vec![Term::Atom(Atom::UNDEFINED), p, ty(t.spec.child_type), mods(&t.spec)])
+                        Term::tuple(vec![
+                            Term::Atom(Atom::UNDEFINED),
+                            p,
+                            t.spec.child_type.to_term(),
+                            t.spec.modules_term(),
+                        ])
                     })
                     .collect::<Vec<_>>(),
             );
@@ -804,7 +807,7 @@ impl Supervisor {
                         Slot::Restarting(_) => Term::Atom(Atom::RESTARTING),
                         Slot::Undefined => Term::Atom(Atom::UNDEFINED),
                     };
-                    Term::tuple(vec![c.spec.id.clone(), p, ty(c.spec.child_type), mods(&c.spec)])
+                    Term::tuple(vec![c.spec.id.clone(), p, c.spec.child_type.to_term(), c.spec.modules_term()])
                 })
                 .collect::<Vec<_>>(),
         )
