@@ -5,7 +5,6 @@
 use crate::control::supervisors::restarts_in_period;
 use crate::control::{path_map, ControlError};
 use crate::otp::supervisor::{is_clean_exit, RestartType, Strategy};
-use crate::otp::ChildType;
 use crate::system::System;
 use crate::term::{Atom, Pid, Term};
 use crate::util::VecMap;
@@ -47,14 +46,6 @@ pub struct FailureImpact {
     pub held: Vec<ImpactEntry>,
 }
 
-struct SupView {
-    strategy: Strategy,
-    intensity: u32,
-    paused: bool,
-    rollback_armed: bool,
-    children: Vec<(String, Option<Pid>, RestartType, ChildType)>,
-}
-
 /// `trace_failure_impact/1`: what happens if `pid` exits with `reason`
 /// (default `:killed`, as after a kill). Derived from the live state by
 /// OTP's rules, each one stated where it applies:
@@ -78,98 +69,195 @@ pub fn trace_failure_impact(sys: &System, pid: Pid, reason: Option<Term>) -> Res
     let reason = reason.unwrap_or(Term::Atom(Atom::KILLED));
     // `kill` from outside arrives as `killed`.
     let reason = if reason.is_atom(Atom::KILL) { Term::Atom(Atom::KILLED) } else { reason };
-    let paths = path_map(sys);
-    let mut sups: BTreeMap<Pid, SupView> = BTreeMap::new();
-    let mut parent_sup: BTreeMap<Pid, (Pid, String)> = BTreeMap::new();
-    for e in sys.tree() {
-        if let (Some(p), Some(par)) = (e.pid, e.parent) {
-            parent_sup.insert(p, (par, e.id.clone()));
+    Ok(Walk::new(sys, pid, reason).run())
+}
+
+/// What the walk needs of a supervisor: its flags and children now.
+struct SupView {
+    strategy: Strategy,
+    intensity: u32,
+    paused: bool,
+    rollback_armed: bool,
+    children: Vec<SupChild>,
+}
+
+/// A child of a [`SupView`], in start order.
+struct SupChild {
+    id: String,
+    pid: Option<Pid>,
+    restart: RestartType,
+}
+
+/// What the walk needs of a process: who its exit signals and how it
+/// takes one.
+struct ProcView {
+    links: Vec<Pid>,
+    monitored_by: Vec<Pid>,
+    trap_exit: bool,
+    gen_server: bool,
+    parent: Option<Pid>,
+}
+
+/// An exit the walk has still to follow.
+struct Exit {
+    pid: Pid,
+    reason: Term,
+    /// Why it exits, as the answer states it.
+    rule: String,
+    /// Its supervisor is shutting it down, so no restart decision follows.
+    by_supervisor: bool,
+}
+
+/// The walk over the exits one exit causes, breadth first, collecting the
+/// answer as it goes.
+struct Walk<'a> {
+    sys: &'a System,
+    paths: VecMap<Pid, String>,
+    sups: BTreeMap<Pid, SupView>,
+    /// Each supervised process's supervisor and child id.
+    parent_sup: BTreeMap<Pid, (Pid, String)>,
+    /// Restarts each supervisor has used of its intensity in its period,
+    /// counting the ones this walk predicts.
+    used: VecMap<Pid, usize>,
+    queue: VecDeque<Exit>,
+    dead: BTreeSet<Pid>,
+    notified: BTreeSet<Pid>,
+    /// Supervisors that are shutting children down themselves.
+    terminating: BTreeSet<Pid>,
+    /// Children a supervisor has already decided to restart (with a
+    /// sibling, by one_for_all or rest_for_one): their own exit, arriving
+    /// later, is no longer its child's and changes nothing.
+    covered: BTreeSet<Pid>,
+    out: FailureImpact,
+}
+
+impl<'a> Walk<'a> {
+    /// Reads the supervisors and the tree as they are now, and queues the
+    /// first exit.
+    fn new(sys: &'a System, pid: Pid, reason: Term) -> Walk<'a> {
+        let mut sups: BTreeMap<Pid, SupView> = BTreeMap::new();
+        let mut parent_sup: BTreeMap<Pid, (Pid, String)> = BTreeMap::new();
+        for e in sys.tree() {
+            if let (Some(p), Some(par)) = (e.pid, e.parent) {
+                parent_sup.insert(p, (par, e.id.clone()));
+            }
+            let Some(p) = e.pid.filter(|_| e.supervisor) else { continue };
+            if let Some(s) = sys.snapshot(p) {
+                let children =
+                    s.children.iter().map(|c| SupChild { id: c.id.clone(), pid: c.pid, restart: c.restart }).collect();
+                sups.insert(
+                    p,
+                    SupView {
+                        strategy: s.flags.strategy,
+                        intensity: s.flags.intensity,
+                        paused: s.paused,
+                        rollback_armed: s.rollback_armed,
+                        children,
+                    },
+                );
+            }
         }
-        if e.supervisor {
-            if let Some(p) = e.pid {
-                if let Some(s) = sys.snapshot(p) {
-                    sups.insert(
-                        p,
-                        SupView {
-                            strategy: s.flags.strategy,
-                            intensity: s.flags.intensity,
-                            paused: s.paused,
-                            rollback_armed: s.rollback_armed,
-                            children: s
-                                .children
-                                .iter()
-                                .map(|c| (c.id.clone(), c.pid, c.restart, c.child_type))
-                                .collect(),
-                        },
-                    );
-                }
+        let mut used: VecMap<Pid, usize> = VecMap::new();
+        used.extend(sups.keys().map(|s| (*s, restarts_in_period(sys, *s).unwrap_or(0))));
+        let mut queue = VecDeque::new();
+        queue.push_back(Exit { pid, reason: reason.clone(), rule: "the failing process".into(), by_supervisor: false });
+        Walk {
+            sys,
+            paths: path_map(sys),
+            sups,
+            parent_sup,
+            used,
+            queue,
+            dead: BTreeSet::new(),
+            notified: BTreeSet::new(),
+            terminating: BTreeSet::new(),
+            covered: BTreeSet::new(),
+            out: FailureImpact {
+                pid,
+                reason: reason.to_string(),
+                dies: vec![],
+                restarts: vec![],
+                notified: vec![],
+                escalations: vec![],
+                held: vec![],
+            },
+        }
+    }
+
+    /// Follows every exit until none is left.
+    fn run(mut self) -> FailureImpact {
+        while let Some(e) = self.queue.pop_front() {
+            self.exit(e);
+        }
+        // A process that dies is not also "only notified".
+        let dead = &self.dead;
+        self.out.notified.retain(|n| !dead.contains(&n.pid));
+        self.out
+    }
+
+    fn proc_view(&self, p: Pid) -> Option<ProcView> {
+        self.sys.runtime().with_proc(p, |x| ProcView {
+            links: x.links.iter().copied().collect(),
+            monitored_by: x.monitored_by.iter().map(|m| m.other).collect(),
+            trap_exit: x.trap_exit,
+            gen_server: x.extra().is_some_and(|e| e.gen_server),
+            parent: x.parent(),
+        })
+    }
+
+    fn entry(&self, pid: Pid, reason: String, rule: String) -> ImpactEntry {
+        ImpactEntry { pid, path: self.paths.get(&pid).cloned(), reason, rule }
+    }
+
+    fn supervisor_of(&self, p: Pid) -> Option<Pid> {
+        self.parent_sup.get(&p).map(|x| x.0)
+    }
+
+    /// One process exits: it dies, then its children (if a supervisor),
+    /// its links and its monitors hear of it, then its supervisor decides.
+    fn exit(&mut self, e: Exit) {
+        let Exit { pid: p, reason: r, rule, by_supervisor } = e;
+        if self.dead.contains(&p) || self.sys.is_system_pid(p) {
+            return;
+        }
+        let Some(view) = self.proc_view(p) else { return };
+        self.dead.insert(p);
+        let died = self.entry(p, r.to_string(), rule);
+        self.out.dies.push(died);
+        self.shut_down_children(p);
+        self.signal_links(p, &r, &view.links, by_supervisor);
+        self.signal_monitors(p, &r, &view.monitored_by);
+        if !by_supervisor {
+            self.supervisor_decides(p, &r);
+        }
+    }
+
+    /// A supervisor that dies shuts its children down first, last started first.
+    fn shut_down_children(&mut self, p: Pid) {
+        let Some(sv) = self.sups.get(&p) else { return };
+        self.terminating.insert(p);
+        for c in sv.children.iter().rev() {
+            if let Some(cp) = c.pid {
+                self.queue.push_back(Exit {
+                    pid: cp,
+                    reason: Term::Atom(Atom::SHUTDOWN),
+                    rule: format!("its supervisor {} exits and shuts its children down (child {})", p.short(), c.id),
+                    by_supervisor: true,
+                });
             }
         }
     }
-    let mut used: VecMap<Pid, usize> = VecMap::new();
-    used.extend(sups.keys().map(|s| (*s, restarts_in_period(sys, *s).unwrap_or(0))));
-    let info = |p: Pid| {
-        sys.runtime().with_proc(p, |x| {
-            (
-                x.links.iter().copied().collect::<Vec<_>>(),
-                x.monitored_by.iter().map(|m| m.other).collect::<Vec<_>>(),
-                x.trap_exit,
-                x.extra().is_some_and(|e| e.gen_server),
-                x.parent(),
-            )
-        })
-    };
-    let path = |p: Pid| paths.get(&p).cloned();
-    let mut out = FailureImpact {
-        pid,
-        reason: reason.to_string(),
-        dies: vec![],
-        restarts: vec![],
-        notified: vec![],
-        escalations: vec![],
-        held: vec![],
-    };
-    // (pid, reason, rule, killed by its supervisor: no restart decision)
-    let mut queue: VecDeque<(Pid, Term, String, bool)> = VecDeque::new();
-    queue.push_back((pid, reason.clone(), "the failing process".into(), false));
-    let mut dead: BTreeSet<Pid> = BTreeSet::new();
-    let mut notified: BTreeSet<Pid> = BTreeSet::new();
-    // Supervisors that are shutting children down themselves.
-    let mut terminating: BTreeSet<Pid> = BTreeSet::new();
-    // Children a supervisor has already decided to restart (with a sibling,
-    // by one_for_all or rest_for_one): their own exit, arriving later, is
-    // no longer its child's and changes nothing.
-    let mut covered: BTreeSet<Pid> = BTreeSet::new();
-    while let Some((p, r, rule, by_sup)) = queue.pop_front() {
-        if dead.contains(&p) || sys.is_system_pid(p) {
-            continue;
-        }
-        let Some((links, monitored_by, _trap, _gs, _parent)) = info(p) else {
-            continue;
-        };
-        dead.insert(p);
-        out.dies.push(ImpactEntry { pid: p, path: path(p), reason: r.to_string(), rule });
-        // A supervisor that dies shuts its children down first.
-        if let Some(sv) = sups.get(&p) {
-            terminating.insert(p);
-            for (id, cp, _, _) in sv.children.iter().rev() {
-                if let Some(cp) = cp {
-                    queue.push_back((
-                        *cp,
-                        Term::Atom(Atom::SHUTDOWN),
-                        format!("its supervisor {} exits and shuts its children down (child {id})", p.short()),
-                        true,
-                    ));
-                }
-            }
-        }
-        for l in links {
-            if dead.contains(&l)
-                || sys.is_system_pid(l) && !sups.contains_key(&l) && parent_sup.get(&p).map(|x| x.0) != Some(l)
-            {
-                if sys.is_system_pid(l) && !notified.contains(&l) {
-                    notified.insert(l);
-                    out.notified.push(ImpactEntry {
+
+    /// The exit signal to each linked process: a GenServer child exits with
+    /// its parent, a trapping process gets `{:EXIT, ..}`, any other dies
+    /// unless the reason is `:normal`. The supervisor is left to
+    /// [`Walk::supervisor_decides`].
+    fn signal_links(&mut self, p: Pid, r: &Term, links: &[Pid], by_supervisor: bool) {
+        for &l in links {
+            let sys_pid = self.sys.is_system_pid(l);
+            if self.dead.contains(&l) || sys_pid && !self.sups.contains_key(&l) && self.supervisor_of(p) != Some(l) {
+                if sys_pid && self.notified.insert(l) {
+                    self.out.notified.push(ImpactEntry {
                         pid: l,
                         path: None,
                         reason: r.to_string(),
@@ -179,156 +267,163 @@ pub fn trace_failure_impact(sys: &System, pid: Pid, reason: Option<Term>) -> Res
                 }
                 continue;
             }
-            let Some((_, _, l_trap, l_gs, l_parent)) = info(l) else {
-                continue;
-            };
-            if parent_sup.get(&p).map(|x| x.0) == Some(l) && sups.contains_key(&l) {
+            let Some(lv) = self.proc_view(l) else { continue };
+            if self.supervisor_of(p) == Some(l) && self.sups.contains_key(&l) {
                 continue; // Its supervisor: decided below.
             }
-            if l_parent == Some(p) && l_gs {
-                queue.push_back((
-                    l,
-                    r.clone(),
-                    format!("a GenServer whose parent {} exits, exits with the same reason", p.short()),
-                    by_sup,
-                ));
-            } else if l_trap {
-                if notified.insert(l) {
-                    out.notified.push(ImpactEntry {
-                        pid: l,
-                        path: path(l),
-                        reason: r.to_string(),
-                        rule: format!("linked and trapping exits: gets {{:EXIT, {}, {}}}", p, r),
-                    });
+            if lv.parent == Some(p) && lv.gen_server {
+                self.queue.push_back(Exit {
+                    pid: l,
+                    reason: r.clone(),
+                    rule: format!("a GenServer whose parent {} exits, exits with the same reason", p.short()),
+                    by_supervisor,
+                });
+            } else if lv.trap_exit {
+                if self.notified.insert(l) {
+                    let told =
+                        self.entry(l, r.to_string(), format!("linked and trapping exits: gets {{:EXIT, {p}, {r}}}"));
+                    self.out.notified.push(told);
                 }
             } else if r.is_atom(Atom::NORMAL) {
                 // A normal exit signal is ignored by a process that does not trap exits.
             } else {
-                queue.push_back((
-                    l,
-                    r.clone(),
-                    format!("linked to {} and not trapping exits: dies with the same reason", p.short()),
-                    false,
-                ));
-            }
-        }
-        for w in monitored_by {
-            if !dead.contains(&w) && notified.insert(w) {
-                out.notified.push(ImpactEntry {
-                    pid: w,
-                    path: path(w),
-                    reason: r.to_string(),
-                    rule: format!("monitors {}: gets {{:DOWN, ref, :process, {}, {}}}", p.short(), p, r),
+                self.queue.push_back(Exit {
+                    pid: l,
+                    reason: r.clone(),
+                    rule: format!("linked to {} and not trapping exits: dies with the same reason", p.short()),
+                    by_supervisor: false,
                 });
             }
         }
-        if by_sup {
-            continue;
+    }
+
+    /// Each monitor gets `{:DOWN, ..}`.
+    fn signal_monitors(&mut self, p: Pid, r: &Term, monitored_by: &[Pid]) {
+        for &w in monitored_by {
+            if !self.dead.contains(&w) && self.notified.insert(w) {
+                let told = self.entry(
+                    w,
+                    r.to_string(),
+                    format!("monitors {}: gets {{:DOWN, ref, :process, {p}, {r}}}", p.short()),
+                );
+                self.out.notified.push(told);
+            }
         }
-        // Its supervisor's decision.
-        let Some((sup, id)) = parent_sup.get(&p).cloned() else {
-            continue;
-        };
-        if dead.contains(&sup) || terminating.contains(&sup) || covered.contains(&p) {
-            continue;
+    }
+
+    /// The exited child's supervisor: holds the exit if paused, drops a
+    /// child that is not restarted, gives up (or rolls a strategy change
+    /// back) past its intensity, or restarts by its strategy.
+    fn supervisor_decides(&mut self, p: Pid, r: &Term) {
+        let Some((sup, id)) = self.parent_sup.get(&p).cloned() else { return };
+        if self.dead.contains(&sup) || self.terminating.contains(&sup) || self.covered.contains(&p) {
+            return;
         }
-        let Some(sv) = sups.get(&sup) else { continue };
-        let Some(ci) = sv.children.iter().position(|c| c.1 == Some(p)) else {
-            continue;
-        };
-        let restart = sv.children[ci].2;
+        let Some(sv) = self.sups.get(&sup) else { return };
+        let Some(ci) = sv.children.iter().position(|c| c.pid == Some(p)) else { return };
+        let restart = sv.children.get(ci).map_or(RestartType::Temporary, |c| c.restart);
         let needs = match restart {
             RestartType::Permanent => true,
             RestartType::Temporary => false,
-            RestartType::Transient => !is_clean_exit(&r),
+            RestartType::Transient => !is_clean_exit(r),
         };
         if sv.paused {
-            out.held.push(ImpactEntry {
-                pid: p,
-                path: path(p),
-                reason: r.to_string(),
-                rule: format!("supervision of {} is paused: the exit waits until it resumes", sup.short()),
-            });
-            continue;
+            let rule = format!("supervision of {} is paused: the exit waits until it resumes", sup.short());
+            let held = self.entry(p, r.to_string(), rule);
+            self.out.held.push(held);
+            return;
         }
         if !needs {
-            out.notified.push(ImpactEntry {
-                pid: sup,
-                path: path(sup),
-                reason: r.to_string(),
-                rule: format!("{} child {id}: not restarted ({} exit), only removed/marked", restart.name(), r),
-            });
-            notified.insert(sup);
-            continue;
+            let rule = format!("{} child {id}: not restarted ({} exit), only removed/marked", restart.name(), r);
+            let told = self.entry(sup, r.to_string(), rule);
+            self.out.notified.push(told);
+            self.notified.insert(sup);
+            return;
         }
-        let u = used.get_or_insert_with(sup, || 0);
+        let (intensity, rollback_armed) = (sv.intensity, sv.rollback_armed);
+        let u = self.used.get_or_insert_with(sup, || 0);
         *u += 1;
-        if *u as u32 > sv.intensity {
-            if sv.rollback_armed {
-                out.restarts.push(ImpactRestart {
-                    supervisor: sup,
-                    child: id.clone(),
-                    old: Some(p),
-                    rule: "the intensity would be reached inside a strategy change's rollback window: the change is rolled back and the child restarted".into(),
-                });
-                continue;
-            }
-            out.escalations.push(ImpactEntry {
-                pid: sup,
-                path: path(sup),
-                reason: "shutdown".into(),
-                rule: format!(
-                    "restart {} of {} within its period exceeds intensity {}: it gives up, shuts its children down and exits with :shutdown",
-                    *u,
-                    sup.short(),
-                    sv.intensity
-                ),
-            });
-            queue.push_back((
-                sup,
-                Term::Atom(Atom::SHUTDOWN),
-                format!("{} exceeded its restart intensity", sup.short()),
-                false,
-            ));
-            continue;
+        let used = *u;
+        if used as u32 > intensity {
+            self.exceeds_intensity(sup, p, &id, used, intensity, rollback_armed);
+        } else {
+            self.restart(sup, ci, &id, restart, used);
         }
-        let affected: Vec<usize> = match sv.strategy {
-            Strategy::OneForOne | Strategy::SimpleOneForOne => vec![ci],
-            Strategy::OneForAll => (0..sv.children.len()).collect(),
-            Strategy::RestForOne => (ci..sv.children.len()).collect(),
+    }
+
+    /// The restart that exceeds the intensity: within a strategy change's
+    /// rollback window the change is rolled back; otherwise the supervisor
+    /// gives up and exits with `:shutdown`.
+    fn exceeds_intensity(&mut self, sup: Pid, p: Pid, id: &str, used: usize, intensity: u32, rollback_armed: bool) {
+        if rollback_armed {
+            self.out.restarts.push(ImpactRestart {
+                supervisor: sup,
+                child: id.to_string(),
+                old: Some(p),
+                rule: "the intensity would be reached inside a strategy change's rollback window: the change is rolled back and the child restarted".into(),
+            });
+            return;
+        }
+        let gives_up = self.entry(
+            sup,
+            "shutdown".into(),
+            format!(
+                "restart {used} of {} within its period exceeds intensity {intensity}: it gives up, shuts its children down and exits with :shutdown",
+                sup.short(),
+            ),
+        );
+        self.out.escalations.push(gives_up);
+        self.queue.push_back(Exit {
+            pid: sup,
+            reason: Term::Atom(Atom::SHUTDOWN),
+            rule: format!("{} exceeded its restart intensity", sup.short()),
+            by_supervisor: false,
+        });
+    }
+
+    /// Restarts child `ci` of `sup` by the strategy: one_for_one the child
+    /// alone, one_for_all every child, rest_for_one the child and those
+    /// started after it (siblings are shut down first; a temporary sibling
+    /// is not restarted).
+    fn restart(&mut self, sup: Pid, ci: usize, id: &str, restart: RestartType, used: usize) {
+        let Some(sv) = self.sups.get(&sup) else { return };
+        let affected = match sv.strategy {
+            Strategy::OneForOne | Strategy::SimpleOneForOne => ci..ci + 1,
+            Strategy::OneForAll => 0..sv.children.len(),
+            Strategy::RestForOne => ci..sv.children.len(),
         };
-        for j in affected {
-            let (cid, cp, crestart, _) = &sv.children[j];
-            if let Some(cp) = cp {
-                covered.insert(*cp);
+        for (j, c) in sv.children.iter().enumerate().filter(|(j, _)| affected.contains(j)) {
+            if let Some(cp) = c.pid {
+                self.covered.insert(cp);
             }
             if j != ci {
-                if let Some(cp) = cp {
-                    queue.push_back((
-                        *cp,
-                        Term::Atom(Atom::SHUTDOWN),
-                        format!(
-                            "{}: {} terminates sibling {cid} to restart it with {id}",
+                if let Some(cp) = c.pid {
+                    self.queue.push_back(Exit {
+                        pid: cp,
+                        reason: Term::Atom(Atom::SHUTDOWN),
+                        rule: format!(
+                            "{}: {} terminates sibling {} to restart it with {id}",
                             sv.strategy.name(),
-                            sup.short()
+                            sup.short(),
+                            c.id
                         ),
-                        true,
-                    ));
+                        by_supervisor: true,
+                    });
                 }
-                if *crestart == RestartType::Temporary {
+                if c.restart == RestartType::Temporary {
                     continue;
                 }
             }
-            out.restarts.push(ImpactRestart {
+            self.out.restarts.push(ImpactRestart {
                 supervisor: sup,
-                child: cid.clone(),
-                old: *cp,
+                child: c.id.clone(),
+                old: c.pid,
                 rule: if j == ci {
                     format!(
                         "{} child of a {} supervisor: restarted ({} of {} restarts allowed in the period)",
                         restart.name(),
                         sv.strategy.name(),
-                        *used.get(&sup).unwrap_or(&0),
+                        used,
                         sv.intensity
                     )
                 } else {
@@ -337,7 +432,4 @@ pub fn trace_failure_impact(sys: &System, pid: Pid, reason: Option<Term>) -> Res
             });
         }
     }
-    // A process that dies is not also "only notified".
-    out.notified.retain(|n| !dead.contains(&n.pid));
-    Ok(out)
 }
