@@ -67,16 +67,43 @@ pub const GROWTH_THRESHOLD_PER_S: f64 = 1.0;
 /// calls now, and call cycles (deadlocks: every process in the cycle waits
 /// for the next).
 pub fn detect_bottlenecks(sys: &System, window_ms: u64) -> Bottlenecks {
-    let now = sys.now_ms();
-    let paths = path_map(sys);
-    let name = |p: Pid| sys.runtime().with_proc(p, |x| x.name().map(|a| a.name().to_string())).flatten();
+    let who = Who { sys, paths: path_map(sys) };
+    let since = sys.now_ms() - window_ms as f64;
+    let waits = wait_for_graph(sys);
+    let (deadlocks, in_cycle) = deadlocks(&who, &waits);
+    Bottlenecks {
+        window_ms,
+        growing_queues: growing_queues(&who, since),
+        contended_servers: contended_servers(&who, since),
+        call_chains: call_chains(&who, &waits, &in_cycle),
+        deadlocks,
+    }
+}
+
+/// Names and tree paths of the processes a finding mentions.
+struct Who<'a> {
+    sys: &'a System,
+    paths: VecMap<Pid, String>,
+}
+
+impl Who<'_> {
+    fn name(&self, p: Pid) -> Option<String> {
+        self.sys.runtime().with_proc(p, |x| x.name().map(|a| a.name().to_string())).flatten()
+    }
+
+    fn path(&self, p: Pid) -> Option<String> {
+        self.paths.get(&p).cloned()
+    }
+}
+
+/// Queues whose sampled length (at least 3 samples since `since`) grows
+/// faster than [`GROWTH_THRESHOLD_PER_S`], fastest first.
+fn growing_queues(who: &Who, since: f64) -> Vec<GrowingQueue> {
+    let sys = who.sys;
     let mut growing = Vec::new();
     for (pid, series) in &sys.metrics.procs {
-        let pts: Vec<(f64, f64)> = series
-            .iter()
-            .filter(|s| s.at_ms >= now - window_ms as f64)
-            .map(|s| (s.at_ms / 1000.0, s.queue_len as f64))
-            .collect();
+        let pts: Vec<(f64, f64)> =
+            series.iter().filter(|s| s.at_ms >= since).map(|s| (s.at_ms / 1000.0, s.queue_len as f64)).collect();
         if pts.len() < 3 {
             continue;
         }
@@ -86,8 +113,8 @@ pub fn detect_bottlenecks(sys: &System, window_ms: u64) -> Bottlenecks {
         if slope > GROWTH_THRESHOLD_PER_S && last > first {
             growing.push(GrowingQueue {
                 pid: *pid,
-                name: name(*pid),
-                path: paths.get(pid).cloned(),
+                name: who.name(*pid),
+                path: who.path(*pid),
                 slope_per_s: (slope * 100.0).round() / 100.0,
                 queue_len: sys.runtime().with_proc(*pid, |p| p.mailbox.len()).unwrap_or(0),
                 samples: pts.len(),
@@ -95,50 +122,68 @@ pub fn detect_bottlenecks(sys: &System, window_ms: u64) -> Bottlenecks {
         }
     }
     crate::util::sort_by(&mut growing, |a, b| b.slope_per_s.total_cmp(&a.slope_per_s));
-    // Contended servers, from the blocked calls at each sample.
+    growing
+}
+
+/// Servers callers were blocked on in at least half of the samples of
+/// blocked calls since `since` (at least 3 samples), most contended first.
+fn contended_servers(who: &Who, since: f64) -> Vec<ContendedServer> {
     let window: Vec<&crate::system::metrics::BlockedSample> =
-        sys.metrics.blocked.iter().filter(|s| s.at_ms >= now - window_ms as f64).collect();
+        who.sys.metrics.blocked.iter().filter(|s| s.at_ms >= since).collect();
     let mut contended = Vec::new();
-    if window.len() >= 3 {
-        let mut per: VecMap<Pid, (usize, usize, BTreeSet<Pid>)> = VecMap::new();
-        for s in &window {
-            let mut here: VecMap<Pid, usize> = VecMap::new();
-            for (caller, callee) in &s.edges {
-                *here.get_or_insert_with(*callee, || 0) += 1;
-                per.get_or_insert_with(*callee, Default::default).2.insert(*caller);
-            }
-            for (callee, n) in here {
-                let e = per.get_or_insert_with(callee, Default::default);
-                e.0 += 1;
-                e.1 += n;
-            }
-        }
-        let n = window.len() as f64;
-        for (pid, (hit, callers_total, callers)) in per {
-            let frac = hit as f64 / n;
-            if frac >= 0.5 {
-                contended.push(ContendedServer {
-                    pid,
-                    name: name(pid),
-                    path: paths.get(&pid).cloned(),
-                    blocked_fraction: (frac * 100.0).round() / 100.0,
-                    mean_blocked_callers: (callers_total as f64 / n * 100.0).round() / 100.0,
-                    callers: callers.into_iter().collect(),
-                    samples: window.len(),
-                });
-            }
-        }
-        crate::util::sort_by(&mut contended, |a, b| {
-            b.blocked_fraction.total_cmp(&a.blocked_fraction).then(a.pid.cmp(&b.pid))
-        });
+    if window.len() < 3 {
+        return contended;
     }
-    // The wait-for graph: each blocked caller waits for one callee.
+    // Per callee: samples with a caller blocked on it, callers summed over
+    // samples, and every caller seen.
+    let mut per: VecMap<Pid, (usize, usize, BTreeSet<Pid>)> = VecMap::new();
+    for s in &window {
+        let mut here: VecMap<Pid, usize> = VecMap::new();
+        for (caller, callee) in &s.edges {
+            *here.get_or_insert_with(*callee, || 0) += 1;
+            per.get_or_insert_with(*callee, Default::default).2.insert(*caller);
+        }
+        for (callee, n) in here {
+            let e = per.get_or_insert_with(callee, Default::default);
+            e.0 += 1;
+            e.1 += n;
+        }
+    }
+    let n = window.len() as f64;
+    for (pid, (hit, callers_total, callers)) in per {
+        let frac = hit as f64 / n;
+        if frac >= 0.5 {
+            contended.push(ContendedServer {
+                pid,
+                name: who.name(pid),
+                path: who.path(pid),
+                blocked_fraction: (frac * 100.0).round() / 100.0,
+                mean_blocked_callers: (callers_total as f64 / n * 100.0).round() / 100.0,
+                callers: callers.into_iter().collect(),
+                samples: window.len(),
+            });
+        }
+    }
+    crate::util::sort_by(&mut contended, |a, b| {
+        b.blocked_fraction.total_cmp(&a.blocked_fraction).then(a.pid.cmp(&b.pid))
+    });
+    contended
+}
+
+/// The wait-for graph now: each process blocked in a call waits for one callee.
+fn wait_for_graph(sys: &System) -> VecMap<Pid, Pid> {
     let mut waits: VecMap<Pid, Pid> = VecMap::new();
     for p in sys.runtime().pids() {
         if let Some(t) = blocked_on(sys, p) {
             waits.insert(p, t);
         }
     }
+    waits
+}
+
+/// The cycles of the wait-for graph (each rotated to start at its lowest
+/// pid), and every process on one.
+fn deadlocks(who: &Who, waits: &VecMap<Pid, Pid>) -> (Vec<CallChain>, BTreeSet<Pid>) {
     let mut deadlocks = Vec::new();
     let mut in_cycle: BTreeSet<Pid> = BTreeSet::new();
     for &start in waits.keys() {
@@ -157,7 +202,7 @@ pub fn detect_bottlenecks(sys: &System, window_ms: u64) -> Bottlenecks {
                     in_cycle.extend(rot.iter().copied());
                     let text: Vec<String> = rot.iter().map(|p| p.short()).collect();
                     deadlocks.push(CallChain {
-                        names: rot.iter().map(|p| name(*p)).collect(),
+                        names: rot.iter().map(|p| who.name(*p)).collect(),
                         explanation: format!(
                             "deadlock: {} -> {} each is blocked in a call to the next; none can answer until its own call returns (or times out)",
                             text.join(" -> "),
@@ -175,7 +220,12 @@ pub fn detect_bottlenecks(sys: &System, window_ms: u64) -> Bottlenecks {
             }
         }
     }
-    // Chains: maximal paths from callers nobody waits on.
+    (deadlocks, in_cycle)
+}
+
+/// Maximal call chains from callers nobody waits on (one that runs into a
+/// cycle says so; one that ends in a running process names its function).
+fn call_chains(who: &Who, waits: &VecMap<Pid, Pid>, in_cycle: &BTreeSet<Pid>) -> Vec<CallChain> {
     let mut waited: BTreeSet<Pid> = BTreeSet::new();
     waited.extend(waits.values().copied());
     let mut chains = Vec::new();
@@ -200,7 +250,8 @@ pub fn detect_bottlenecks(sys: &System, window_ms: u64) -> Bottlenecks {
         let tail = match end {
             Some(e) if in_cycle.contains(&e) => " (it ends in a deadlock)".to_string(),
             Some(e) => {
-                let f = sys
+                let f = who
+                    .sys
                     .runtime()
                     .with_proc(e, |p| p.extra().and_then(|x| x.current_function.as_ref().map(|s| s.to_string())))
                     .flatten();
@@ -209,10 +260,10 @@ pub fn detect_bottlenecks(sys: &System, window_ms: u64) -> Bottlenecks {
             None => String::new(),
         };
         chains.push(CallChain {
-            names: chain.iter().map(|p| name(*p)).collect(),
+            names: chain.iter().map(|p| who.name(*p)).collect(),
             explanation: format!("synchronous call chain {}: each waits for the next{tail}", text.join(" -> ")),
             pids: chain,
         });
     }
-    Bottlenecks { window_ms, growing_queues: growing, contended_servers: contended, call_chains: chains, deadlocks }
+    chains
 }
