@@ -21,4 +21,7 @@ pub use relationships::{
     blocked_on, build_relationship_graph, find_process_dependencies, Dependencies, DependencyEdge, GraphEdge,
     GraphNode, RelationshipGraph,
 };
-pub use report::{generate_system_report, SystemReport};
+pub use report::{
+    generate_system_report, generate_system_report_with, ReportExtras, ReportFlow, ReportMessage, ReportTreeNode,
+    SystemReport, MARKDOWN_FLOW_MESSAGES,
+};
