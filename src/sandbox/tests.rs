@@ -26,7 +26,7 @@ where
     F: FnOnce(Ctx, Log) -> Fut + 'static,
     Fut: Future<Output = ()> + 'static,
 {
-    let rt = Runtime::with_seed(seed);
+    let mut rt = Runtime::with_seed(seed);
     let log: Log = Rc::default();
     let l2 = log.clone();
     rt.spawn(SpawnOpts { trap_exit: true, ..Default::default() }, move |ctx| async move {
@@ -1030,7 +1030,7 @@ fn stat(v: &Term, path: &[&str]) -> i64 {
 #[test]
 fn the_demo_stays_alive_and_lively_under_its_own_failures() {
     let demo = Rc::new(Scenario::from_json(builtin("demo").unwrap_or("")).unwrap());
-    let rt = Runtime::with_seed(42);
+    let mut rt = Runtime::with_seed(42);
     let log: Log = Rc::default();
     let l2 = log.clone();
     let d2 = demo.clone();
@@ -1197,7 +1197,7 @@ fn memory_storage_keeps_records_across_workers() {
 /// time and returns whether the root is alive and each named worker's state.
 fn run_tree(name: &str, ms: u64) -> (bool, Vec<(String, Term)>) {
     let scen = Rc::new(Scenario::from_json(builtin(name).unwrap_or("")).unwrap());
-    let rt = Runtime::with_seed(scen.seed.unwrap_or(0));
+    let mut rt = Runtime::with_seed(scen.seed.unwrap_or(0));
     let log: Log = Rc::default();
     let l2 = log.clone();
     let s2 = scen.clone();

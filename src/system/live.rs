@@ -106,7 +106,7 @@ impl System {
         }
         .map_err(|message| ControlError::BadScenario { message })?;
         let seed = opts.seed.or(scenario.seed).unwrap_or(0);
-        let rt = Runtime::new(Config { seed, ..Config::default() });
+        let mut rt = Runtime::new(Config { seed, ..Config::default() });
         if opts.hash_events {
             rt.bus(|b| b.enable_hash());
         }
@@ -165,8 +165,18 @@ impl System {
         Ok(sys)
     }
 
+    /// The runtime, to read: a shared `Runtime` cannot step, run, spawn or
+    /// reach the kernel mutably, so reading a system never moves it.
     pub fn runtime(&self) -> &Runtime {
         &self.rt
+    }
+
+    /// The runtime, to change outside the input log. What is done through
+    /// it is not recorded, so a replay will not repeat it: for tests that
+    /// set up what no input can (a bare process), never for tools.
+    pub fn runtime_unlogged(&mut self) -> &mut Runtime {
+        self.invalidate();
+        &mut self.rt
     }
 
     pub fn scenario(&self) -> &Scenario {
