@@ -14,6 +14,7 @@ pub mod api;
 pub mod bench;
 pub mod control;
 pub mod otp;
+pub mod pattern;
 pub mod runtime;
 pub mod sandbox;
 pub mod scenario;
