@@ -182,8 +182,6 @@ fn summary(p: &crate::runtime::Proc, path: Option<String>) -> ProcessSummary {
 
 /// Every pid's tree path.
 pub fn path_map(sys: &System) -> crate::util::VecMap<Pid, String> {
-    // A `VecMap` built by `extend`: neither a B-tree type nor a sort more in
-    // the wasm (see crate::util).
     let mut map = crate::util::VecMap::new();
     map.extend(sys.tree().into_iter().filter_map(|e| e.pid.map(|p| (p, e.path))));
     map

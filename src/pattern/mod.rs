@@ -62,8 +62,6 @@ pub struct Clause {
     pub guard: Option<Guard>,
 }
 
-// A `VecMap`, not a `BTreeMap`: the B-tree for this key/value type was
-// 7 KB of the wasm (see crate::util).
 pub(crate) type Bindings = VecMap<String, Term>;
 
 impl Pat {

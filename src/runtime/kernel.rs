@@ -94,8 +94,6 @@ pub struct Kernel {
 /// released.
 #[derive(Default)]
 pub struct PersistentTerms {
-    /// A `VecMap`, not a `BTreeMap`: one B-tree type less in the wasm
-    /// (see crate::util); lookups are binary searches either way.
     pub(crate) table: crate::util::VecMap<Term, Term>,
     pub(crate) updater: Option<Pid>,
     /// The update in progress and the scheduler slice count at which it

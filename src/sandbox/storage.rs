@@ -19,8 +19,7 @@ pub trait Storage {
 /// How many keys a [`MemoryStorage`] holds at most.
 pub const MAX_KEYS: usize = 10_000;
 
-/// An in-memory [`Storage`] (a map sorted by key, so iteration is ordered;
-/// a `VecMap` rather than a `BTreeMap` for the wasm's size, see crate::util).
+/// An in-memory [`Storage`] (a map sorted by key, so iteration is ordered).
 #[derive(Default)]
 pub struct MemoryStorage {
     records: RefCell<VecMap<String, Term>>,

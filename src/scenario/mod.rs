@@ -258,8 +258,6 @@ fn validate_node(n: &Node, path: &str, depth: usize, count: &mut usize) -> Resul
                 };
                 validate_node(t, &format!("{path}/template"), depth + 1, count)?;
             }
-            // A `VecMap`, not a `BTreeSet`: one B-tree type less in the wasm
-            // (see crate::util).
             let mut seen = crate::util::VecMap::new();
             for c in &n.children {
                 if seen.insert(c.id.as_str(), ()).is_some() {

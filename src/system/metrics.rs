@@ -90,7 +90,6 @@ impl<T: Clone> Ring<T> {
 #[derive(Debug, Default)]
 pub struct Metrics {
     pub system: Ring<SystemSample>,
-    /// A `VecMap`, not a `BTreeMap`: 4.5 KB less wasm (see crate::util).
     pub procs: VecMap<Pid, Ring<ProcSample>>,
     /// Processes that keep a series whatever their queue.
     pub watched: BTreeSet<Pid>,

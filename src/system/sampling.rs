@@ -16,8 +16,6 @@ impl System {
         let at_ms = self.rt.now().as_ms_f64();
         // Series are kept for supervised workers (for supervisor resource
         // trends), the watched processes, and any process with a queue.
-        // `extend`, not `collect`: collecting sorts first, another copy of the
-        // sort in the wasm (see crate::util).
         let mut in_tree = std::collections::BTreeSet::new();
         in_tree.extend(self.supervised_workers());
         let watched = &self.metrics.watched;

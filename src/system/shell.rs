@@ -15,8 +15,6 @@ use std::rc::Rc;
 /// A job for the shell: an async closure run inside the shell process.
 type Job = Box<dyn FnOnce(Ctx) -> Pin<Box<dyn Future<Output = Result<Term, Term>>>>>;
 
-// The small tables of the System are `VecMap`s, not `BTreeMap`s: each
-// B-tree type is 4–6 KB of the wasm (see crate::util).
 #[derive(Default)]
 pub(super) struct Jobs {
     pending: VecMap<i64, Job>,

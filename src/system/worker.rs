@@ -133,8 +133,6 @@ pub struct GenericWorker {
     count: i64,
     value: i64,
     last: Term,
-    /// A `VecMap`, not a `BTreeMap`: one B-tree type less in the wasm (see
-    /// crate::util).
     data: VecMap<Term, Term>,
     ballast: Vec<Term>,
     in_flight: u32,
@@ -339,8 +337,6 @@ impl GenServer for GenericWorker {
             self.count = c;
         }
         if let Some(m) = get("data").as_ref().and_then(|d| d.as_map()) {
-            // `extend`, not `collect`: collecting sorts first, another copy of
-            // the sort in the wasm (see crate::util).
             let mut data = VecMap::new();
             data.extend(m.iter().cloned());
             self.data = data;

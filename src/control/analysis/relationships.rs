@@ -63,8 +63,6 @@ pub fn build_relationship_graph(sys: &System) -> RelationshipGraph {
             edges.push(GraphEdge { from: Some(par), to: p.pid, kind: "parent", count: None, shapes: None });
         }
     });
-    // `extend`, not `collect`: collecting sorts first, another copy of the sort
-    // in the wasm (see crate::util).
     let mut live: BTreeSet<Pid> = BTreeSet::new();
     live.extend(nodes.iter().map(|n| n.pid));
     edges.retain(|e| e.from.is_none_or(|f| live.contains(&f)) && live.contains(&e.to));

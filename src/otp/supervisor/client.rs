@@ -19,7 +19,6 @@ thread_local! {
     /// handle a call carries is the same in every run of the same system:
     /// a counter shared by every runtime on the thread would make a
     /// replay's messages, and so its event stream, differ.
-    /// A `VecMap`, not a `BTreeMap`: 4 KB less wasm (see crate::util).
     static PENDING_SPECS: std::cell::RefCell<VecMap<(usize, u64), ChildSpec>> = const { std::cell::RefCell::new(VecMap::new()) };
 }
 

@@ -72,8 +72,7 @@ pub struct Supervisor {
     flags: Flags,
     children: Vec<Child>,
     /// simple_one_for_one: the template and the dynamic children with the
-    /// arguments each was started with. A `VecMap`, not a `BTreeMap`: 7 KB
-    /// less wasm (see crate::util).
+    /// arguments each was started with.
     dynamics: VecMap<DynKey, Vec<Term>>,
     dynamic_restarts: u32,
     /// Restart stamps (whole seconds), newest first, as OTP keeps them.
@@ -316,7 +315,6 @@ impl Supervisor {
                 c.started_at = None;
             }
         }
-        // The shared sort (crate::util): the same order, one copy less in the wasm.
         crate::util::sort(&mut remove);
         for i in remove.into_iter().rev() {
             self.children.remove(i);
