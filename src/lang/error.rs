@@ -73,8 +73,14 @@ pub(crate) fn badarg<T>(nth: usize, why: &str) -> Eval<T> {
     arg_error(&format!("errors were found at the given arguments:\n\n  * {ord} argument: {why}\n"))
 }
 
-/// `UndefinedFunctionError` for a function the subset does not have.
+/// `UndefinedFunctionError` for a function the subset does not have: the
+/// message is Elixir's plus ", or not in otpsim's subset".
 pub(crate) fn undefined<T>(module: &str, name: &str, arity: usize) -> Eval<T> {
+    undefined_as(module, name, arity, ", or not in otpsim's subset")
+}
+
+/// `UndefinedFunctionError` as Elixir words it, with `suffix` appended.
+pub(crate) fn undefined_as<T>(module: &str, name: &str, arity: usize, suffix: &str) -> Eval<T> {
     let m = module.strip_prefix("Elixir.").map(str::to_string).unwrap_or_else(|| format!(":{module}"));
     error(exception(
         "UndefinedFunctionError",
@@ -82,10 +88,7 @@ pub(crate) fn undefined<T>(module: &str, name: &str, arity: usize) -> Eval<T> {
             ("module", Term::atom(module)),
             ("function", Term::atom(name)),
             ("arity", Term::Int(arity as i64)),
-            (
-                "message",
-                Term::str(&format!("function {m}.{name}/{arity} is undefined or private, or not in otpsim's subset")),
-            ),
+            ("message", Term::str(&format!("function {m}.{name}/{arity} is undefined or private{suffix}"))),
         ],
     ))
 }
@@ -164,7 +167,7 @@ pub(crate) fn exception_message(e: &Term) -> String {
             let shown: Vec<String> = args.as_list().unwrap_or(&[]).iter().map(inspect).collect();
             let f = field("function");
             let arity = match &f {
-                Term::Fun(fun) => fun.label.rsplit('/').next().and_then(|s| s.trim_end_matches('>').parse().ok()),
+                Term::Fun(fun) => fun_arity(&fun.label),
                 _ => None,
             }
             .unwrap_or(0usize);
@@ -196,6 +199,12 @@ pub(crate) fn exception_message(e: &Term) -> String {
             other => inspect(&other),
         },
     }
+}
+
+/// The arity in a function label: `#Function<3/1 in …>` or `&Mod.f/2`.
+pub(crate) fn fun_arity(label: &str) -> Option<usize> {
+    let head = label.split(" in ").next().unwrap_or(label);
+    head.rsplit('/').next().and_then(|s| s.trim_end_matches('>').parse().ok())
 }
 
 /// The line Elixir 1.14 prints for an uncaught raise:

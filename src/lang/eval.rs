@@ -210,11 +210,14 @@ impl Interp {
                     if let Some(module) = self.code.get(ma) {
                         if let Some(d) = module.get(*name, args.len()) {
                             if d.private {
-                                return super::error::undefined(&ma.name(), &name.name(), args.len());
+                                return super::error::undefined_as(&ma.name(), &name.name(), args.len(), "");
                             }
                             self.tick().await;
                             return Ok(Flow::Tail(module, d, args));
                         }
+                    }
+                    if self.code.get(ma).is_some() {
+                        return super::error::undefined_as(&ma.name(), &name.name(), args.len(), "");
                     }
                     self.remote(env, ma, *name, args).await?
                 }
@@ -601,6 +604,15 @@ impl Interp {
             };
             let v = self.eval(env, &s.expr).await?;
             match &s.pat {
+                Some(p) if s.bare => {
+                    let mark = env.vars.len();
+                    if !pmatch(env, mark, p, &v)? {
+                        env.vars.truncate(mark);
+                        return error2("badmatch", v);
+                    }
+                    self.comprehension(env, rest, body, out).await?;
+                    env.vars.truncate(mark);
+                }
                 None => {
                     if ops::truthy(&v) {
                         self.comprehension(env, rest, body, out).await?;

@@ -23,6 +23,11 @@ fn is_charlist(items: &[Term]) -> bool {
         && items.iter().all(|t| matches!(t, Term::Int(c) if (32..127).contains(c) || matches!(*c, 7..=13 | 27)))
 }
 
+/// Whether `String.printable?/1` accepts the character.
+fn printable(c: char) -> bool {
+    !(c.is_control() && !matches!(c, '\n' | '\r' | '\t' | '\u{b}' | '\u{8}' | '\u{c}' | '\u{1b}' | '\u{7}'))
+}
+
 fn keyword_key(t: &Term) -> Option<Atom> {
     let a = t.as_atom()?;
     if a.name().starts_with("Elixir.") {
@@ -136,6 +141,21 @@ fn write(t: &Term, out: &mut String, depth: usize) {
                 write(v, out, d);
             });
             out.push('}');
+        }
+        // Elixir prints integral floats below 1.0e16 in full: `1000.0`.
+        Term::Float(f) if f.abs() >= 1.0 && f.abs() < 1.0e16 && f.fract() == 0.0 => {
+            let _ = write!(out, "{}.0", *f as i64);
+        }
+        // A string that is not printable shows its bytes: `<<1, 2>>`.
+        Term::Str(s) if !s.chars().all(printable) => {
+            out.push_str("<<");
+            for (i, b) in s.bytes().enumerate() {
+                if i > 0 {
+                    out.push_str(", ");
+                }
+                let _ = write!(out, "{b}");
+            }
+            out.push_str(">>");
         }
         other => {
             let _ = write!(out, "{other}");

@@ -261,12 +261,7 @@ pub(crate) fn into(target: Term, items: Vec<Term>) -> Eval {
             for it in items {
                 match it.as_tuple() {
                     Some([k, v]) => entries.push((k.clone(), v.clone())),
-                    _ => {
-                        return arg_error(&format!(
-                            "collecting into a map requires {{key, value}} tuples, got: {}",
-                            inspect(&it)
-                        ))
-                    }
+                    _ => return arg_error("argument error"),
                 }
             }
             Ok(Term::map(entries))
@@ -349,11 +344,11 @@ pub(crate) fn guard_bif(name: &str, a: &[Term]) -> Option<Eval> {
         ("elem", [t, Term::Int(i)]) => match t.as_tuple() {
             Some(items) => match usize::try_from(*i).ok().and_then(|i| items.get(i)) {
                 Some(v) => Ok(v.clone()),
-                None => badarg(2, "out of range"),
+                None => badarg(1, "out of range"),
             },
-            None => badarg(1, "not a tuple"),
+            None => badarg(2, "not a tuple"),
         },
-        ("elem", [_, _]) => badarg(2, "not an integer"),
+        ("elem", [_, _]) => badarg(1, "not an integer"),
         ("tuple_size", [t]) => match t.as_tuple() {
             Some(items) => Ok(Term::Int(items.len() as i64)),
             None => badarg(1, "not a tuple"),

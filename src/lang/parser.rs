@@ -244,14 +244,8 @@ impl Parser {
     }
 
     fn expr_inner(&mut self) -> Result<Expr, CompileError> {
-        let lhs = self.match_expr()?;
+        let lhs = self.when_expr()?;
         let pos = self.pos();
-        if self.is_word("when") {
-            self.next();
-            self.skip_nl();
-            let rhs = self.expr()?;
-            return Ok(Expr::new(pos, Kind::Local(Atom::new("when"), vec![lhs, rhs])));
-        }
         for (op, name) in [("<-", "<-"), ("\\\\", "\\\\")] {
             if self.is_op(op) {
                 self.next();
@@ -259,6 +253,22 @@ impl Parser {
                 let rhs = self.expr()?;
                 return Ok(Expr::new(pos, Kind::Local(Atom::new(name), vec![lhs, rhs])));
             }
+        }
+        Ok(lhs)
+    }
+
+    /// `pattern when guard` (right associative), which binds tighter than
+    /// `<-` and `\\`, as in Elixir's operator table.
+    fn when_expr(&mut self) -> Result<Expr, CompileError> {
+        let lhs = self.match_expr()?;
+        let pos = self.pos();
+        if self.is_word("when") {
+            self.next();
+            self.skip_nl();
+            self.enter()?;
+            let rhs = self.when_expr();
+            self.depth -= 1;
+            return Ok(Expr::new(pos, Kind::Local(Atom::new("when"), vec![lhs, rhs?])));
         }
         Ok(lhs)
     }

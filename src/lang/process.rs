@@ -458,6 +458,10 @@ impl GenServer for ModuleServer {
     }
 }
 
+/// How many scheduler slices [`eval_source`] runs before giving up (each
+/// is at most 4000 reductions).
+pub const MAX_EVAL_SLICES: u64 = 50_000;
+
 /// Evaluates `src` (expressions, `defmodule`s among them) in a fresh
 /// runtime, as the body of one process, and runs the runtime until it is
 /// idle. Returns the value or the exception, and what `IO.puts` printed.
@@ -479,7 +483,17 @@ pub fn eval_source(src: &str) -> Result<(Eval, Vec<String>), super::error::Compi
         *slot.borrow_mut() = Some(r);
         reason
     });
-    rt.run_until_idle(2_000_000);
+    // Step until the evaluating process is done: timers fire on the way
+    // (`receive … after`, `Process.sleep`), and servers it started stay
+    // behind once it is. The bound stops an expression that never ends.
+    let mut slices = 0;
+    while out.borrow().is_none() && slices < MAX_EVAL_SLICES {
+        match rt.step() {
+            crate::runtime::Step::Idle => break,
+            crate::runtime::Step::Ran(_) => slices += 1,
+            crate::runtime::Step::Timer(_) => {}
+        }
+    }
     let r = out.borrow_mut().take().unwrap_or_else(|| {
         error(exception(
             "RuntimeError",

@@ -187,6 +187,10 @@ impl Interp {
             ("send", [to, msg]) => process::send(self, to, msg.clone()),
             ("spawn", [fun]) => process::spawn(self, fun.clone(), false),
             ("spawn_link", [fun]) => process::spawn(self, fun.clone(), true),
+            ("spawn_monitor", [fun]) => process::spawn(self, fun.clone(), false).map(|p| {
+                let r = p.as_pid().map(|pid| Term::Ref(self.ctx.monitor(pid))).unwrap_or_else(Term::nil);
+                Term::tuple(vec![p, r])
+            }),
             ("spawn", [m, fname, args]) | ("spawn_link", [m, fname, args]) => {
                 let fun = self.make_fun(
                     super::eval::FunBody::Remote {
@@ -206,9 +210,9 @@ impl Interp {
                         out[i] = v.clone();
                         Ok(Term::tuple(out))
                     }
-                    None => badarg(2, "out of range"),
+                    None => badarg(1, "out of range"),
                 },
-                None => badarg(1, "not a tuple"),
+                None => badarg(2, "not a tuple"),
             },
             ("apply", [fun, args]) => match list(args) {
                 Ok(l) => self.apply(fun, l.to_vec()).await,
@@ -806,9 +810,17 @@ fn string_(f: &str, a: &[Term]) -> Option<Eval> {
                 vec![
                     ("module", Term::atom("Elixir.String")),
                     ("function", Term::atom(f)),
-                    ("arity", Term::Int(a.len() as i64)),
+                    // Functions with a default argument report their full arity.
+                    (
+                        "arity",
+                        Term::Int(match f {
+                            "upcase" | "downcase" | "capitalize" => 2,
+                            "split" if a.len() == 2 => 3,
+                            _ => a.len() as i64,
+                        }),
+                    ),
                 ],
-            )))
+            )));
         }
         None => return None,
     };
@@ -825,6 +837,8 @@ fn string_(f: &str, a: &[Term]) -> Option<Eval> {
             }))
         }
         ("trim", [_]) => Ok(Term::str(s.trim())),
+        ("first", [_]) => Ok(s.chars().next().map_or_else(Term::nil, |c| Term::str(&c.to_string()))),
+        ("last", [_]) => Ok(s.chars().last().map_or_else(Term::nil, |c| Term::str(&c.to_string()))),
         ("reverse", [_]) => Ok(Term::str(&s.chars().rev().collect::<String>())),
         ("graphemes", [_]) => Ok(Term::list(s.chars().map(|c| Term::str(&c.to_string())).collect::<Vec<_>>())),
         ("split", [_]) => Ok(strs(s.split_whitespace().collect())),
@@ -914,8 +928,6 @@ fn integer(f: &str, a: &[Term]) -> Option<Eval> {
         ("digits", [Term::Int(i)]) => Ok(Term::list(
             i.unsigned_abs().to_string().bytes().map(|b| Term::Int((b - b'0') as i64)).collect::<Vec<_>>(),
         )),
-        ("is_even", [Term::Int(i)]) => Ok(Term::bool(i % 2 == 0)),
-        ("is_odd", [Term::Int(i)]) => Ok(Term::bool(i % 2 != 0)),
         ("pow", [Term::Int(b), Term::Int(e)]) if *e >= 0 => match u32::try_from(*e).ok().and_then(|e| b.checked_pow(e))
         {
             Some(v) => Ok(Term::Int(v)),
