@@ -25,7 +25,7 @@ fn is_charlist(items: &[Term]) -> bool {
 
 /// Whether `String.printable?/1` accepts the character.
 fn printable(c: char) -> bool {
-    !(c.is_control() && !matches!(c, '\n' | '\r' | '\t' | '\u{b}' | '\u{8}' | '\u{c}' | '\u{1b}' | '\u{7}'))
+    !c.is_control() || matches!(c, '\n' | '\r' | '\t' | '\u{b}' | '\u{8}' | '\u{c}' | '\u{1b}' | '\u{7}')
 }
 
 fn keyword_key(t: &Term) -> Option<Atom> {
@@ -102,7 +102,7 @@ fn write(t: &Term, out: &mut String, depth: usize) {
         }
         Term::Tuple(xs) => {
             out.push('{');
-            write_items(xs, out, depth, |x, out, d| write(x, out, d));
+            write_items(xs, out, depth, write);
             out.push('}');
         }
         Term::Map(es) => {

@@ -28,7 +28,7 @@ pub use ast::Pos;
 pub use code::Code;
 pub use error::{describe, CompileError, Raise};
 pub use eval::Interp;
-pub use process::{eval_source, exit_reason, ModuleServer};
+pub use process::{eval_source, exit_reason, spawn_call, start_fn, ModuleServer, MAX_EVAL_SLICES};
 
 /// `inspect/1` of a term, as Elixir 1.14 prints it.
 pub fn inspect(t: &crate::term::Term) -> String {

@@ -101,7 +101,7 @@ pub(crate) fn binary(op: BinOp, x: &Term, y: &Term) -> Eval {
         Sub => return arith(x, y, i64::checked_sub, |a, b| a - b),
         Mul => return arith(x, y, i64::checked_mul, |a, b| a * b),
         Div => match (num(x), num(y)) {
-            (Some(_), Some(b)) if b == 0.0 => return badarith(),
+            (Some(_), Some(0.0)) => return badarith(),
             (Some(a), Some(b)) => return float(a / b),
             _ => return badarith(),
         },
@@ -290,7 +290,7 @@ pub(crate) fn access(m: &Term, k: &Term) -> Eval {
     match m {
         Term::Map(_) => Ok(m.map_get(k).cloned().unwrap_or_else(Term::nil)),
         Term::List(items) => {
-            if !k.as_atom().is_some() {
+            if k.as_atom().is_none() {
                 return arg_error(&format!(
                     "the Access calls for keywords expect the key to be an atom, got: {}",
                     inspect(k)

@@ -24,7 +24,7 @@ const STOPS: &[&str] = &["end", "else", "after", "rescue", "catch"];
 /// Parses source text into a block of top-level expressions.
 pub(crate) fn parse_source(src: &str) -> Result<Expr, CompileError> {
     let toks = lex(src)?;
-    let mut p = Parser { toks, i: 0, depth: 0, cap: 0 };
+    let mut p = Parser { toks, i: 0, depth: 0, cap: 0, bare: false };
     let body = p.block()?;
     match p.peek() {
         Tok::Eof => Ok(body),
@@ -38,7 +38,13 @@ struct Parser {
     depth: usize,
     /// The highest `&N` seen inside the capture being parsed.
     cap: u8,
+    /// Inside the arguments of a call without parentheses, where a `do`
+    /// block belongs to that outer call (`def f(x) do … end`), as in Elixir.
+    bare: bool,
 }
+
+/// Positional arguments and trailing keyword arguments.
+type Args = (Vec<Expr>, Vec<(String, Expr)>);
 
 /// A `do` block section: plain expressions, or `->` clauses.
 enum Section {
@@ -208,6 +214,13 @@ impl Parser {
 
     /// Expressions separated by newlines, up to a stop word, `)` or the end.
     fn block(&mut self) -> Result<Expr, CompileError> {
+        let outer = std::mem::replace(&mut self.bare, false);
+        let r = self.block_inner();
+        self.bare = outer;
+        r
+    }
+
+    fn block_inner(&mut self) -> Result<Expr, CompileError> {
         let pos = self.pos();
         let mut items = Vec::new();
         loop {
@@ -312,10 +325,8 @@ impl Parser {
             }
             self.skip_nl();
             let rhs = self.binary(if right_assoc(op) { prec } else { prec + 1 })?;
-            if op == BinOp::Range {
-                if self.is_op("//") {
-                    return self.fail(pos, "ranges with steps are not in otpsim's subset");
-                }
+            if op == BinOp::Range && self.is_op("//") {
+                return self.fail(pos, "ranges with steps are not in otpsim's subset");
             }
             lhs = Expr::new(pos, Kind::Bin(op, bx(lhs), bx(rhs)));
         }
@@ -471,10 +482,10 @@ impl Parser {
             | Tok::Alias(_)
             | Tok::CapArg(_) => true,
             Tok::Ident(w) => {
-                !matches!(
+                !(matches!(
                     w.as_str(),
                     "do" | "end" | "else" | "after" | "rescue" | "catch" | "when" | "and" | "or" | "in"
-                ) && !(w == "not" && matches!(self.peek_at(1), Tok::Ident(n) if n == "in"))
+                ) || (w == "not" && matches!(self.peek_at(1), Tok::Ident(n) if n == "in")))
             }
             Tok::Op(o) => matches!(*o, "{" | "[" | "%{" | "%" | "&" | "@" | "^" | "!"),
             _ => false,
@@ -482,7 +493,14 @@ impl Parser {
     }
 
     /// Comma-separated arguments up to the closing `close`.
-    fn args_until(&mut self, close: &str) -> Result<(Vec<Expr>, Vec<(String, Expr)>), CompileError> {
+    fn args_until(&mut self, close: &str) -> Result<Args, CompileError> {
+        let outer = std::mem::replace(&mut self.bare, false);
+        let r = self.args_until_inner(close);
+        self.bare = outer;
+        r
+    }
+
+    fn args_until_inner(&mut self, close: &str) -> Result<Args, CompileError> {
         let mut args = Vec::new();
         let mut kw = Vec::new();
         self.skip_nl();
@@ -512,7 +530,14 @@ impl Parser {
     }
 
     /// Arguments without parentheses, up to the end of the expression.
-    fn args_bare(&mut self) -> Result<(Vec<Expr>, Vec<(String, Expr)>), CompileError> {
+    fn args_bare(&mut self) -> Result<Args, CompileError> {
+        let outer = std::mem::replace(&mut self.bare, true);
+        let r = self.args_bare_inner();
+        self.bare = outer;
+        r
+    }
+
+    fn args_bare_inner(&mut self) -> Result<Args, CompileError> {
         let mut args = Vec::new();
         let mut kw = Vec::new();
         loop {
@@ -536,7 +561,7 @@ impl Parser {
 
     /// `do … end` with its sections, if one follows.
     fn do_blocks(&mut self) -> Result<Vec<(String, Section)>, CompileError> {
-        if !self.is_word("do") {
+        if !self.is_word("do") || self.bare {
             return Ok(vec![]);
         }
         let start = self.pos();
@@ -604,6 +629,13 @@ impl Parser {
 
     /// `head -> body` clauses up to a stop word.
     fn clauses(&mut self) -> Result<Vec<Clause>, CompileError> {
+        let outer = std::mem::replace(&mut self.bare, false);
+        let r = self.clauses_inner();
+        self.bare = outer;
+        r
+    }
+
+    fn clauses_inner(&mut self) -> Result<Vec<Clause>, CompileError> {
         let mut out = Vec::new();
         loop {
             self.skip_nl();
@@ -707,7 +739,7 @@ impl Parser {
             match p {
                 Piece::Text(t) => parts.push(lit(pos, Term::str(&t))),
                 Piece::Code(toks) => {
-                    let mut sub = Parser { toks, i: 0, depth: self.depth, cap: 0 };
+                    let mut sub = Parser { toks, i: 0, depth: self.depth, cap: 0, bare: false };
                     let e = sub.block()?;
                     if *sub.peek() != Tok::Eof {
                         return Err(sub.unexpected());
@@ -835,7 +867,7 @@ impl Parser {
         let (args, kw) = if self.is_op("(") && !space_after {
             self.next();
             self.args_until(")")?
-        } else if self.is_word("do") {
+        } else if self.is_word("do") && !self.bare {
             (vec![], vec![])
         } else if space_after && self.starts_arg() {
             self.args_bare()?

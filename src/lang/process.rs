@@ -283,9 +283,13 @@ impl ModuleServer {
     /// Calls a callback; an exception ends the process (through
     /// `Ctx::exit`, which the `gen_server` loop turns into `terminate/2`
     /// and an exit with the reason).
-    async fn callback(&mut self, ctx: &Ctx, name: &str, args: Vec<Term>) -> Term {
+    /// With `with_state`, the state (as upgraded) is the last argument.
+    async fn callback(&mut self, ctx: &Ctx, name: &str, mut args: Vec<Term>, with_state: bool) -> Term {
         let it = Interp::new(ctx.clone(), self.code.clone());
         self.upgrade(&it).await;
+        if with_state {
+            args.push(self.state.clone());
+        }
         let arity = args.len();
         match it.call(self.module, Atom::new(name), args).await {
             Ok(v) => v,
@@ -362,7 +366,7 @@ impl GenServer for ModuleServer {
     }
 
     async fn init(&mut self, ctx: &Ctx) -> Init {
-        let r = self.callback(ctx, "init", vec![self.arg.clone()]).await;
+        let r = self.callback(ctx, "init", vec![self.arg.clone()], false).await;
         match r.as_tuple() {
             Some([ok, s]) if ok.is_atom(Atom::OK) => {
                 self.state = s.clone();
@@ -386,7 +390,7 @@ impl GenServer for ModuleServer {
             let r = Raise::Error(reason);
             match ctx.exit(exit_reason(&r, Some((self.module, Atom::new("handle_call"), 3)))).await {}
         }
-        let r = self.callback(ctx, "handle_call", vec![req, from.to_term(), self.state.clone()]).await;
+        let r = self.callback(ctx, "handle_call", vec![req, from.to_term()], true).await;
         match r.as_tuple() {
             Some([t, reply, s]) if t.is_atom(Atom::REPLY) => {
                 self.state = s.clone();
@@ -422,7 +426,7 @@ impl GenServer for ModuleServer {
             let r = Raise::Error(exception("RuntimeError", vec![("message", Term::str(&msg))]));
             match ctx.exit(exit_reason(&r, Some((self.module, Atom::new("handle_cast"), 2)))).await {}
         }
-        let r = self.callback(ctx, "handle_cast", vec![msg, self.state.clone()]).await;
+        let r = self.callback(ctx, "handle_cast", vec![msg], true).await;
         match self.noreply(r) {
             Ok(n) => n,
             Err(reason) => match ctx.exit(reason).await {},
@@ -434,7 +438,7 @@ impl GenServer for ModuleServer {
             // Elixir's default logs the unexpected message and goes on.
             return NoReply::Continue;
         }
-        let r = self.callback(ctx, "handle_info", vec![msg, self.state.clone()]).await;
+        let r = self.callback(ctx, "handle_info", vec![msg], true).await;
         match self.noreply(r) {
             Ok(n) => n,
             Err(reason) => match ctx.exit(reason).await {},
@@ -456,6 +460,39 @@ impl GenServer for ModuleServer {
         self.state = new;
         Ok(())
     }
+}
+
+/// A supervisor child's start function for a module server:
+/// `GenServer.start_link(module, arg, name: name)`.
+pub fn start_fn(code: Rc<Code>, module: Atom, arg: Term, name: Option<Atom>) -> crate::otp::supervisor::StartFn {
+    Rc::new(move |ctx: Ctx, _args: Vec<Term>| {
+        let code = code.clone();
+        let arg = arg.clone();
+        Box::pin(async move {
+            match ModuleServer::new(code, module, arg) {
+                Ok(server) => {
+                    let opts = StartOpts { name, ..StartOpts::default() };
+                    gen_server::start_link(&ctx, Box::new(server), opts).await
+                }
+                Err(r) => StartResult::Error(exit_reason(&r, None)),
+            }
+        })
+    })
+}
+
+/// Starts an interpreted process running `module.name(args)` (a plain
+/// process, not a server), linked to nobody; it exits `:normal` when the
+/// function returns and with [`exit_reason`] when it raises.
+pub fn spawn_call(ctx: &Ctx, code: Rc<Code>, module: Atom, name: Atom, args: Vec<Term>) -> crate::term::Pid {
+    let initial = format!("{}:{}/{}", module.name(), name.name(), args.len());
+    ctx.spawn(SpawnOpts::named(&initial), move |c| async move {
+        let it = Interp::new(c, code);
+        let arity = args.len();
+        match it.call(module, name, args).await {
+            Ok(_) => Term::Atom(Atom::NORMAL),
+            Err(r) => exit_reason(&r, Some((module, name, arity))),
+        }
+    })
 }
 
 /// How many scheduler slices [`eval_source`] runs before giving up (each

@@ -242,7 +242,7 @@ impl Interp {
     }
 
     async fn enum_(&self, f: &str, a: &[Term]) -> Option<Eval> {
-        Some(self.enum_inner(f, a).await.transpose()?)
+        self.enum_inner(f, a).await.transpose()
     }
 
     async fn enum_inner(&self, f: &str, a: &[Term]) -> Eval<Option<Term>> {
