@@ -78,13 +78,20 @@ struct Lexer<'a> {
     col: u32,
     out: Vec<Token>,
     depth: usize,
+    /// The first newline after the last token, when the lexer dropped it.
+    trailing_nl: Option<Pos>,
 }
 
 /// Lexes a whole source text.
 pub(crate) fn lex(src: &str) -> Result<Vec<Token>, CompileError> {
     let chars: Vec<char> = src.chars().collect();
-    let mut lx = Lexer { src: &chars, i: 0, line: 1, col: 1, out: Vec::new(), depth: 0 };
+    let mut lx = Lexer { src: &chars, i: 0, line: 1, col: 1, out: Vec::new(), depth: 0, trailing_nl: None };
     lx.run(None)?;
+    // A newline after the last token is where Elixir reports an
+    // expression cut short (`x = 1 +` then a newline), so it stays.
+    if let Some(nl) = lx.trailing_nl.take() {
+        lx.out.push(Token { tok: Tok::Newline, pos: nl, space: true });
+    }
     let pos = Pos { line: lx.line, col: lx.col };
     lx.out.push(Token { tok: Tok::Eof, pos, space: true });
     Ok(lx.out)
@@ -119,9 +126,15 @@ impl Lexer<'_> {
         if tok == Tok::Newline {
             match self.out.last() {
                 None => return,
-                Some(t) if t.tok == Tok::Newline || joins_next_line(&t.tok) => return,
+                Some(t) if t.tok == Tok::Newline => return,
+                Some(t) if joins_next_line(&t.tok) => {
+                    self.trailing_nl.get_or_insert(pos);
+                    return;
+                }
                 _ => {}
             }
+        } else {
+            self.trailing_nl = None;
         }
         let leading_binary = match &tok {
             Tok::Op(o) => LEADING_BINARY.contains(o),
@@ -350,7 +363,11 @@ impl Lexer<'_> {
         let mut text = String::new();
         loop {
             if self.i >= self.src.len() {
-                return err(start, format!("missing terminator: {quote}"));
+                let what = if quote == '"' { "string" } else { "charlist" };
+                return err(
+                    self.pos(),
+                    format!("missing terminator: {quote} (for {what} starting at line {})", start.line),
+                );
             }
             let c = self.bump();
             match c {

@@ -24,7 +24,7 @@ const STOPS: &[&str] = &["end", "else", "after", "rescue", "catch"];
 /// Parses source text into a block of top-level expressions.
 pub(crate) fn parse_source(src: &str) -> Result<Expr, CompileError> {
     let toks = lex(src)?;
-    let mut p = Parser { toks, i: 0, depth: 0, cap: 0, bare: false };
+    let mut p = Parser { toks, i: 0, depth: 0, cap: 0, bare: false, opens: Vec::new() };
     let body = p.block()?;
     match p.peek() {
         Tok::Eof => Ok(body),
@@ -41,6 +41,10 @@ struct Parser {
     /// Inside the arguments of a call without parentheses, where a `do`
     /// block belongs to that outer call (`def f(x) do … end`), as in Elixir.
     bare: bool,
+    /// Open brackets, `do`s and `fn`s with their lines, innermost last:
+    /// the end of input inside one is a missing terminator, as Elixir
+    /// reports it.
+    opens: Vec<(&'static str, u32)>,
 }
 
 /// Positional arguments and trailing keyword arguments.
@@ -164,7 +168,21 @@ impl Parser {
 
     fn unexpected(&self) -> CompileError {
         let what = match self.peek() {
-            Tok::Eof => return CompileError { pos: self.pos(), msg: "syntax error: expression is incomplete".into() },
+            Tok::Eof => {
+                if let Some((open, line)) = self.opens.last() {
+                    let close = match *open {
+                        "(" => ")",
+                        "[" => "]",
+                        "{" => "}",
+                        _ => "end",
+                    };
+                    let msg = format!("missing terminator: {close} (for \"{open}\" starting at line {line})");
+                    return CompileError { pos: self.pos(), msg };
+                }
+                // Elixir points at the last token of the incomplete expression.
+                let at = self.i.checked_sub(1).and_then(|k| self.toks.get(k)).map_or(self.pos(), |t| t.pos);
+                return CompileError { pos: at, msg: "syntax error: expression is incomplete".into() };
+            }
             Tok::Op(o) => format!("'{o}'"),
             Tok::Ident(w) => w.clone(),
             Tok::Alias(w) => format!("'{w}'"),
@@ -183,10 +201,19 @@ impl Parser {
         Err(CompileError { pos, msg: msg.into() })
     }
 
+    /// Records an opened bracket, `do` or `fn` (the token just consumed).
+    fn open(&mut self, what: &'static str) {
+        let line = self.i.checked_sub(1).and_then(|k| self.toks.get(k)).map_or(0, |t| t.pos.line);
+        self.opens.push((what, line));
+    }
+
     fn expect_op(&mut self, o: &str) -> Result<(), CompileError> {
         self.skip_nl_if_inside(o);
         if self.is_op(o) {
             self.next();
+            if matches!(o, ")" | "]" | "}") {
+                self.opens.pop();
+            }
             Ok(())
         } else {
             Err(self.unexpected())
@@ -204,9 +231,10 @@ impl Parser {
         self.skip_nl();
         if self.is_word(w) {
             self.next();
+            if w == "end" {
+                self.opens.pop();
+            }
             Ok(())
-        } else if *self.peek() == Tok::Eof {
-            self.fail(self.pos(), format!("missing terminator: {w}"))
         } else {
             Err(self.unexpected())
         }
@@ -459,6 +487,7 @@ impl Parser {
                 }
             } else if self.is_op("[") && !self.space() {
                 self.next();
+                self.open("[");
                 self.skip_nl();
                 let k = self.expr()?;
                 self.expect_op("]")?;
@@ -503,9 +532,11 @@ impl Parser {
     fn args_until_inner(&mut self, close: &str) -> Result<Args, CompileError> {
         let mut args = Vec::new();
         let mut kw = Vec::new();
+        self.open(if close == ")" { "(" } else { "{" });
         self.skip_nl();
         if self.is_op(close) {
             self.next();
+            self.opens.pop();
             return Ok((args, kw));
         }
         loop {
@@ -564,8 +595,8 @@ impl Parser {
         if !self.is_word("do") || self.bare {
             return Ok(vec![]);
         }
-        let start = self.pos();
         self.next();
+        self.open("do");
         let mut out = Vec::new();
         let mut name = "do".to_string();
         loop {
@@ -573,14 +604,11 @@ impl Parser {
             out.push((name, sec));
             self.skip_nl();
             match self.next() {
-                Tok::Ident(w) if w == "end" => return Ok(out),
-                Tok::Ident(w) if STOPS.contains(&w.as_str()) => name = w,
-                Tok::Eof => {
-                    return self.fail(
-                        self.pos(),
-                        format!("missing terminator: end (for \"do\" starting at line {})", start.line),
-                    )
+                Tok::Ident(w) if w == "end" => {
+                    self.opens.pop();
+                    return Ok(out);
                 }
+                Tok::Ident(w) if STOPS.contains(&w.as_str()) => name = w,
                 _ => {
                     self.i -= 1;
                     return Err(self.unexpected());
@@ -687,6 +715,7 @@ impl Parser {
                 Ok(Expr::new(pos, Kind::Var(Atom::new(&format!("&{n}")))))
             }
             Tok::Op("(") => {
+                self.open("(");
                 let e = self.block()?;
                 self.expect_op(")")?;
                 Ok(e)
@@ -739,7 +768,7 @@ impl Parser {
             match p {
                 Piece::Text(t) => parts.push(lit(pos, Term::str(&t))),
                 Piece::Code(toks) => {
-                    let mut sub = Parser { toks, i: 0, depth: self.depth, cap: 0, bare: false };
+                    let mut sub = Parser { toks, i: 0, depth: self.depth, cap: 0, bare: false, opens: Vec::new() };
                     let e = sub.block()?;
                     if *sub.peek() != Tok::Eof {
                         return Err(sub.unexpected());
@@ -759,9 +788,11 @@ impl Parser {
         let mut items = Vec::new();
         let mut kw = Vec::new();
         let mut tail = None;
+        self.open("[");
         self.skip_nl();
         if self.is_op("]") {
             self.next();
+            self.opens.pop();
             return Ok(Expr::new(pos, Kind::List(items, None)));
         }
         loop {
@@ -800,9 +831,11 @@ impl Parser {
     fn map_body(&mut self, pos: Pos, _: Option<()>) -> Result<Expr, CompileError> {
         let mut entries = Vec::new();
         let mut base = None;
+        self.open("{");
         self.skip_nl();
         if self.is_op("}") {
             self.next();
+            self.opens.pop();
             return Ok(Expr::new(pos, Kind::Map(entries)));
         }
         let mut first = true;
@@ -847,6 +880,7 @@ impl Parser {
             "nil" => return Ok(lit(pos, Term::nil())),
             "__MODULE__" => return Ok(Expr::new(pos, Kind::Module)),
             "fn" => {
+                self.open("fn");
                 let clauses = self.clauses()?;
                 self.expect_word("end")?;
                 if clauses.is_empty() {
