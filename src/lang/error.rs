@@ -26,10 +26,13 @@ impl fmt::Display for CompileError {
 /// How evaluation stopped early: as Erlang's three classes of exception.
 /// `Error` holds the reason as Erlang raises it (`badarith`,
 /// `{:badmatch, v}`, or an Elixir exception struct for `raise`), so a
-/// process that dies of it exits with the reason OTP would report.
+/// process that dies of it exits with the reason OTP would report, and,
+/// when the reason alone cannot say it, the term Elixir would name in the
+/// message (the map of a failed `%{m | k: v}`, whose reason is only
+/// `{:badkey, k}`; Elixir finds the map in the stack trace).
 #[derive(Clone, Debug)]
 pub enum Raise {
-    Error(Term),
+    Error(Term, Option<Term>),
     Throw(Term),
     Exit(Term),
 }
@@ -39,7 +42,12 @@ pub type Eval<T = Term> = Result<T, Box<Raise>>;
 
 /// An `error` raise with an Erlang-level reason.
 pub(crate) fn error<T>(reason: Term) -> Eval<T> {
-    Err(Box::new(Raise::Error(reason)))
+    Err(Box::new(Raise::Error(reason, None)))
+}
+
+/// An `error` raise whose message names `term` (see [`Raise`]).
+pub(crate) fn error_in<T>(reason: Term, term: Term) -> Eval<T> {
+    Err(Box::new(Raise::Error(reason, Some(term))))
 }
 
 /// `{tag, value}` as an error.
@@ -95,9 +103,14 @@ pub(crate) fn undefined_as<T>(module: &str, name: &str, arity: usize, suffix: &s
 
 /// The Elixir exception struct for an Erlang-level error reason, as
 /// `Exception.normalize/2` makes it when code rescues it.
-pub(crate) fn normalize(reason: &Term) -> Term {
+pub(crate) fn normalize(reason: &Term, context: Option<&Term>) -> Term {
     if is_exception(reason) {
         return reason.clone();
+    }
+    if let (Some([tag, k]), Some(m)) = (reason.as_tuple(), context) {
+        if tag.is_atom(Atom::new("badkey")) {
+            return exception("KeyError", vec![("key", k.clone()), ("term", m.clone())]);
+        }
     }
     let msg = |kind: &str, m: String| exception(kind, vec![("message", Term::str(&m))]);
     if let Some(a) = reason.as_atom() {
@@ -211,8 +224,8 @@ pub(crate) fn fun_arity(label: &str) -> Option<usize> {
 /// `** (MatchError) no match of right hand side value: 1`.
 pub fn describe(r: &Raise) -> String {
     match r {
-        Raise::Error(reason) => {
-            let e = normalize(reason);
+        Raise::Error(reason, context) => {
+            let e = normalize(reason, context.as_ref());
             format!("** ({}) {}", exception_name(&e), exception_message(&e))
         }
         Raise::Throw(v) => format!("** (throw) {}", inspect(v)),

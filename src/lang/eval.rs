@@ -160,7 +160,9 @@ impl Interp {
                         let k = self.eval(env, k).await?;
                         let v = self.eval(env, v).await?;
                         if m.map_get(&k).is_none() {
-                            return error(Term::tuple(vec![Term::atom("badkey"), k, m]));
+                            // The BEAM's reason for a failed update names the
+                            // key only; the message also shows the map.
+                            return super::error::error_in(Term::tuple(vec![Term::atom("badkey"), k]), m);
                         }
                         m = m.map_put(k, v).unwrap_or(m);
                     }
@@ -233,7 +235,9 @@ impl Interp {
                             Some(v) => v.clone(),
                             None => return error(Term::tuple(vec![Term::atom("badkey"), Term::Atom(*key), m])),
                         },
-                        _ => return error2("badmap", m),
+                        // Elixir's `term.key` on anything but a map or a
+                        // module raises `{:badkey, key, term}`.
+                        _ => return error(Term::tuple(vec![Term::atom("badkey"), Term::Atom(*key), m])),
                     }
                 }
                 Kind::Access(base, key) => {
@@ -683,8 +687,8 @@ impl Interp {
         rescues: &[super::ast::Rescue],
         catches: &[Clause],
     ) -> Eval {
-        if let Raise::Error(reason) = &raise {
-            let exc = normalize(reason);
+        if let Raise::Error(reason, context) = &raise {
+            let exc = normalize(reason, context.as_ref());
             let kind = exc.map_get(&Term::atom("__struct__")).and_then(Term::as_atom);
             for r in rescues {
                 if r.kinds.is_empty() || kind.is_some_and(|k| r.kinds.contains(&k)) {
@@ -699,7 +703,7 @@ impl Interp {
             }
         }
         let (class, value) = match &raise {
-            Raise::Error(r) => ("error", r.clone()),
+            Raise::Error(r, _) => ("error", r.clone()),
             Raise::Throw(v) => ("throw", v.clone()),
             Raise::Exit(v) => ("exit", v.clone()),
         };

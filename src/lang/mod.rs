@@ -30,6 +30,15 @@ pub use error::{describe, CompileError, Raise};
 pub use eval::Interp;
 pub use process::{eval_source, exit_reason, spawn_call, start_fn, ModuleServer, MAX_EVAL_SLICES};
 
+/// `"Kind: message"` when `t` is an exception struct (`RuntimeError: boom`),
+/// as `inspect(e.__struct__) <> ": " <> Exception.message(e)` gives it.
+pub fn exception_line(t: &crate::term::Term) -> Option<String> {
+    if !error::is_exception(t) {
+        return None;
+    }
+    Some(format!("{}: {}", error::exception_name(t), error::exception_message(t)))
+}
+
 /// `inspect/1` of a term, as Elixir 1.14 prints it.
 pub fn inspect(t: &crate::term::Term) -> String {
     inspect::inspect(t)

@@ -37,10 +37,24 @@ pub fn exit_reason(r: &Raise, mfa: Option<(Atom, Atom, usize)>) -> Term {
         None => Term::list(vec![]),
     };
     match r {
-        Raise::Error(reason) => Term::tuple(vec![reason.clone(), stack]),
+        // A function clause the interpreter could not match dies as the
+        // BEAM's does: `:function_clause`, the function in the stack trace.
+        Raise::Error(reason, _) if is_function_clause(reason) => {
+            let f = |k: &str| reason.map_get(&Term::atom(k)).cloned().unwrap_or_else(Term::nil);
+            let frame = Term::tuple(vec![f("module"), f("function"), f("arity"), Term::list(vec![])]);
+            Term::tuple(vec![Term::atom("function_clause"), Term::list(vec![frame])])
+        }
+        Raise::Error(reason, _) => Term::tuple(vec![reason.clone(), stack]),
         Raise::Throw(v) => Term::tuple(vec![Term::tuple(vec![Term::atom("nocatch"), v.clone()]), stack]),
         Raise::Exit(v) => v.clone(),
     }
+}
+
+/// Whether `reason` is the interpreter's own `FunctionClauseError` (which
+/// names the function), as opposed to one code raised itself.
+fn is_function_clause(reason: &Term) -> bool {
+    reason.map_get(&Term::atom("__struct__")).is_some_and(|s| s.is_atom(Atom::new("Elixir.FunctionClauseError")))
+        && reason.map_get(&Term::atom("module")).is_some()
 }
 
 pub(crate) fn send(it: &Interp, to: &Term, msg: Term) -> Eval {
@@ -293,6 +307,12 @@ impl ModuleServer {
         let arity = args.len();
         match it.call(self.module, Atom::new(name), args).await {
             Ok(v) => v,
+            // gen_server catches a throw and takes the value as the
+            // callback's return (`try_dispatch`'s `throw:R -> {ok, R}`).
+            Err(r) if matches!(*r, Raise::Throw(_)) => match *r {
+                Raise::Throw(v) => v,
+                _ => Term::nil(),
+            },
             Err(r) => {
                 let reason = exit_reason(&r, Some((self.module, Atom::new(name), arity)));
                 match ctx.exit(reason).await {}
@@ -387,7 +407,7 @@ impl GenServer for ModuleServer {
             let msg =
                 format!("attempted to call GenServer {} but no handle_call/3 clause was provided", self.shown(ctx));
             let reason = exception("RuntimeError", vec![("message", Term::str(&msg))]);
-            let r = Raise::Error(reason);
+            let r = Raise::Error(reason, None);
             match ctx.exit(exit_reason(&r, Some((self.module, Atom::new("handle_call"), 3)))).await {}
         }
         let r = self.callback(ctx, "handle_call", vec![req, from.to_term()], true).await;
@@ -423,7 +443,7 @@ impl GenServer for ModuleServer {
         if !self.defines("handle_cast", 2) {
             let msg =
                 format!("attempted to cast GenServer {} but no handle_cast/2 clause was provided", self.shown(ctx));
-            let r = Raise::Error(exception("RuntimeError", vec![("message", Term::str(&msg))]));
+            let r = Raise::Error(exception("RuntimeError", vec![("message", Term::str(&msg))]), None);
             match ctx.exit(exit_reason(&r, Some((self.module, Atom::new("handle_cast"), 2)))).await {}
         }
         let r = self.callback(ctx, "handle_cast", vec![msg], true).await;
