@@ -18,6 +18,15 @@ if ! rustup target list --installed 2>/dev/null | grep -qx wasm32-unknown-unknow
     rustup target add wasm32-unknown-unknown
 fi
 
+# clippy and rustfmt, for the suite's style gates (rustup's minimal profile
+# leaves them out).
+for c in clippy rustfmt; do
+    if ! rustup component list --installed 2>/dev/null | grep -q "^$c"; then
+        say "adding the $c component"
+        rustup component add "$c"
+    fi
+done
+
 # Trunk (0.22 needs a newer rustc than we pin).
 if ! trunk --version 2>/dev/null | grep -q " $TRUNK_VERSION\$"; then
     say "installing trunk $TRUNK_VERSION (about 11 minutes cold)"

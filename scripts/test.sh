@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# The full test suite (CI runs exactly this): native tests, the wasm build,
+# The full test suite (CI runs exactly this): formatting and lints (native
+# and wasm), native tests, the wasm build,
 # wasm tests in headless Chromium, the public conformance check, the release
 # site build and the end-to-end tests against it. Every step runs even when
 # an earlier one failed (except those that need the site when it did not
@@ -43,6 +44,10 @@ e2e() {
     return $rc
 }
 
+step "formatting (cargo fmt --check)" cargo fmt --check
+step "lints, native (clippy -D warnings)" cargo clippy --quiet --all-targets -- -D warnings
+step "lints, wasm (clippy -D warnings)" \
+    cargo clippy --quiet --target wasm32-unknown-unknown --lib --bin playground --features web -- -D warnings
 step "native tests" cargo test --quiet --no-fail-fast
 step "wasm build of the library" bash -c 'cargo build --quiet --target wasm32-unknown-unknown --lib &&
     cargo build --quiet --target wasm32-unknown-unknown --lib --features web'

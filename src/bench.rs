@@ -402,7 +402,7 @@ fn restart(rt: &Runtime, n: u64, clock: Clock) -> Result<Outcome, BenchError> {
         // Intensity n: it never trips; period 1 s, the smallest OTP allows.
         let flags = Flags { strategy: Strategy::OneForOne, intensity: n.min(u32::MAX as u64) as u32, period_s: 1 };
         let init: supervisor::InitFn = Box::new(move |_c| Box::pin(async move { SupInit::Ok(flags, vec![spec]) }));
-        let StartResult::Ok(sup) = supervisor::start_link(&ctx, None, "bench", init).await else {
+        let StartResult::Ok(sup) = supervisor::start_link(&ctx, None, init).await else {
             st.done.set(true);
             return Term::Atom(Atom::ERROR);
         };

@@ -3,28 +3,23 @@
 //! the documented error and changes nothing, topics deliver, and the CLI
 //! exits 0 for 2xx and 1 otherwise.
 
+mod common;
+
+use common::system;
 use otpsim::api::{self, openapi, route_of, Route};
 use otpsim::runtime::SpawnOpts;
-use otpsim::scenario::Scenario;
-use otpsim::system::{System, SystemOptions};
+use otpsim::system::System;
 use otpsim::term::Term;
 use serde_json::{json, Value};
 
-fn system() -> System {
-    System::new(
-        Scenario::from_json(
-            r#"{"name":"api","tree":{"id":"root","type":"supervisor","name":"top","intensity":10,"children":[
-                {"id":"a","type":"worker","name":"a"},
-                {"id":"victim","type":"worker","name":"victim"},
-                {"id":"bench","type":"supervisor","name":"bench","intensity":5,"children":[
-                    {"id":"x","type":"worker","name":"x"},{"id":"y","type":"worker"}]},
-                {"id":"load","type":"worker","params":{"load":{"to":"a","every_ms":20,"message":"{:inc, 1}"}}}]}}"#,
-        )
-        .unwrap(),
-        SystemOptions::default(),
-    )
-    .unwrap()
-}
+/// The system every API test runs on: a named tree with a nested
+/// supervisor and a load generator, so every route has something to act on.
+const SCENARIO: &str = r#"{"name":"api","tree":{"id":"root","type":"supervisor","name":"top","intensity":10,"children":[
+    {"id":"a","type":"worker","name":"a"},
+    {"id":"victim","type":"worker","name":"victim"},
+    {"id":"bench","type":"supervisor","name":"bench","intensity":5,"children":[
+        {"id":"x","type":"worker","name":"x"},{"id":"y","type":"worker"}]},
+    {"id":"load","type":"worker","params":{"load":{"to":"a","every_ms":20,"message":"{:inc, 1}"}}}]}}"#;
 
 fn req(sys: &mut System, m: &str, p: &str, b: &str) -> (u16, Value) {
     api::handle(sys, m, p, b)
@@ -89,7 +84,7 @@ fn valid_request(r: Route, probe: u64, sub: u64) -> (String, String) {
 
 #[test]
 fn every_route_answers_a_valid_request_with_200() {
-    let mut sys = system();
+    let mut sys = system(SCENARIO);
     // History (before Trace in route order) needs tracing on already.
     assert_eq!(req(&mut sys, "POST", "/api/v1/processes/a/trace", r#"{"on":true}"#).0, 200);
     sys.tick(200);
@@ -197,7 +192,7 @@ fn observable(sys: &System) -> Value {
 
 #[test]
 fn bad_input_on_every_route_answers_the_documented_error_and_changes_nothing() {
-    let mut sys = system();
+    let mut sys = system(SCENARIO);
     // The load worker would change a's state between requests: stop it.
     let load = sys.path_pid("root/load").unwrap();
     otpsim::control::suspend_process(&mut sys, load).unwrap();
@@ -309,7 +304,7 @@ fn bad_input_on_every_route_answers_the_documented_error_and_changes_nothing() {
 
 #[test]
 fn topics_deliver_through_the_api() {
-    let mut sys = system();
+    let mut sys = system(SCENARIO);
     let (_, v) = req(&mut sys, "POST", "/api/v1/subscriptions", r#"{"topic":"process:*"}"#);
     let all = v["id"].as_u64().unwrap();
     let (_, v) = req(&mut sys, "POST", "/api/v1/subscriptions", r#"{"topic":"supervisor:top"}"#);
@@ -330,7 +325,7 @@ fn topics_deliver_through_the_api() {
 
 #[test]
 fn pids_are_written_in_every_accepted_form() {
-    let mut sys = system();
+    let mut sys = system(SCENARIO);
     let a = sys.resolve("a").unwrap();
     for form in
         [a.short(), format!("%3C{}%3E", a.short()), format!("%23PID%3C{}%3E", a.short()), "a".into(), "root%2Fa".into()]

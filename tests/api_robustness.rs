@@ -2,24 +2,19 @@
 //! requests built from the API's own vocabulary always get a JSON answer,
 //! an error being `{"error": {"code", "message"}}` with a 4xx/5xx status.
 
+mod common;
+
+use common::system;
 use otpsim::api;
-use otpsim::scenario::Scenario;
-use otpsim::system::{System, SystemOptions};
+use otpsim::system::System;
 use proptest::prelude::*;
 
-fn system() -> System {
-    System::new(
-        Scenario::from_json(
-            r#"{"tree":{"id":"root","type":"supervisor","name":"top","intensity":50,"children":[
-                {"id":"a","type":"worker","name":"a","params":{"load":{"to":"b","every_ms":5,"message":"{:inc, 1}"}}},
-                {"id":"b","type":"worker","name":"b"},
-                {"id":"s","type":"supervisor","name":"s","strategy":"one_for_all","intensity":50,"children":[{"id":"c","type":"worker"}]}]}}"#,
-        )
-        .unwrap(),
-        SystemOptions::default(),
-    )
-    .unwrap()
-}
+/// The system the random requests hit: load between two workers and a
+/// one_for_all supervisor with a generous intensity.
+const SCENARIO: &str = r#"{"tree":{"id":"root","type":"supervisor","name":"top","intensity":50,"children":[
+    {"id":"a","type":"worker","name":"a","params":{"load":{"to":"b","every_ms":5,"message":"{:inc, 1}"}}},
+    {"id":"b","type":"worker","name":"b"},
+    {"id":"s","type":"supervisor","name":"s","strategy":"one_for_all","intensity":50,"children":[{"id":"c","type":"worker"}]}]}}"#;
 
 const METHODS: &[&str] = &["GET", "POST", "PUT", "DELETE", "PATCH", "get"];
 const HEADS: &[&str] =
@@ -138,7 +133,7 @@ proptest! {
     fn random_requests_never_crash(reqs in proptest::collection::vec(
         (0..api::Route::ALL.len() + 8, proptest::bool::weighted(0.1), 0..METHODS.len(), 0..HEADS.len(), 0..IDS.len(),
          0..TAILS.len(), 0..QUERIES.len(), 0..BODIES.len()), 1..40)) {
-        let mut sys = system();
+        let mut sys = system(SCENARIO);
         for (route, wrong, m, h, i, t, q, b) in reqs {
             let (method, path) = request(route, wrong, m, h, i, t, q);
             let before = (sys.now(), sys.input_log().len(), pids(&sys));
@@ -168,7 +163,7 @@ proptest! {
 /// fixed sample of requests, many succeed.
 #[test]
 fn random_requests_reach_the_handlers() {
-    let mut sys = system();
+    let mut sys = system(SCENARIO);
     let mut ok = 0;
     let mut n = 0;
     for k in 0..600usize {

@@ -2,16 +2,14 @@
 //! message-flow functions, each on a scenario built for it — failure
 //! impact is checked by then doing it, deadlocks by building one.
 
+mod common;
+
+use common::system;
 use otpsim::control::{self, ControlError, SendOpts};
 use otpsim::runtime::{EventKind, Filter, KindMask};
-use otpsim::scenario::Scenario;
-use otpsim::system::{System, SystemOptions};
+use otpsim::system::System;
 use otpsim::term::{Pid, Term};
 use std::collections::BTreeSet;
-
-fn system(json: &str) -> System {
-    System::new(Scenario::from_json(json).unwrap(), SystemOptions::default()).unwrap()
-}
 
 fn send(sys: &mut System, to: &str, m: &str) {
     let p = sys.resolve(to).unwrap();
@@ -454,11 +452,11 @@ fn failure_impact_matches_reality_for_every_process_of_the_ready_scenarios() {
 }
 
 fn failure_impact_for_every_process(text: &str, mismatches: &mut Vec<String>) -> usize {
-    let probe = System::new(Scenario::from_json(text).unwrap(), SystemOptions::default()).unwrap();
+    let probe = system(text);
     let paths: Vec<String> = probe.tree().into_iter().map(|e| e.path).collect();
     let mut checked = 0;
     for path in &paths {
-        let mut sys = System::new(Scenario::from_json(text).unwrap(), SystemOptions::default()).unwrap();
+        let mut sys = system(text);
         sys.tick(300);
         let Some(pid) = sys.path_pid(path) else { continue };
         let predicted = control::trace_failure_impact(&sys, pid, None).unwrap();

@@ -1,16 +1,14 @@
 //! Tests of the Control API's discovery, introspection and manipulation
 //! functions, each on a scenario built for it.
 
+mod common;
+
+use common::system;
 use otpsim::control::probe::{ProbeAction, ProbeSpec};
 use otpsim::control::{self, ControlError, ListOpts, SendOpts, SortKey};
 use otpsim::runtime::SpawnOpts;
-use otpsim::scenario::Scenario;
-use otpsim::system::{System, SystemOptions};
+use otpsim::system::System;
 use otpsim::term::{Pid, Term};
-
-fn system(json: &str) -> System {
-    System::new(Scenario::from_json(json).unwrap(), SystemOptions::default()).unwrap()
-}
 
 fn three() -> System {
     system(

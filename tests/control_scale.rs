@@ -2,20 +2,20 @@
 //! and paging at that size (the time is printed, not asserted: timing is
 //! for benchmarks, not tests).
 
+mod common;
+
+use common::system_with;
 use otpsim::control::{self, ListOpts, SortKey};
 use otpsim::runtime::SpawnOpts;
-use otpsim::scenario::Scenario;
-use otpsim::system::{System, SystemOptions};
+use otpsim::system::SystemOptions;
 use otpsim::term::Term;
 
 #[test]
 fn listing_a_hundred_thousand_processes() {
-    let sys = System::new(
-        Scenario::from_json(r#"{"tree":{"id":"root","type":"supervisor","children":[{"id":"a","type":"worker"}]}}"#)
-            .unwrap(),
+    let sys = system_with(
+        r#"{"tree":{"id":"root","type":"supervisor","children":[{"id":"a","type":"worker"}]}}"#,
         SystemOptions { observe_flows: false, ..Default::default() },
-    )
-    .unwrap();
+    );
     for i in 0..100_000u32 {
         sys.runtime().spawn(
             SpawnOpts::named(if i % 10 == 0 { "tens:loop/0" } else { "ones:loop/0" }),

@@ -2,15 +2,14 @@
 //! failures, strategy changes (accepted, refused, rolled back), paused
 //! supervision, starting children and the tree benchmark.
 
+mod common;
+
+use common::{system, system_with};
 use otpsim::control::{self, ControlError};
 use otpsim::otp::Strategy;
-use otpsim::scenario::{Node, Scenario};
+use otpsim::scenario::Node;
 use otpsim::system::{System, SystemOptions};
 use otpsim::term::{Pid, Term};
-
-fn system(json: &str) -> System {
-    System::new(Scenario::from_json(json).unwrap(), SystemOptions::default()).unwrap()
-}
 
 fn sup3(strategy: &str, intensity: u32) -> System {
     system(&format!(
@@ -88,11 +87,10 @@ fn simulate_failure_reports_what_restarted_and_when() {
     ));
     // Without a child id, the seeded RNG chooses: the same in two identical systems.
     let pick = |seed| {
-        let mut s = System::new(
-            Scenario::from_json(r#"{"tree":{"id":"root","type":"supervisor","intensity":9,"children":[{"id":"a","type":"worker"},{"id":"b","type":"worker"},{"id":"c","type":"worker"},{"id":"d","type":"worker"}]}}"#).unwrap(),
+        let mut s = system_with(
+            r#"{"tree":{"id":"root","type":"supervisor","intensity":9,"children":[{"id":"a","type":"worker"},{"id":"b","type":"worker"},{"id":"c","type":"worker"},{"id":"d","type":"worker"}]}}"#,
             SystemOptions { seed: Some(seed), ..Default::default() },
-        )
-        .unwrap();
+        );
         let root = s.root().unwrap();
         let r = control::simulate_failure(&mut s, root, None, Term::atom("x")).unwrap();
         assert!(r.chosen_at_random);

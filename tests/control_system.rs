@@ -1,18 +1,17 @@
 //! Tests of `System`: building the tree, paths and names, the shell, timed
 //! steps, chaos, the metrics sampler, subscriptions and exact replay.
 
+mod common;
+
+use common::{scenario, system};
 use otpsim::control::{self, ControlError};
 use otpsim::runtime::Command;
 use otpsim::scenario::Scenario;
 use otpsim::system::{Input, System, SystemOptions};
 use otpsim::term::{Pid, Term};
 
-fn scen(json: &str) -> Scenario {
-    Scenario::from_json(json).unwrap()
-}
-
 fn basic() -> Scenario {
-    scen(
+    scenario(
         r#"{"name":"basic","tree":{"id":"root","type":"supervisor","strategy":"one_for_one","intensity":5,"name":"root_sup","children":[
             {"id":"a","type":"worker","name":"a"},
             {"id":"sub","type":"supervisor","strategy":"one_for_all","intensity":3,"children":[
@@ -36,11 +35,13 @@ fn the_tree_starts_with_paths_and_names() {
 
 #[test]
 fn a_broken_scenario_is_an_error_not_a_panic() {
-    let s =
-        scen(r#"{"tree":{"id":"r","type":"supervisor","children":[{"id":"w","type":"worker","params":{"slow":1}}]}}"#);
+    let s = scenario(
+        r#"{"tree":{"id":"r","type":"supervisor","children":[{"id":"w","type":"worker","params":{"slow":1}}]}}"#,
+    );
     assert!(matches!(System::new(s, SystemOptions::default()), Err(ControlError::BadScenario { .. })));
-    let s =
-        scen(r#"{"tree":{"id":"r","type":"supervisor","children":[{"id":"w","type":"worker","worker":"gadget"}]}}"#);
+    let s = scenario(
+        r#"{"tree":{"id":"r","type":"supervisor","children":[{"id":"w","type":"worker","worker":"gadget"}]}}"#,
+    );
     assert!(matches!(System::new(s, SystemOptions::default()), Err(ControlError::BadScenario { .. })));
 }
 
@@ -61,7 +62,7 @@ fn the_shell_makes_calls_and_the_generic_worker_answers() {
 
 #[test]
 fn timed_steps_run_as_virtual_time_passes() {
-    let s = scen(
+    let s = scenario(
         r#"{"tree":{"id":"root","type":"supervisor","intensity":5,"children":[{"id":"a","type":"worker"}]},
             "steps":[{"at_ms":100,"kill":"root/a"},{"at_ms":200,"send":"root/a","message":"{:inc, 7}"}]}"#,
     );
@@ -140,7 +141,7 @@ fn topics_deliver_events_and_metrics() {
 /// event stream bit for bit.
 #[test]
 fn seed_scenario_and_input_log_replay_identically() {
-    let s = scen(
+    let s = scenario(
         r#"{"tree":{"id":"root","type":"supervisor","intensity":10,"children":[
             {"id":"a","type":"worker","name":"a","params":{"load":{"to":"b","every_ms":7,"message":"{:inc, 1}"}}},
             {"id":"b","type":"worker","name":"b"},
@@ -192,7 +193,7 @@ fn runtime_commands_are_logged_inputs() {
 fn every_builtin_scenario_runs_with_its_sandbox_workers() {
     for name in otpsim::sandbox::builtin_names() {
         let text = otpsim::sandbox::builtin(name).unwrap();
-        let mut sys = System::new(Scenario::from_json(text).unwrap(), SystemOptions::default()).unwrap();
+        let mut sys = system(text);
         sys.tick(2000);
         assert!(sys.tree().len() > 2, "{name}: {:?}", sys.tree());
         let h = control::analyze_system_health(&sys);
@@ -205,7 +206,7 @@ fn every_builtin_scenario_runs_with_its_sandbox_workers() {
 #[test]
 fn every_kind_of_input_replays_identically() {
     use otpsim::control::probe::{ProbeAction, ProbeSpec};
-    let s = scen(
+    let s = scenario(
         r#"{"tree":{"id":"root","type":"supervisor","intensity":20,"children":[
             {"id":"a","type":"worker","name":"a","params":{"load":{"to":"b","every_ms":3,"message":"{:inc, 1}"}}},
             {"id":"b","type":"worker","name":"b","params":{"slow_ms":1}},
@@ -253,7 +254,7 @@ fn every_kind_of_input_replays_identically() {
 /// what the simulation does: a replay without them is identical.
 #[test]
 fn reading_does_not_change_the_simulation() {
-    let s = scen(
+    let s = scenario(
         r#"{"tree":{"id":"root","type":"supervisor","intensity":100,"children":[
             {"id":"a","type":"worker","params":{"load":{"to":"b","every_ms":2,"message":"{:work, 3000}","mode":"call"}}},
             {"id":"b","type":"worker","name":"b","params":{"slow_ms":1}},
@@ -280,7 +281,7 @@ fn reading_does_not_change_the_simulation() {
 /// same event stream; a tampered recording is refused where it diverges.
 #[test]
 fn recordings_round_trip_through_json_and_replay_exactly() {
-    let s = scen(
+    let s = scenario(
         r#"{"name":"rec","tree":{"id":"root","type":"supervisor","intensity":10,"children":[
             {"id":"a","type":"worker","name":"a","params":{"load":{"to":"b","every_ms":4,"message":"{:inc, 1}"}}},
             {"id":"b","type":"worker","name":"b"},

@@ -71,7 +71,7 @@ async fn run_steps(ctx: &Ctx, s: &Scenario, code: Rc<Code>) -> Vec<String> {
     };
     let flags = Flags { strategy: Strategy::OneForOne, intensity: s.intensity, period_s: 5 };
     let init: InitFn = Box::new(move |_ctx| Box::pin(async move { SupInit::Ok(flags, vec![spec]) }));
-    let StartResult::Ok(sup) = supervisor::start_link(ctx, None, "scenario_sup", init).await else {
+    let StartResult::Ok(sup) = supervisor::start_link(ctx, None, init).await else {
         return vec!["the supervisor did not start".into()];
     };
     ctx.sleep(10).await;

@@ -62,7 +62,7 @@ async fn supervise(ctx: &Ctx, code: Rc<Code>) -> otpsim::term::Pid {
             async move { SupInit::Ok(Flags { strategy: Strategy::OneForOne, intensity: 5, period_s: 5 }, vec![spec]) },
         )
     });
-    match supervisor::start_link(ctx, None, "lang_sup", init).await {
+    match supervisor::start_link(ctx, None, init).await {
         StartResult::Ok(p) => p,
         other => panic!("supervisor failed: {other:?}"),
     }

@@ -4,6 +4,7 @@
 
 mod common;
 
+use common::{ctl, scenario};
 use otpsim::otp::gen_server::{self, GenServer};
 use otpsim::runtime::{Command, Ctx, EventKind, Filter, KindMask, Runtime, SpawnOpts, WORLD};
 use otpsim::term::{Atom, Pid, Ref, Term};
@@ -38,12 +39,6 @@ const REASONS: [&str; 5] = ["normal", "kill", "shutdown", "boom", "killed"];
 
 fn reason(i: u8) -> Term {
     Term::atom(REASONS[i as usize % REASONS.len()])
-}
-
-fn ctl(tag: &str, args: Vec<Term>) -> Term {
-    let mut v = vec![Term::atom(tag)];
-    v.extend(args);
-    Term::tuple(v)
 }
 
 async fn actor(ctx: Ctx, book: Shared) -> Term {
@@ -482,7 +477,7 @@ fn the_seed_decides_a_random_workload() {
 
 #[test]
 fn conformance_scenarios_replay_identically() {
-    use otpsim::scenario::{conform, Scenario};
+    use otpsim::scenario::conform;
     let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/conformance/scenarios");
     let Ok(entries) = std::fs::read_dir(&dir) else {
         eprintln!("skipped: no conformance scenarios at {}", dir.display());
@@ -494,7 +489,7 @@ fn conformance_scenarios_replay_identically() {
     assert!(!paths.is_empty());
     for p in paths {
         let text = std::fs::read_to_string(&p).unwrap();
-        let s = Scenario::from_json(&text).unwrap();
+        let s = scenario(&text);
         let a: Vec<String> = conform::run(&s).iter().map(|e| e.to_json_line()).collect();
         let b: Vec<String> = conform::run(&s).iter().map(|e| e.to_json_line()).collect();
         assert_eq!(a, b, "{} is not deterministic", p.display());

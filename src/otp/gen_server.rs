@@ -8,7 +8,7 @@
 use crate::runtime::{Ctx, EventKind, HookAction, Introspect, KindMask, SpawnOpts, VTime};
 use crate::term::{Atom, Pid, Ref, Term};
 use async_trait::async_trait;
-use std::cell::RefCell;
+use std::cell::{Cell, RefCell};
 use std::rc::Rc;
 
 /// Who a call came from: reply with [`reply`].
@@ -159,7 +159,7 @@ pub trait GenServer: 'static {
 
 struct Shared {
     server: RefCell<Box<dyn GenServer>>,
-    sys_suspended: RefCell<bool>,
+    sys_suspended: Cell<bool>,
 }
 
 impl Introspect for Shared {
@@ -179,7 +179,7 @@ impl Introspect for Shared {
     }
 
     fn sys_suspended(&self) -> bool {
-        *self.sys_suspended.borrow()
+        self.sys_suspended.get()
     }
 
     fn with_any(&self, f: &mut dyn FnMut(&dyn std::any::Any)) -> bool {
@@ -335,7 +335,7 @@ async fn run_loop(
     mut timeout: Option<u64>,
     names: Rc<Names>,
 ) -> Term {
-    let shared = Rc::new(Shared { server: RefCell::new(server), sys_suspended: RefCell::new(false) });
+    let shared = Rc::new(Shared { server: RefCell::new(server), sys_suspended: Cell::new(false) });
     ctx.with(|k| {
         if let Some(p) = k.proc_mut(ctx.pid()) {
             p.extra_mut().gen_server = true;
@@ -354,10 +354,10 @@ async fn run_loop(
         if let Some(t) = msg.tagged(Atom::SYSTEM) {
             if t.len() == 3 {
                 if let Some(from) = parse_from(&t[1]) {
-                    if let Some(reason) = handle_system(&ctx, &shared, from, &t[2], parent).await {
-                        return reason;
+                    match handle_system(&ctx, &shared, from, &t[2], parent).await {
+                        AfterSystem::Continue => continue,
+                        AfterSystem::Exit(reason) => return reason,
                     }
-                    continue;
                 }
             }
         }
@@ -503,15 +503,18 @@ async fn terminate_inner(ctx: &Ctx, shared: &Rc<Shared>, reason: &Term) -> Term 
     // After `terminate/2`, OTP's gen_server reports an abnormal stop
     // (`error_info`), then proc_lib reports the crash on the way out. Both
     // ask the logger first; see `logger_allow` for why that is observable.
-    if !is_clean_stop(&out) {
+    if !is_clean_exit(&out) {
         logger_allow(ctx, "gen_server").await;
     }
     crash_report_check(ctx, &out).await;
     out
 }
 
-/// `normal`, `shutdown` and `{shutdown, _}`: stops that OTP does not report.
-fn is_clean_stop(reason: &Term) -> bool {
+/// `normal`, `shutdown` and `{shutdown, _}`: the exits OTP calls clean.
+/// A server that stops with one is not reported (`error_info`,
+/// `proc_lib:crash_report`), and a transient child that exits with one is
+/// not restarted (see `supervisor`'s `needs_restart`).
+pub fn is_clean_exit(reason: &Term) -> bool {
     reason.is_atom(Atom::NORMAL)
         || reason.is_atom(Atom::SHUTDOWN)
         || matches!(reason.tagged(Atom::SHUTDOWN), Some(t) if t.len() == 2)
@@ -520,7 +523,7 @@ fn is_clean_stop(reason: &Term) -> bool {
 /// `proc_lib:crash_report/4` as far as it is observable: a process that
 /// exits abnormally asks the logger whether to report it.
 async fn crash_report_check(ctx: &Ctx, reason: &Term) {
-    if !is_clean_stop(reason) {
+    if !is_clean_exit(reason) {
         logger_allow(ctx, "proc_lib").await;
     }
 }
@@ -554,9 +557,15 @@ pub(crate) async fn logger_allow(ctx: &Ctx, module: &str) {
     }
 }
 
-/// Handles `{:system, from, req}`. Returns `Some(reason)` when the process
-/// must exit.
-async fn handle_system(ctx: &Ctx, shared: &Rc<Shared>, from: From, req: &Term, parent: Pid) -> Option<Term> {
+/// What the loop does after a system message: go on serving, or exit with
+/// this reason (`sys:terminate`, which has already run `terminate/2`).
+enum AfterSystem {
+    Continue,
+    Exit(Term),
+}
+
+/// Handles `{:system, from, req}`.
+async fn handle_system(ctx: &Ctx, shared: &Rc<Shared>, from: From, req: &Term, parent: Pid) -> AfterSystem {
     let reply_sys = |r: Term| reply(ctx, from, r);
     match req {
         Term::Atom(a) if *a == Atom::GET_STATE => match shared.state() {
@@ -565,7 +574,7 @@ async fn handle_system(ctx: &Ctx, shared: &Rc<Shared>, from: From, req: &Term, p
         },
         Term::Atom(a) if *a == Atom::GET_STATUS => {
             let s = shared.state().unwrap_or(Term::Atom(Atom::UNDEFINED));
-            let status = if *shared.sys_suspended.borrow() { Atom::SUSPEND } else { Atom::RUNNING };
+            let status = if shared.sys_suspended.get() { Atom::SUSPEND } else { Atom::RUNNING };
             reply_sys(Term::tuple(vec![
                 Term::atom("status"),
                 Term::Pid(ctx.pid()),
@@ -574,7 +583,7 @@ async fn handle_system(ctx: &Ctx, shared: &Rc<Shared>, from: From, req: &Term, p
             ]));
         }
         Term::Atom(a) if *a == Atom::SUSPEND => {
-            *shared.sys_suspended.borrow_mut() = true;
+            shared.sys_suspended.set(true);
             reply_sys(Term::ok());
             // Suspended: only system messages are handled until resume.
             loop {
@@ -589,7 +598,7 @@ async fn handle_system(ctx: &Ctx, shared: &Rc<Shared>, from: From, req: &Term, p
                     continue;
                 };
                 if t[2].is_atom(Atom::RESUME) {
-                    *shared.sys_suspended.borrow_mut() = false;
+                    shared.sys_suspended.set(false);
                     reply(ctx, f2, Term::ok());
                     break;
                 }
@@ -597,8 +606,8 @@ async fn handle_system(ctx: &Ctx, shared: &Rc<Shared>, from: From, req: &Term, p
                     reply(ctx, f2, Term::ok());
                     continue;
                 }
-                if let Some(r) = Box::pin(handle_system(ctx, shared, f2, &t[2], parent)).await {
-                    return Some(r);
+                if let AfterSystem::Exit(r) = Box::pin(handle_system(ctx, shared, f2, &t[2], parent)).await {
+                    return AfterSystem::Exit(r);
                 }
             }
         }
@@ -613,11 +622,11 @@ async fn handle_system(ctx: &Ctx, shared: &Rc<Shared>, from: From, req: &Term, p
             let reason = t[1].clone();
             let out = terminate_inner(ctx, shared, &reason).await;
             reply_sys(Term::ok());
-            return Some(out);
+            return AfterSystem::Exit(out);
         }
         other => reply_sys(Term::error_tuple(Term::tuple(vec![Term::atom("unknown_system_msg"), other.clone()]))),
     }
-    None
+    AfterSystem::Continue
 }
 
 fn parse_from(t: &Term) -> Option<From> {

@@ -371,7 +371,7 @@ async fn start_sup(ctx: &Ctx, tracer: Tracer, node: Rc<Node>, path: String) -> S
             SupInit::Ok(flags, specs)
         })
     });
-    supervisor::start_link(ctx, None, "conform_sup", init).await
+    supervisor::start_link(ctx, None, init).await
 }
 
 // --- the driver -------------------------------------------------------------

@@ -403,7 +403,7 @@ pub fn sup_start(node: &Node) -> Result<StartFn, String> {
         let specs = specs.clone();
         Box::pin(async move {
             let init: InitFn = Box::new(move |_c: Ctx| Box::pin(async move { SupInit::Ok(flags, specs) }));
-            supervisor::start_link(&ctx, name, "supervisor", init).await
+            supervisor::start_link(&ctx, name, init).await
         })
     }))
 }

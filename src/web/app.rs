@@ -7,7 +7,9 @@ use crate::web::controls::{Controls, ControlsState};
 use crate::web::dashboard::Dashboard;
 use crate::web::flow::{FlowMsg, FlowView, ReplayState};
 use crate::web::inspector::Inspector;
-use crate::web::model::{self, Details, Findings, FlowRecording, Health, Heatmap, Moving, Sample, Sim, TreeNode};
+use crate::web::model::{
+    self, Action, Details, Findings, FlowRecording, Health, Heatmap, Moving, Sample, Sim, SimError, TreeNode,
+};
 use crate::web::tree::{Dot, TreeView};
 use gloo::render::{request_animation_frame, AnimationFrame};
 use serde::Deserialize;
@@ -41,56 +43,6 @@ impl Default for AppProps {
     }
 }
 
-/// An action on a process or supervisor, from the tree, the inspector or
-/// the flow view.
-#[derive(Clone, Debug, PartialEq)]
-pub enum Action {
-    Kill {
-        pid: Pid,
-        reason: String,
-    },
-    Suspend(Pid),
-    Resume(Pid),
-    RestartChild {
-        sup: Pid,
-        id: String,
-    },
-    TerminateChild {
-        sup: Pid,
-        id: String,
-    },
-    SetStrategy {
-        sup: Pid,
-        strategy: String,
-    },
-    PauseSupervision(Pid, bool),
-    Send {
-        pid: Pid,
-        text: String,
-    },
-    SendTraced {
-        pid: Pid,
-        text: String,
-    },
-    Trace(Pid, bool),
-    /// Installs a probe; `action` is the select's value (`delay` uses `delay_ms`).
-    AddProbe {
-        pid: Pid,
-        pattern: String,
-        action: String,
-        delay_ms: u64,
-    },
-    RemoveProbe {
-        pid: Pid,
-        id: u64,
-    },
-    /// Rolls a StatefulWorker back to a version of its history.
-    Rollback {
-        pid: Pid,
-        version: u64,
-    },
-}
-
 pub enum Msg {
     Frame(f64),
     TogglePlay,
@@ -117,10 +69,10 @@ pub struct Notice {
 
 impl Notice {
     /// The notice of an action's outcome.
-    fn of(r: Result<String, String>) -> Notice {
+    fn of(r: Result<String, SimError>) -> Notice {
         match r {
             Ok(text) => Notice { error: false, text },
-            Err(text) => Notice { error: true, text },
+            Err(e) => Notice { error: true, text: e.to_string() },
         }
     }
 }
@@ -214,7 +166,7 @@ impl App {
             }
             Err(e) => {
                 self.sim = None;
-                self.load_error = Some(e);
+                self.load_error = Some(e.to_string());
             }
         }
         self.selected = None;
@@ -336,26 +288,17 @@ impl App {
     }
 
     fn flow_msg(&mut self, m: FlowMsg) {
-        let result = match m {
-            FlowMsg::StartRecording => self
-                .sim
-                .as_mut()
-                .map(|s| s.start_recording().map(|_| "recording every message between the system's processes".into())),
-            FlowMsg::StopRecording => {
-                self.sim.as_mut().map(|s| s.stop_recording().map(|n| format!("recorded {n} messages")))
-            }
+        match m {
             FlowMsg::Show(id) => {
                 if let Some(f) = self.flows.iter().find(|f| f.id == id) {
                     self.replay = Some(ReplayState { flow: f.clone(), cursor: f.hops.len(), playing: false });
                 }
-                None
             }
             FlowMsg::Cursor(k) => {
                 if let Some(r) = self.replay.as_mut() {
                     r.cursor = k.min(r.flow.hops.len());
                     r.playing = false;
                 }
-                None
             }
             FlowMsg::Replay(on) => {
                 if let Some(r) = self.replay.as_mut() {
@@ -365,12 +308,7 @@ impl App {
                     r.playing = on;
                     self.replay_last = now();
                 }
-                None
             }
-        };
-        if let Some(r) = result {
-            self.notice = Some(Notice::of(r));
-            self.refresh(true);
         }
         self.rebuild_dots();
     }
@@ -398,40 +336,6 @@ impl App {
         let details = selected.as_ref().and_then(|(_, p)| sim.details(*p));
         if details_out.as_deref() != details.as_ref() {
             *details_out = details.map(Rc::new);
-        }
-    }
-
-    fn act(&mut self, a: Action) -> Result<String, String> {
-        let sim = self.sim.as_mut().ok_or("no system is loaded")?;
-        match a {
-            Action::Kill { pid, reason } => sim.kill(pid, &reason).map(|_| format!("exit({pid}, {reason}) sent")),
-            Action::Suspend(pid) => sim.suspend(pid).map(|_| format!("{pid} suspended")),
-            Action::Resume(pid) => sim.resume(pid).map(|_| format!("{pid} resumed")),
-            Action::RestartChild { sup, id } => sim.restart_child(sup, &id).map(|_| format!("{id} restarted")),
-            Action::TerminateChild { sup, id } => sim.terminate_child(sup, &id).map(|_| format!("{id} terminated")),
-            Action::SetStrategy { sup, strategy } => {
-                sim.set_strategy(sup, &strategy).map(|_| format!("strategy of {sup} is now {strategy}"))
-            }
-            Action::PauseSupervision(sup, on) => sim
-                .set_paused(sup, on)
-                .map(|_| format!("supervision {} on {sup}", if on { "paused" } else { "resumed" })),
-            Action::Send { pid, text } => sim.send_text(pid, &text).map(|_| format!("sent {text} to {pid}")),
-            Action::SendTraced { pid, text } => {
-                sim.send_traced(pid, &text).map(|n| format!("traced {text} to {pid}: {n} messages followed"))
-            }
-            Action::Trace(pid, on) => {
-                sim.set_traced(pid, on).map(|_| format!("tracing {} for {pid}", if on { "on" } else { "off" }))
-            }
-            Action::AddProbe { pid, pattern, action, delay_ms } => {
-                let a = model::probe_action(&action, delay_ms)?;
-                sim.add_probe(pid, &pattern, a).map(|id| format!("probe {id} on {pid}: {pattern} ({action})"))
-            }
-            Action::RemoveProbe { pid, id } => {
-                sim.remove_probe(pid, id).map(|_| format!("probe {id} removed from {pid}"))
-            }
-            Action::Rollback { pid, version } => {
-                sim.rollback(pid, version).map(|_| format!("rollback of {pid} to version {version} sent"))
-            }
         }
     }
 
@@ -634,7 +538,7 @@ impl Component for App {
                 self.chaos = rate;
                 if let Some(sim) = self.sim.as_mut() {
                     if let Err(e) = sim.set_chaos(rate) {
-                        self.notice = Some(Notice { error: true, text: e });
+                        self.notice = Some(Notice { error: true, text: e.to_string() });
                     }
                 }
                 true
@@ -645,8 +549,11 @@ impl Component for App {
                 true
             }
             Msg::Act(a) => {
-                let r = self.act(a);
-                self.notice = Some(Notice::of(r));
+                let Some(sim) = self.sim.as_mut() else {
+                    self.notice = Some(Notice { error: true, text: "no system is loaded".into() });
+                    return true;
+                };
+                self.notice = Some(Notice::of(sim.act(a)));
                 self.refresh(true);
                 true
             }

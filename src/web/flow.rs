@@ -5,18 +5,16 @@
 //! for the full message) replayed along a timeline.
 
 use crate::term::Pid;
-use crate::web::app::Action;
-use crate::web::model::{short_str, FlowHop, FlowRecording, Heatmap};
+use crate::web::model::{short_str, Action, FlowHop, FlowRecording, Heatmap};
 use std::rc::Rc;
 use web_sys::{HtmlInputElement, HtmlSelectElement};
 use yew::prelude::*;
 
-/// What the flow view asks of the app: recordings and their replay live in
-/// the app, because the tree animates the message being replayed.
+/// What the flow view asks of the app about the replay, which lives in the
+/// app because the tree animates the message being replayed. (Recording
+/// itself is an [`Action`] on the simulator.)
 #[derive(Clone, Debug, PartialEq)]
 pub enum FlowMsg {
-    StartRecording,
-    StopRecording,
     /// Shows the recording with this id.
     Show(u64),
     /// Moves the replay cursor: this many messages have been delivered.
@@ -73,8 +71,8 @@ pub fn flow_view(p: &FlowProps) -> Html {
         Callback::from(move |e: InputEvent| text.set(e.target_unchecked_into::<HtmlInputElement>().value()))
     };
     let record = match p.recording {
-        Some(_) => p.on_flow.reform(|_: MouseEvent| FlowMsg::StopRecording),
-        None => p.on_flow.reform(|_: MouseEvent| FlowMsg::StartRecording),
+        Some(_) => p.on_action.reform(|_: MouseEvent| Action::StopRecording),
+        None => p.on_action.reform(|_: MouseEvent| Action::StartRecording),
     };
     let on_show = p
         .on_flow

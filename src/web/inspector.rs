@@ -5,8 +5,7 @@
 //! you type and shows where it fails.
 
 use crate::term::Pid;
-use crate::web::app::Action;
-use crate::web::model::{Details, Sim};
+use crate::web::model::{Action, Details, Sim};
 use std::rc::Rc;
 use web_sys::{HtmlInputElement, HtmlSelectElement};
 use yew::prelude::*;
@@ -121,6 +120,7 @@ pub fn inspector(p: &InspectorProps) -> Html {
                     }
                 }
             };
+            let status = d.info.status.map(|s| s.name()).unwrap_or("—");
             let parse_err = crate::term::parse(&text).err().map(|e| e.to_string());
             let send = {
                 let a = p.on_action.clone();
@@ -140,7 +140,7 @@ pub fn inspector(p: &InspectorProps) -> Html {
             html! {
                 <>
                     <div class="proc-head">
-                        <span class={classes!("status-pill", format!("st-{}", d.info.status))}>{&d.info.status}</span>
+                        <span class={classes!("status-pill", format!("st-{status}"))}>{status}</span>
                         <strong>{ d.info.name.clone().unwrap_or_else(|| p.selected.as_ref().map(|s| s.0.clone()).unwrap_or_default()) }</strong>
                         <code>{pid.to_string()}</code>
                         if d.info.supervisor { <span class="tag">{"supervisor"}</span> }
@@ -188,7 +188,12 @@ fn versions(p: &VersionsProps) -> Html {
             Callback::from(move |_: MouseEvent| a.emit(Action::Rollback { pid, version }))
         };
         html! {
-            <li class={classes!(v.current.then_some("current"))} aria-label={format!("Version {}", v.version)}>
+            // The accessible name says each part apart: the visible
+            // spans run together as text ("v5" "11" "1000 ms" read
+            // "v5111000 ms"), so a search of the text for a value would
+            // find it in other versions too.
+            <li class={classes!(v.current.then_some("current"))}
+                aria-label={format!("Version {}: {} at {} ms{}", v.version, v.value, v.at_ms, if v.current { ", current" } else { "" })}>
                 <span class="ver">{format!("v{}", v.version)}</span>
                 <code class="val">{&v.value}</code>
                 <span class="at">{format!("{} ms", v.at_ms)}</span>
@@ -228,7 +233,8 @@ fn probes(p: &ProbesProps) -> Html {
     let delay_ms = delay.trim().parse::<u64>().ok();
     let pat_err = crate::web::model::probe_action(&action, delay_ms.unwrap_or(0))
         .and_then(|a| Sim::check_probe(&pattern, a))
-        .err();
+        .err()
+        .map(|e| e.to_string());
     let delay_err = (*action == "delay" && delay_ms.is_none()).then_some("the delay is a whole number of milliseconds");
     let ok = pat_err.is_none() && delay_err.is_none();
     let onsubmit = {

@@ -6,8 +6,7 @@
 //! actions on the selected node.
 
 use crate::term::Pid;
-use crate::web::app::Action;
-use crate::web::model::{short_str, TreeNode};
+use crate::web::model::{short_str, Action, NodeStatus, TreeNode};
 use std::collections::BTreeSet;
 use std::rc::Rc;
 use wasm_bindgen::JsCast;
@@ -189,77 +188,9 @@ pub fn tree_view(p: &TreeProps) -> Html {
     let zoom = use_state(|| 1.0f64);
     let overlay = use_state(|| Overlay::None);
     let svg_ref = use_node_ref();
-    // Keyboard focus across re-renders: the reconciler may move a focused
-    // item in the DOM, which blurs it. Note which item has focus before
-    // this render is applied, and give it back after.
-    let focused_pid: Option<String> = gloo::utils::document()
-        .active_element()
-        .filter(|el| svg_ref.cast::<web_sys::Element>().is_some_and(|svg| svg.contains(Some(el))))
-        .and_then(|el| el.get_attribute("data-pid"));
-    {
-        let svg_ref = svg_ref.clone();
-        use_effect(move || {
-            if let (Some(pid), Some(svg)) = (focused_pid, svg_ref.cast::<web_sys::Element>()) {
-                let active = gloo::utils::document().active_element();
-                if active.and_then(|a| a.get_attribute("data-pid")).as_deref() != Some(pid.as_str()) {
-                    if let Some(el) = svg
-                        .query_selector(&format!("[data-pid='{pid}']"))
-                        .ok()
-                        .flatten()
-                        .and_then(|el| el.dyn_into::<web_sys::SvgElement>().ok())
-                    {
-                        let _ = el.focus();
-                    }
-                }
-            }
-        });
-    }
-    // Drag-to-pan: a press on the viewport notes the pointer and the scroll
-    // position; once the pointer has travelled a few pixels it is captured
-    // and scrolls the viewport (a plain click still reaches the node under
-    // it). Keyboard users reach every item by arrow keys, and focus scrolls
-    // it into view.
+    use_keep_focus(svg_ref.clone());
     let scroll_ref = use_node_ref();
-    let drag = use_mut_ref(|| None::<(i32, i32, i32, i32)>);
-    let panning = use_state(|| false);
-    let on_pan_down = {
-        let (scroll_ref, drag) = (scroll_ref.clone(), drag.clone());
-        Callback::from(move |e: PointerEvent| {
-            if e.button() != 0 || !e.is_primary() {
-                return;
-            }
-            if let Some(el) = scroll_ref.cast::<web_sys::Element>() {
-                *drag.borrow_mut() = Some((e.client_x(), e.client_y(), el.scroll_left(), el.scroll_top()));
-            }
-        })
-    };
-    let on_pan_move = {
-        let (scroll_ref, drag, panning) = (scroll_ref.clone(), drag.clone(), panning.clone());
-        Callback::from(move |e: PointerEvent| {
-            let Some((x0, y0, left, top)) = *drag.borrow() else { return };
-            let (dx, dy) = (e.client_x() - x0, e.client_y() - y0);
-            if !*panning {
-                if dx.abs() + dy.abs() < 5 {
-                    return;
-                }
-                panning.set(true);
-            }
-            if let Some(el) = scroll_ref.cast::<web_sys::Element>() {
-                let _ = el.set_pointer_capture(e.pointer_id());
-                el.set_scroll_left(left - dx);
-                el.set_scroll_top(top - dy);
-            }
-        })
-    };
-    let on_pan_end = {
-        let (drag, panning) = (drag.clone(), panning.clone());
-        Callback::from(move |_: PointerEvent| {
-            drag.borrow_mut().take();
-            if *panning {
-                panning.set(false);
-            }
-        })
-    };
+    let pan = use_drag_to_pan(scroll_ref.clone());
     let reason = use_state(|| ":kill".to_string());
     let strategy = use_state(|| "one_for_one".to_string());
 
@@ -281,72 +212,9 @@ pub fn tree_view(p: &TreeProps) -> Html {
     let q = search.trim().to_ascii_lowercase();
     let order: Vec<(String, Pid)> =
         l.items.iter().filter_map(|i| i.node).filter_map(|n| n.pid.map(|p| (n.id.clone(), p))).collect();
-    let onkeydown = {
-        let on_select = p.on_select.clone();
-        let selected = p.selected;
-        Callback::from(move |e: KeyboardEvent| {
-            // The item the key was pressed on is the current one (the
-            // selection this closure saw may be a render behind).
-            let target: Option<web_sys::Element> = e.target_dyn_into();
-            let from_target =
-                target.as_ref().and_then(|t| t.get_attribute("data-pid")).and_then(|s| s.parse::<u32>().ok()).map(Pid);
-            let current = from_target.or(selected);
-            let cur = order.iter().position(|(_, pid)| Some(*pid) == current);
-            let next = match e.key().as_str() {
-                "ArrowDown" => Some(cur.map(|i| (i + 1).min(order.len().saturating_sub(1))).unwrap_or(0)),
-                "ArrowUp" => Some(cur.map(|i| i.saturating_sub(1)).unwrap_or(0)),
-                "Home" => Some(0),
-                "End" => Some(order.len().saturating_sub(1)),
-                "Escape" => {
-                    on_select.emit(None);
-                    None
-                }
-                _ => return,
-            };
-            e.prevent_default();
-            if let Some(sel) = next.and_then(|i| order.get(i)) {
-                on_select.emit(Some(sel.clone()));
-                // Keyboard focus follows the selection.
-                let found = target
-                    .and_then(|t| t.closest("svg").ok().flatten())
-                    .and_then(|svg| svg.query_selector(&format!("[data-pid='{}']", sel.1 .0)).ok().flatten());
-                if let Some(el) = found.and_then(|el| el.dyn_into::<web_sys::SvgElement>().ok()) {
-                    let _ = el.focus();
-                }
-            }
-        })
-    };
+    let onkeydown = keyboard_nav(order, p.selected, p.on_select.clone());
 
-    // Messages in flight: each dot starts on its sender's node and a CSS
-    // animation carries it to the receiver's, so no frame has to move it.
-    let root_anchor = l.items.first().map(|i| (i.x - PAD + 2.0, i.y + NODE_H / 2.0));
-    let dots = p.dots.iter().filter_map(|d| {
-        let (x1, y1) = match d.from {
-            Some(f) => l.anchor(f)?,
-            None => root_anchor?,
-        };
-        let (x2, y2) = l.anchor(d.to)?;
-        let (dx, dy) = (x2 - x1, y2 - y1);
-        if dx.abs() + dy.abs() < 1.0 {
-            // A message to itself (a timer, say), or between two processes
-            // behind the same "+ N more": the replayed one pulses where it
-            // is; a live one is not worth a dot.
-            return d.replay.then(|| html! {
-                <circle key={format!("r{}", d.key)} class="msg-dot replay self" cx={format!("{x1:.0}")} cy={format!("{y1:.0}")} r="6" />
-            });
-        }
-        let style = format!("--dx:{dx:.0}px;--dy:{dy:.0}px;animation-delay:{:.0}ms", d.delay_ms);
-        Some(if d.replay {
-            html! {
-                <g key={format!("r{}", d.key)} class="replay">
-                    <path class="replay-path" d={format!("M{x1:.0},{y1:.0} L{x2:.0},{y2:.0}")} />
-                    <circle class="msg-dot replay" cx={format!("{x1:.0}")} cy={format!("{y1:.0}")} r="6" {style} />
-                </g>
-            }
-        } else {
-            html! { <circle key={format!("m{}", d.key)} class="msg-dot" cx={format!("{x1:.0}")} cy={format!("{y1:.0}")} r="3.5" {style} /> }
-        })
-    });
+    let dots = message_dots(&l, &p.dots);
 
     let sel_node = p.selected.and_then(|pid| tree.find(pid));
     let actions = match sel_node {
@@ -401,14 +269,14 @@ pub fn tree_view(p: &TreeProps) -> Html {
                 </div>
             </div>
             <div class="actions" role="toolbar" aria-label="Actions on the selected process">{actions}</div>
-            <div ref={scroll_ref} class={classes!("tree-scroll", panning.then_some("panning"))} onpointerdown={on_pan_down}
-                onpointermove={on_pan_move} onpointerup={on_pan_end.clone()} onpointercancel={on_pan_end}>
+            <div ref={scroll_ref} class={classes!("tree-scroll", pan.panning.then_some("panning"))} onpointerdown={pan.down}
+                onpointermove={pan.moved} onpointerup={pan.end.clone()} onpointercancel={pan.end}>
                 <svg ref={svg_ref} class="tree" role="tree" aria-label="Supervision tree" {onkeydown}
                     width={format!("{:.0}", width * z)} height={format!("{:.0}", height * z)}
                     viewBox={format!("{} {} {width:.0} {height:.0}", -PAD, -PAD)}>
                     <TreeNodes tree={p.tree.clone()} expanded={(*expanded).clone()} selected={p.selected} hot={p.hot.clone()}
                         query={q} overlay={*overlay} on_select={p.on_select.clone()} {on_expand} />
-                    <g class="msgs" aria-hidden="true">{ for dots }</g>
+                    <g class="msgs" aria-hidden="true">{dots}</g>
                 </svg>
             </div>
             <div class="legend" aria-hidden="true">
@@ -420,6 +288,167 @@ pub fn tree_view(p: &TreeProps) -> Html {
             </div>
         </section>
     }
+}
+
+/// Keeps keyboard focus on the same tree item across re-renders.
+#[hook]
+fn use_keep_focus(svg_ref: NodeRef) {
+    // Keyboard focus across re-renders: the reconciler may move a focused
+    // item in the DOM, which blurs it. Note which item has focus before
+    // this render is applied, and give it back after.
+    let focused_pid: Option<String> = gloo::utils::document()
+        .active_element()
+        .filter(|el| svg_ref.cast::<web_sys::Element>().is_some_and(|svg| svg.contains(Some(el))))
+        .and_then(|el| el.get_attribute("data-pid"));
+    use_effect(move || {
+        if let (Some(pid), Some(svg)) = (focused_pid, svg_ref.cast::<web_sys::Element>()) {
+            let active = gloo::utils::document().active_element();
+            if active.and_then(|a| a.get_attribute("data-pid")).as_deref() != Some(pid.as_str()) {
+                if let Some(el) = svg
+                    .query_selector(&format!("[data-pid='{pid}']"))
+                    .ok()
+                    .flatten()
+                    .and_then(|el| el.dyn_into::<web_sys::SvgElement>().ok())
+                {
+                    let _ = el.focus();
+                }
+            }
+        }
+    });
+}
+
+/// The viewport's pointer handlers for drag-to-pan, and whether a drag is
+/// panning now.
+struct Pan {
+    down: Callback<PointerEvent>,
+    moved: Callback<PointerEvent>,
+    end: Callback<PointerEvent>,
+    panning: bool,
+}
+
+#[hook]
+fn use_drag_to_pan(scroll_ref: NodeRef) -> Pan {
+    // Drag-to-pan: a press on the viewport notes the pointer and the scroll
+    // position; once the pointer has travelled a few pixels it is captured
+    // and scrolls the viewport (a plain click still reaches the node under
+    // it). Keyboard users reach every item by arrow keys, and focus scrolls
+    // it into view.
+    let drag = use_mut_ref(|| None::<(i32, i32, i32, i32)>);
+    let panning = use_state(|| false);
+    let on_pan_down = {
+        let (scroll_ref, drag) = (scroll_ref.clone(), drag.clone());
+        Callback::from(move |e: PointerEvent| {
+            if e.button() != 0 || !e.is_primary() {
+                return;
+            }
+            if let Some(el) = scroll_ref.cast::<web_sys::Element>() {
+                *drag.borrow_mut() = Some((e.client_x(), e.client_y(), el.scroll_left(), el.scroll_top()));
+            }
+        })
+    };
+    let on_pan_move = {
+        let (scroll_ref, drag, panning) = (scroll_ref.clone(), drag.clone(), panning.clone());
+        Callback::from(move |e: PointerEvent| {
+            let Some((x0, y0, left, top)) = *drag.borrow() else { return };
+            let (dx, dy) = (e.client_x() - x0, e.client_y() - y0);
+            if !*panning {
+                if dx.abs() + dy.abs() < 5 {
+                    return;
+                }
+                panning.set(true);
+            }
+            if let Some(el) = scroll_ref.cast::<web_sys::Element>() {
+                let _ = el.set_pointer_capture(e.pointer_id());
+                el.set_scroll_left(left - dx);
+                el.set_scroll_top(top - dy);
+            }
+        })
+    };
+    let on_pan_end = {
+        let (drag, panning) = (drag.clone(), panning.clone());
+        Callback::from(move |_: PointerEvent| {
+            drag.borrow_mut().take();
+            if *panning {
+                panning.set(false);
+            }
+        })
+    };
+    Pan { down: on_pan_down, moved: on_pan_move, end: on_pan_end, panning: *panning }
+}
+
+/// Arrow keys, Home and End move the selection through the items in
+/// `order` (tree order), and keyboard focus follows it; Escape clears it.
+fn keyboard_nav(
+    order: Vec<(String, Pid)>,
+    selected: Option<Pid>,
+    on_select: Callback<Option<(String, Pid)>>,
+) -> Callback<KeyboardEvent> {
+    Callback::from(move |e: KeyboardEvent| {
+        // The item the key was pressed on is the current one (the
+        // selection this closure saw may be a render behind).
+        let target: Option<web_sys::Element> = e.target_dyn_into();
+        let from_target =
+            target.as_ref().and_then(|t| t.get_attribute("data-pid")).and_then(|s| s.parse::<u32>().ok()).map(Pid);
+        let current = from_target.or(selected);
+        let cur = order.iter().position(|(_, pid)| Some(*pid) == current);
+        let next = match e.key().as_str() {
+            "ArrowDown" => Some(cur.map(|i| (i + 1).min(order.len().saturating_sub(1))).unwrap_or(0)),
+            "ArrowUp" => Some(cur.map(|i| i.saturating_sub(1)).unwrap_or(0)),
+            "Home" => Some(0),
+            "End" => Some(order.len().saturating_sub(1)),
+            "Escape" => {
+                on_select.emit(None);
+                None
+            }
+            _ => return,
+        };
+        e.prevent_default();
+        if let Some(sel) = next.and_then(|i| order.get(i)) {
+            on_select.emit(Some(sel.clone()));
+            // Keyboard focus follows the selection.
+            let found = target
+                .and_then(|t| t.closest("svg").ok().flatten())
+                .and_then(|svg| svg.query_selector(&format!("[data-pid='{}']", sel.1 .0)).ok().flatten());
+            if let Some(el) = found.and_then(|el| el.dyn_into::<web_sys::SvgElement>().ok()) {
+                let _ = el.focus();
+            }
+        }
+    })
+}
+
+/// The messages in flight, as SVG.
+fn message_dots(l: &Layout, dots: &[Dot]) -> Html {
+    // Messages in flight: each dot starts on its sender's node and a CSS
+    // animation carries it to the receiver's, so no frame has to move it.
+    let root_anchor = l.items.first().map(|i| (i.x - PAD + 2.0, i.y + NODE_H / 2.0));
+    let dots = dots.iter().filter_map(|d| {
+        let (x1, y1) = match d.from {
+            Some(f) => l.anchor(f)?,
+            None => root_anchor?,
+        };
+        let (x2, y2) = l.anchor(d.to)?;
+        let (dx, dy) = (x2 - x1, y2 - y1);
+        if dx.abs() + dy.abs() < 1.0 {
+            // A message to itself (a timer, say), or between two processes
+            // behind the same "+ N more": the replayed one pulses where it
+            // is; a live one is not worth a dot.
+            return d.replay.then(|| html! {
+                <circle key={format!("r{}", d.key)} class="msg-dot replay self" cx={format!("{x1:.0}")} cy={format!("{y1:.0}")} r="6" />
+            });
+        }
+        let style = format!("--dx:{dx:.0}px;--dy:{dy:.0}px;animation-delay:{:.0}ms", d.delay_ms);
+        Some(if d.replay {
+            html! {
+                <g key={format!("r{}", d.key)} class="replay">
+                    <path class="replay-path" d={format!("M{x1:.0},{y1:.0} L{x2:.0},{y2:.0}")} />
+                    <circle class="msg-dot replay" cx={format!("{x1:.0}")} cy={format!("{y1:.0}")} r="6" {style} />
+                </g>
+            }
+        } else {
+            html! { <circle key={format!("m{}", d.key)} class="msg-dot" cx={format!("{x1:.0}")} cy={format!("{y1:.0}")} r="3.5" {style} /> }
+        })
+    });
+    dots.collect()
 }
 
 #[derive(Properties, PartialEq)]
@@ -498,7 +527,7 @@ fn tree_nodes(p: &NodesProps) -> Html {
             Overlay::Queue => NODE_W * n.queue_len as f64 / max_q as f64,
         };
         html! {
-            <NodeItem key={node_key(n)} id={n.id.clone()} pid={n.pid} supervisor={n.supervisor} status={n.status.clone()}
+            <NodeItem key={node_key(n)} id={n.id.clone()} pid={n.pid} supervisor={n.supervisor} status={n.status}
                 strategy={n.strategy.clone()} restarts={n.restarts} total_restarts={n.total_restarts} paused={n.paused}
                 has_children={!n.children.is_empty()} x={it.x} y={it.y} level={it.depth + 1} setsize={it.setsize}
                 posinset={it.posinset} selected={n.pid.is_some() && n.pid == p.selected}
@@ -522,7 +551,7 @@ struct NodeProps {
     id: String,
     pid: Option<Pid>,
     supervisor: bool,
-    status: String,
+    status: NodeStatus,
     strategy: Option<String>,
     restarts: u64,
     total_restarts: u64,
@@ -652,7 +681,7 @@ fn actions_for(
         let reason = reason.clone();
         Callback::from(move |e: InputEvent| reason.set(e.target_unchecked_into::<HtmlInputElement>().value()))
     };
-    let suspended = n.status == "suspended";
+    let suspended = n.status == NodeStatus::Suspended;
     let parent = parent_of(tree, n);
     let sup_actions = n.supervisor.then(|| {
         let on_strategy = {

@@ -41,14 +41,50 @@ export async function itemName(page, id) {
 export const item = (page, id) => page.getByRole('treeitem', { name: new RegExp('^' + id + ' ') });
 export const button = (scope, name) => scope.getByRole('button', { name, exact: true });
 
+// Polls until `f` returns a truthy value and returns it, or fails with
+// `what` (a string, or a function of the last value). Every wait in the
+// suite is one of these, on a condition the page shows: none sleeps for a
+// fixed time and hopes the page got there.
+export async function until(f, what, ms = 10000) {
+  const deadline = Date.now() + ms;
+  let last;
+  for (;;) {
+    last = await f();
+    if (last) return last;
+    if (Date.now() > deadline) assert.fail(typeof what === 'function' ? what(last) : what);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+// Waits for `n` animation frames of the page: the app advances the
+// simulator and (every 70 ms) refreshes its views in animation frames, so
+// once they have passed, anything that would have changed while running
+// has had its chance to. Used to check that something does NOT change.
+export async function frames(page, n) {
+  await page.evaluate((n) => new Promise((resolve) => {
+    let k = 0;
+    const tick = () => (++k >= n ? resolve() : requestAnimationFrame(tick));
+    requestAnimationFrame(tick);
+  }), n);
+}
+
+// The virtual time the controls show, in ms ("12.345 s").
+export async function virtualMs(page) {
+  const text = await page.getByLabel('Virtual time', { exact: true }).textContent();
+  return Math.round(parseFloat(text) * 1000);
+}
+
 // Clicks a tree item and waits until it is the selection (clicking again if
-// the first click landed while the page was still settling).
+// the click landed while the page was still settling).
 export async function select(page, id) {
   for (let attempt = 0; attempt < 3; attempt++) {
     await item(page, id).click();
-    for (let i = 0; i < 20; i++) {
-      if ((await item(page, id).getAttribute('aria-selected')) === 'true') return;
-      await page.waitForTimeout(50);
+    const selected = async () => (await item(page, id).getAttribute('aria-selected')) === 'true';
+    try {
+      await until(selected, 'not selected', 1000);
+      return;
+    } catch {
+      // Click again.
     }
   }
   assert.fail(`clicking ${id} does not select it`);

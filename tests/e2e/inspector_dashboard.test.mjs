@@ -2,23 +2,11 @@
 // dashboard's bottlenecks and alerts, driven by roles and accessible names.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { launch, open, itemName, item, button, select } from './helpers.mjs';
+import { launch, open, itemName, item, button, select, until } from './helpers.mjs';
 
 let browser;
 before(async () => { browser = await launch(); });
 after(async () => { await browser?.close(); });
-
-// Polls until `f` returns a truthy value, or fails with `what`.
-async function until(page, f, what, ms = 8000) {
-  const deadline = Date.now() + ms;
-  let last;
-  while (Date.now() < deadline) {
-    last = await f();
-    if (last) return last;
-    await page.waitForTimeout(50);
-  }
-  assert.fail(what);
-}
 
 test('probes: a bad pattern gets the inline error; add one, see it hit, remove it', async () => {
   const { page, errors } = await open(browser);
@@ -50,7 +38,7 @@ test('probes: a bad pattern gets the inline error; add one, see it hit, remove i
   // The load generator sends {:inc, 5}, which the guard rejects: only ours hits.
   await inspector.getByRole('textbox', { name: 'Message' }).fill('{:inc, 11}');
   await button(inspector, 'Send').click();
-  await until(page, async () => (await row.getByRole('cell').nth(2).textContent()) === '1', 'the probe counts one hit');
+  await until(async () => (await row.getByRole('cell').nth(2).textContent()) === '1', 'the probe counts one hit');
   await button(row, 'Remove').click();
   await inspector.getByText('No probes on this process.').waitFor();
   assert.equal(await table.count(), 0);
@@ -63,26 +51,35 @@ test('state history: roll a stateful worker back to an earlier version', async (
   // Quiet team_red's load generator, so that only our messages change it.
   await select(page, 'load_teams');
   await button(page, 'Suspend').click();
-  await until(page, async () => /, suspended,/.test(await itemName(page, 'load_teams')), 'load_teams suspended');
+  await until(async () => /, suspended,/.test(await itemName(page, 'load_teams')), 'load_teams suspended');
   await select(page, 'team_red');
   const inspector = page.getByRole('region', { name: 'Process inspector' });
   const message = inspector.getByRole('textbox', { name: 'Message' });
   const state = inspector.getByLabel('State', { exact: true });
+  // The worker's value is the state's top-level `value:` line (the history
+  // in the state holds old values too, deeper in).
+  const holds = (v) => until(async () => new RegExp(`\\n  value: ${v},?\\n`).test(await state.textContent()),
+    `the state's value becomes ${v}`);
   await message.fill('{:set, 111}');
   await button(inspector, 'Send').click();
-  await state.filter({ hasText: 'value: 111' }).waitFor({ timeout: 5000 });
+  await holds(111);
   await message.fill('{:set, 222}');
   await button(inspector, 'Send').click();
-  await state.filter({ hasText: 'value: 222' }).waitFor({ timeout: 5000 });
+  await holds(222);
+  // Each version is found by its accessible name ("Version 6: 111 at
+  // 1300 ms"), not by searching its text: the visible parts run together
+  // ("v6" "111" "1300 ms"), so the text of another version can hold "111"
+  // too ("v5" "11" "1000 ms" reads "v5111000 ms"), which made this test
+  // fail in about one run in three.
   const history = inspector.getByRole('region', { name: 'Version history' });
-  const older = history.getByRole('listitem').filter({ hasText: '111' });
+  const older = history.getByRole('listitem', { name: /^Version \d+: 111 at \d+ ms$/ });
   assert.equal(await older.count(), 1);
-  const current = history.getByRole('listitem').filter({ hasText: 'current' });
-  assert.match(await current.textContent(), /222/);
+  const current = history.getByRole('listitem', { name: /, current$/ });
+  assert.match(await current.getAttribute('aria-label'), /^Version \d+: 222 at /);
   await button(older, 'Roll back').click();
-  await state.filter({ hasText: 'value: 111' }).waitFor({ timeout: 5000 });
   // The rollback is a new version holding the old value, now the current one.
-  await until(page, async () => /111/.test(await current.textContent()), 'the current version holds 111');
+  await until(async () => /^Version \d+: 111 at /.test(await current.getAttribute('aria-label')), 'the current version holds 111');
+  await holds(111);
   assert.deepEqual(errors, []);
   await page.close();
 });
@@ -136,7 +133,7 @@ test('tree: dragging the viewport pans it; clicks and arrow keys still select', 
   // A plain click still selects, and the keyboard still moves the selection.
   await select(page, 'team_red');
   await item(page, 'team_red').press('ArrowDown');
-  await until(page, async () => (await item(page, 'team_red').getAttribute('aria-selected')) === 'false',
+  await until(async () => (await item(page, 'team_red').getAttribute('aria-selected')) === 'false',
     'ArrowDown moves the selection off team_red');
   assert.equal(await page.getByRole('treeitem', { selected: true }).count(), 1);
   assert.deepEqual(errors, []);

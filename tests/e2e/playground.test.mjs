@@ -2,44 +2,29 @@
 // roles and accessible names.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { launch, open, pidOf, itemName, item, button, select } from './helpers.mjs';
+import { launch, open, pidOf, itemName, item, button, select, until, virtualMs } from './helpers.mjs';
 
 let browser;
 before(async () => { browser = await launch(); });
 after(async () => { await browser?.close(); });
 
 async function waitForName(page, id, pred, what) {
-  const deadline = Date.now() + 10000;
-  let name;
-  while (Date.now() < deadline) {
-    name = await itemName(page, id);
-    if (pred(name)) return name;
-    await page.waitForTimeout(50);
-  }
-  assert.fail(`${what}: last accessible name of ${id} was ${JSON.stringify(name)}`);
+  return until(async () => {
+    const name = await itemName(page, id);
+    return pred(name) && name;
+  }, `${what}: the accessible name of ${id} never matched`);
 }
 
 test('the page loads running the demo, with no console errors', async () => {
   const { page, errors } = await open(browser);
-  // Time from navigation start to the first tree item, as the page saw it.
-  const t = await page.evaluate(() => {
-    const at = (n) => (performance.getEntriesByName(n)[0] || { startTime: NaN }).startTime;
-    const nav = performance.getEntriesByType('navigation')[0];
-    const wasm = performance.getEntriesByType('resource').find((r) => r.name.endsWith('.wasm'));
-    return { dcl: nav ? nav.domContentLoadedEventEnd : NaN, wasmEnd: wasm ? wasm.responseEnd : NaN, start: at('otpsim-start'), interactive: at('otpsim-interactive') };
-  });
-  console.log(`load: DOMContentLoaded ${t.dcl.toFixed(0)} ms, wasm fetched ${t.wasmEnd.toFixed(0)} ms, main() ${t.start.toFixed(0)} ms, `
-    + `first render (interactive) ${t.interactive.toFixed(0)} ms after navigation start`);
   await page.getByRole('region', { name: 'Process inspector' }).waitFor();
   await page.getByRole('region', { name: 'System dashboard' }).waitFor();
-  const clock = page.getByLabel('Virtual time', { exact: true });
-  const a = await clock.textContent();
-  await page.waitForTimeout(400);
-  const b = await clock.textContent();
-  assert.notEqual(a, b, 'virtual time advances on its own');
+  const t0 = await virtualMs(page);
+  await until(async () => (await virtualMs(page)) > t0, 'virtual time advances on its own');
   assert.ok((await page.getByRole('treeitem').count()) >= 11);
   assert.match(await itemName(page, 'root'), /^root #PID<0\.\d+\.0> supervisor one_for_one/);
-  await page.waitForTimeout(500);
+  // Let it run a while (a second of virtual time) before looking for errors.
+  await until(async () => (await virtualMs(page)) > t0 + 1000, 'a second of virtual time passes');
   assert.deepEqual(errors, []);
   assert.equal(await page.locator('.otpsim-crash').count(), 0, 'no crash overlay');
   await page.close();
@@ -98,8 +83,10 @@ test('a changed strategy handles the next crash', async () => {
   const w2 = pidOf(await itemName(page, 'payments_count'));
   await select(page, 'orders_count');
   await button(page, 'Kill').click();
+  // The tree that shows the restart is read after the supervisor handled
+  // the exit whole: under one_for_all payments_count would have a new pid
+  // in it already.
   await waitForName(page, 'orders_count', (n) => /1 restart\b/.test(n), 'orders_count restarted');
-  await page.waitForTimeout(300);
   assert.equal(pidOf(await itemName(page, 'payments_count')), w2, 'one_for_one leaves payments_count alone');
   assert.deepEqual(errors, []);
   await page.close();
@@ -107,17 +94,20 @@ test('a changed strategy handles the next crash', async () => {
 
 test('the dashboard charts draw', async () => {
   const { page, errors } = await open(browser);
-  await page.waitForTimeout(1500);
   const dash = page.getByRole('region', { name: 'System dashboard' });
   const canvases = dash.locator('canvas');
-  assert.equal(await canvases.count(), 4);
-  const colours = await canvases.evaluateAll((cs) => cs.map((c) => {
+  // Each chart draws its axes and a line once there are samples.
+  const colours = () => canvases.evaluateAll((cs) => cs.map((c) => {
     const d = c.getContext('2d').getImageData(0, 0, c.width, c.height).data;
     const seen = new Set();
     for (let i = 0; i < d.length; i += 4 * 7) seen.add((d[i] << 16) | (d[i + 1] << 8) | d[i + 2]);
     return seen.size;
   }));
-  for (const n of colours) assert.ok(n > 5, `a chart has only ${n} colours`);
+  let last = [];
+  await until(async () => {
+    last = await colours();
+    return last.length === 4 && last.every((n) => n > 5);
+  }, () => `four charts with more than 5 colours each: ${JSON.stringify(last)}`);
   assert.match(await dash.textContent(), /Health|\/100/);
   assert.deepEqual(errors, []);
   await page.close();
@@ -140,13 +130,8 @@ test('keyboard: arrow keys move the selection in the tree', async () => {
   const { page, errors } = await open(browser);
   await page.bringToFront();
   await item(page, 'root').click();
-  const selected = async (id) => {
-    for (let i = 0; i < 100; i++) {
-      if ((await item(page, id).getAttribute('aria-selected')) === 'true') return true;
-      await page.waitForTimeout(50);
-    }
-    return false;
-  };
+  const selected = (id) => until(async () => (await item(page, id).getAttribute('aria-selected')) === 'true', `${id} selected`, 5000)
+    .then(() => true, () => false);
   assert.ok(await selected('root'), 'a click selects the item');
   await item(page, 'root').press('Enter');
   await page.keyboard.press('ArrowDown');
@@ -159,7 +144,10 @@ test('keyboard: arrow keys move the selection in the tree', async () => {
 
 test('usable under 700 px: nothing overflows sideways', async () => {
   const { page, errors } = await open(browser, { width: 600, height: 900 });
-  await page.waitForTimeout(500);
+  // Measured once everything is on the page: the dashboard and the flow
+  // view come after the first paint, and the charts when they have data.
+  await until(async () => (await page.locator('[aria-busy=true]').count()) === 0, 'every view rendered');
+  await page.getByRole('region', { name: 'System dashboard' }).locator('canvas').first().waitFor();
   const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
   assert.ok(overflow <= 1, `the page is ${overflow}px wider than the window`);
   await select(page, 'cache');
@@ -169,28 +157,14 @@ test('usable under 700 px: nothing overflows sideways', async () => {
   await page.close();
 });
 
-test('the large scenario (1,000 workers) renders collapsed and keeps frames short', async () => {
+test('the large scenario (1,000 workers) renders collapsed and runs', async () => {
+  // Its frame costs are measured by bench/playground_frames.mjs: a test
+  // checks behaviour only, and timing figures depend on the machine.
   const { page, errors } = await open(browser, { query: '?scenario=large' });
   await page.getByRole('treeitem', { name: /^\+ \d+ more/ }).first().waitFor();
-  // The app keeps the costs of its last 40 refreshes (about 3 s): after
-  // 4.5 s they are the running system's, past the first frames.
-  await page.waitForTimeout(4500);
-  const app = page.locator('.otpsim');
-  const med = Number(await app.getAttribute('data-frame-ms'));
-  const max = Number(await app.getAttribute('data-frame-max-ms'));
-  const rmed = Number(await app.getAttribute('data-refresh-ms'));
-  const rmax = Number(await app.getAttribute('data-refresh-max-ms'));
-  console.log(`large: simulation-only frames median ${med} ms, max ${max} ms (${await app.getAttribute('data-frames')} frames); `
-    + `frames that update the tree (simulate + snapshot + render) median ${rmed} ms, max ${rmax} ms (${await app.getAttribute('data-refreshes')} frames)`);
-  assert.ok(rmed < 16, `median tree-update frame ${rmed} ms`);
-  // Frame times while the system runs: the gaps between animation frames.
-  const gaps = await page.evaluate(() => new Promise((resolve) => {
-    const ts = [];
-    const tick = (t) => { ts.push(t); if (ts.length < 90) requestAnimationFrame(tick); else resolve(ts.slice(1).map((t, i) => t - ts[i])); };
-    requestAnimationFrame(tick);
-  }));
-  gaps.sort((a, b) => a - b);
-  console.log(`large: median frame gap ${gaps[gaps.length >> 1].toFixed(1)} ms, p90 ${gaps[Math.floor(gaps.length * 0.9)].toFixed(1)} ms`);
+  assert.match(await page.getByRole('region', { name: 'Supervision tree explorer' }).textContent(), /1011 nodes/);
+  const t0 = await virtualMs(page);
+  await until(async () => (await virtualMs(page)) > t0 + 500, 'the large system runs');
   assert.deepEqual(errors, []);
   await page.close();
 });

@@ -1,7 +1,8 @@
-//! Supervisor: OTP's `supervisor` behaviour, rule for rule — the four
-//! strategies, restart types, intensity and period, shutdown by
+//! The supervisor process: OTP's `supervisor` behaviour, rule for rule —
+//! the four strategies, restart types, intensity and period, shutdown by
 //! `brutal_kill`/timeout/`infinity`, failed and ignored starts with
-//! retries through `try_again_restart`, and the child management calls.
+//! retries through `try_again_restart`, and the server side of the child
+//! management calls (the client side is `client.rs`).
 //!
 //! The structure follows `supervisor.erl` (OTP 25) closely, because the
 //! order in which it does things is observable: which child stops first,
@@ -13,167 +14,17 @@
 //! have: pause/resume supervision, change strategy at run time with an
 //! automatic rollback window, and a bounded restart log for analytics.
 
+use super::child_spec::{needs_restart, ChildSpec, ChildType, RestartType, Shutdown};
+use super::client::take_spec;
+use super::flags::{Flags, InitFn, Strategy, SupInit};
+use super::snapshot::{ChildSnapshot, RestartRecord, SupervisorSnapshot};
 use crate::otp::gen_server::{self, CallReply, From, GenServer, Init, NoReply, StartOpts, StartResult};
 use crate::runtime::{Ctx, EventKind};
 use crate::term::{Atom, Pid, Ref, Term};
 use crate::util::VecMap;
 use async_trait::async_trait;
-use serde::Serialize;
 use std::collections::VecDeque;
-use std::future::Future;
-use std::pin::Pin;
 use std::rc::Rc;
-
-#[derive(Clone, Copy, PartialEq, Eq, Debug, Serialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Strategy {
-    OneForOne,
-    OneForAll,
-    RestForOne,
-    SimpleOneForOne,
-}
-
-impl Strategy {
-    pub fn parse(s: &str) -> Option<Strategy> {
-        Some(match s {
-            "one_for_one" => Strategy::OneForOne,
-            "one_for_all" => Strategy::OneForAll,
-            "rest_for_one" => Strategy::RestForOne,
-            "simple_one_for_one" => Strategy::SimpleOneForOne,
-            _ => return None,
-        })
-    }
-
-    pub fn name(self) -> &'static str {
-        match self {
-            Strategy::OneForOne => "one_for_one",
-            Strategy::OneForAll => "one_for_all",
-            Strategy::RestForOne => "rest_for_one",
-            Strategy::SimpleOneForOne => "simple_one_for_one",
-        }
-    }
-}
-
-#[derive(Clone, Copy, PartialEq, Eq, Debug, Serialize)]
-#[serde(rename_all = "snake_case")]
-pub enum RestartType {
-    Permanent,
-    Transient,
-    Temporary,
-}
-
-impl RestartType {
-    pub fn parse(s: &str) -> Option<RestartType> {
-        Some(match s {
-            "permanent" => RestartType::Permanent,
-            "transient" => RestartType::Transient,
-            "temporary" => RestartType::Temporary,
-            _ => return None,
-        })
-    }
-
-    pub fn name(self) -> &'static str {
-        match self {
-            RestartType::Permanent => "permanent",
-            RestartType::Transient => "transient",
-            RestartType::Temporary => "temporary",
-        }
-    }
-}
-
-#[derive(Clone, Copy, PartialEq, Eq, Debug, Serialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Shutdown {
-    BrutalKill,
-    /// Milliseconds to wait for the child's `terminate`.
-    Timeout(u64),
-    Infinity,
-}
-
-impl Shutdown {
-    pub fn to_term(self) -> Term {
-        match self {
-            Shutdown::BrutalKill => Term::atom("brutal_kill"),
-            Shutdown::Timeout(ms) => Term::Int(ms as i64),
-            Shutdown::Infinity => Term::Atom(Atom::INFINITY),
-        }
-    }
-}
-
-#[derive(Clone, Copy, PartialEq, Eq, Debug, Serialize)]
-#[serde(rename_all = "snake_case")]
-pub enum ChildType {
-    Worker,
-    Supervisor,
-}
-
-/// A child's start function: runs in the supervisor's process with the
-/// spec's arguments (plus the extra ones of `start_child` under
-/// `simple_one_for_one`), like the `M:F(A)` of an OTP child spec.
-pub type StartFn = Rc<dyn Fn(Ctx, Vec<Term>) -> Pin<Box<dyn Future<Output = StartResult>>>>;
-
-/// A child specification.
-#[derive(Clone)]
-pub struct ChildSpec {
-    pub id: Term,
-    pub start: StartFn,
-    pub args: Vec<Term>,
-    pub restart: RestartType,
-    pub shutdown: Shutdown,
-    pub child_type: ChildType,
-    pub modules: Vec<Rc<str>>,
-}
-
-impl std::fmt::Debug for ChildSpec {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("ChildSpec")
-            .field("id", &self.id)
-            .field("restart", &self.restart)
-            .field("shutdown", &self.shutdown)
-            .field("child_type", &self.child_type)
-            .finish()
-    }
-}
-
-impl ChildSpec {
-    pub fn to_term(&self) -> Term {
-        Term::map(vec![
-            (Term::atom("id"), self.id.clone()),
-            (Term::atom("restart"), Term::atom(self.restart.name())),
-            (Term::atom("shutdown"), self.shutdown.to_term()),
-            (
-                Term::atom("type"),
-                Term::Atom(if self.child_type == ChildType::Worker { Atom::WORKER } else { Atom::SUPERVISOR }),
-            ),
-            (Term::atom("modules"), Term::list(self.modules.iter().map(|m| Term::atom(m)).collect::<Vec<_>>())),
-        ])
-    }
-}
-
-/// Supervisor flags.
-#[derive(Clone, Copy, Debug, Serialize)]
-pub struct Flags {
-    pub strategy: Strategy,
-    pub intensity: u32,
-    pub period_s: u64,
-}
-
-impl Default for Flags {
-    fn default() -> Flags {
-        Flags { strategy: Strategy::OneForOne, intensity: 1, period_s: 5 }
-    }
-}
-
-/// What the supervisor's `init/1` callback returns.
-pub enum SupInit {
-    Ok(Flags, Vec<ChildSpec>),
-    Ignore,
-    Stop(Term),
-}
-
-/// The supervisor's `init/1` callback: runs in the supervisor process
-/// (after it traps exits), before any child starts.
-pub type InitFn = Box<dyn FnOnce(Ctx) -> Pin<Box<dyn Future<Output = SupInit>>>>;
 
 /// A child's process slot, as OTP's `#child.pid`.
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
@@ -205,15 +56,15 @@ enum DynKey {
     Restarting(Pid),
 }
 
-/// One restart the supervisor made, for analytics.
-#[derive(Clone, Debug, Serialize)]
-pub struct RestartRecord {
-    pub at_ms: f64,
-    pub child: String,
-    pub reason: String,
-    pub old: Option<Pid>,
-    /// The new process, or `None` when the restart failed or was ignored.
-    pub new: Option<Pid>,
+/// What handling an exit or a restart leaves the supervisor to do: carry
+/// on, or shut down because the restart intensity was reached. OTP's
+/// `{ok, State}` and `{shutdown, State}` from `restart/2` (and the
+/// `{ok, _}` / `{terminate, _}` of `add_restart/1`).
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+#[must_use]
+enum Next {
+    Continue,
+    Shutdown,
 }
 
 /// A supervisor's state, readable by tools through [`GenServer::as_any`].
@@ -239,31 +90,6 @@ pub struct Supervisor {
 }
 
 const LOG_CAPACITY: usize = 256;
-
-/// A supervisor's state as plain data.
-#[derive(Clone, Debug, Serialize)]
-pub struct SupervisorSnapshot {
-    pub flags: Flags,
-    pub children: Vec<ChildSnapshot>,
-    pub restarts_in_period: usize,
-    pub paused: bool,
-    pub held_exits: usize,
-    pub rollback_armed: bool,
-    pub total_restarts: u64,
-    pub log: Vec<RestartRecord>,
-}
-
-#[derive(Clone, Debug, Serialize)]
-pub struct ChildSnapshot {
-    pub id: String,
-    pub pid: Option<Pid>,
-    /// `"running"`, `"undefined"` or `"restarting"`.
-    pub state: &'static str,
-    pub restart: RestartType,
-    pub shutdown: Shutdown,
-    pub child_type: ChildType,
-    pub started_at_ms: Option<f64>,
-}
 
 impl Supervisor {
     pub fn snapshot(&self) -> SupervisorSnapshot {
@@ -352,13 +178,13 @@ fn id_text(t: &Term) -> String {
 }
 
 /// Starts a supervisor linked to the caller (`supervisor:start_link/2`).
-pub async fn start_link(ctx: &Ctx, name: Option<Atom>, module: &str, init: InitFn) -> StartResult {
-    let sup = Supervisor::new(init, module);
+pub async fn start_link(ctx: &Ctx, name: Option<Atom>, init: InitFn) -> StartResult {
+    let sup = Supervisor::new(init);
     gen_server::start_link(ctx, Box::new(sup), StartOpts { name, timeout: None, trap_exit: false }).await
 }
 
 impl Supervisor {
-    fn new(init: InitFn, _module: &str) -> Supervisor {
+    fn new(init: InitFn) -> Supervisor {
         Supervisor {
             flags: Flags::default(),
             children: Vec::new(),
@@ -523,43 +349,48 @@ impl Supervisor {
         Ok(())
     }
 
-    fn add_restart(&mut self, ctx: &Ctx) -> bool {
+    /// `add_restart/1`: stamps a restart and drops the stamps older than
+    /// the period; `Shutdown` when that makes more than the intensity.
+    fn add_restart(&mut self, ctx: &Ctx) -> Next {
         let now = ctx.now().as_secs();
         let threshold = now as i128 - self.flags.period_s as i128;
         while self.restarts.back().is_some_and(|&r| (r as i128) < threshold) {
             self.restarts.pop_back();
         }
         self.restarts.push_front(now);
-        self.restarts.len() as u32 <= self.flags.intensity
+        if self.restarts.len() as u32 <= self.flags.intensity {
+            Next::Continue
+        } else {
+            Next::Shutdown
+        }
     }
 
     /// Handles a child's exit: `restart_child/3` and `do_restart/3`.
-    /// Returns false when the supervisor must shut down.
-    async fn child_exited(&mut self, ctx: &Ctx, pid: Pid, reason: Term) -> bool {
+    async fn child_exited(&mut self, ctx: &Ctx, pid: Pid, reason: Term) -> Next {
         if self.paused {
             self.held.push((pid, reason));
-            return true;
+            return Next::Continue;
         }
         if self.is_simple() {
             let Some(args) = self.dynamics.get(&DynKey::Pid(pid)).cloned() else {
-                return true;
+                return Next::Continue;
             };
             let Some(tpl) = self.children.first().map(|c| c.spec.clone()) else {
-                return true;
+                return Next::Continue;
             };
             if !needs_restart(tpl.restart, &reason) {
                 self.dynamics.remove(&DynKey::Pid(pid));
-                return true;
+                return Next::Continue;
             }
             return self.restart_dynamic(ctx, DynKey::Pid(pid), args, tpl, reason).await;
         }
         let Some(i) = self.pos_by_slot(Slot::Pid(pid)) else {
-            return true;
+            return Next::Continue;
         };
         let restart = self.children[i].spec.restart;
         if !needs_restart(restart, &reason) {
             self.del_child(i);
-            return true;
+            return Next::Continue;
         }
         let id = self.children[i].spec.id.clone();
         self.restart(ctx, id, reason).await
@@ -575,10 +406,9 @@ impl Supervisor {
         }
     }
 
-    /// `restart/2`: counts the restart, then restarts by strategy. Returns
-    /// false when the intensity is exceeded.
-    async fn restart(&mut self, ctx: &Ctx, id: Term, reason: Term) -> bool {
-        if !self.add_restart(ctx) {
+    /// `restart/2`: counts the restart, then restarts by strategy.
+    async fn restart(&mut self, ctx: &Ctx, id: Term, reason: Term) -> Next {
+        if self.add_restart(ctx) == Next::Shutdown {
             if let Some((old, until)) = self.rollback.take() {
                 if ctx.now().as_secs() <= until {
                     // The change made things worse: roll it back and carry
@@ -605,13 +435,13 @@ impl Supervisor {
             if let Some(i) = self.pos(&id) {
                 self.del_child(i);
             }
-            return false;
+            return Next::Shutdown;
         }
         Box::pin(self.restart_by_strategy(ctx, id, reason)).await
     }
 
-    async fn restart_by_strategy(&mut self, ctx: &Ctx, id: Term, reason: Term) -> bool {
-        let Some(i) = self.pos(&id) else { return true };
+    async fn restart_by_strategy(&mut self, ctx: &Ctx, id: Term, reason: Term) -> Next {
+        let Some(i) = self.pos(&id) else { return Next::Continue };
         let old = match self.children[i].slot {
             Slot::Pid(p) => Some(p),
             Slot::Restarting(p) => p,
@@ -661,22 +491,22 @@ impl Supervisor {
                 }
             }
         }
-        true
+        Next::Continue
     }
 
-    async fn restart_dynamic(&mut self, ctx: &Ctx, key: DynKey, args: Vec<Term>, tpl: ChildSpec, reason: Term) -> bool {
-        if !self.add_restart(ctx) {
+    async fn restart_dynamic(&mut self, ctx: &Ctx, key: DynKey, args: Vec<Term>, tpl: ChildSpec, reason: Term) -> Next {
+        if self.add_restart(ctx) == Next::Shutdown {
             ctx.emit(EventKind::MaxIntensity {
                 sup: ctx.pid(),
                 restarts: self.restarts.len() as u32,
                 period_ms: self.flags.period_s * 1000,
             });
             self.dynamics.remove(&key);
-            return false;
+            return Next::Shutdown;
         }
         let old = match key {
             DynKey::Pid(p) | DynKey::Restarting(p) => p,
-            DynKey::Undefined => return true,
+            DynKey::Undefined => return Next::Continue,
         };
         if matches!(key, DynKey::Restarting(_)) {
             self.dynamic_restarts = self.dynamic_restarts.saturating_sub(1);
@@ -700,34 +530,34 @@ impl Supervisor {
                 try_again(ctx, Term::tuple(vec![Term::atom("restarting"), Term::Pid(old)]));
             }
         }
-        true
+        Next::Continue
     }
 
     /// `handle_cast({try_again_restart, Id})`.
-    async fn try_again_restart(&mut self, ctx: &Ctx, what: &Term) -> bool {
+    async fn try_again_restart(&mut self, ctx: &Ctx, what: &Term) -> Next {
         let Some(t) = what.as_tuple() else {
-            return true;
+            return Next::Continue;
         };
         if t.len() != 2 {
-            return true;
+            return Next::Continue;
         }
         if t[0].is_atom(Atom::new("restarting")) {
             let Some(old) = t[1].as_pid() else {
-                return true;
+                return Next::Continue;
             };
             let key = DynKey::Restarting(old);
             let Some(args) = self.dynamics.get(&key).cloned() else {
-                return true;
+                return Next::Continue;
             };
             let Some(tpl) = self.children.first().map(|c| c.spec.clone()) else {
-                return true;
+                return Next::Continue;
             };
             return self.restart_dynamic(ctx, key, args, tpl, Term::atom("try_again_restart")).await;
         }
         let id = t[1].clone();
         match self.pos(&id).map(|i| self.children[i].slot) {
             Some(Slot::Restarting(_)) => self.restart(ctx, id, Term::atom("try_again_restart")).await,
-            _ => true,
+            _ => Next::Continue,
         }
     }
 
@@ -943,8 +773,6 @@ impl Supervisor {
     }
 
     fn which_children(&self) -> Term {
-        let ty = |c: ChildType| Term::Atom(if c == ChildType::Worker { Atom::WORKER } else { Atom::SUPERVISOR });
-        let mods = |s: &ChildSpec| Term::list(s.modules.iter().map(|m| Term::atom(m)).collect::<Vec<_>>());
         if self.is_simple() {
             let Some(t) = self.children.first() else {
                 return Term::list(vec![]);
@@ -958,7 +786,12 @@ impl Supervisor {
                             DynKey::Restarting(_) => Term::Atom(Atom::RESTARTING),
                             DynKey::Undefined => Term::Atom(Atom::UNDEFINED),
                         };
-                        Term::tuple(vec![Term::Atom(Atom::UNDEFINED), p, ty(t.spec.child_type), mods(&t.spec)])
+                        Term::tuple(vec![
+                            Term::Atom(Atom::UNDEFINED),
+                            p,
+                            t.spec.child_type.to_term(),
+                            t.spec.modules_term(),
+                        ])
                     })
                     .collect::<Vec<_>>(),
             );
@@ -974,7 +807,7 @@ impl Supervisor {
                         Slot::Restarting(_) => Term::Atom(Atom::RESTARTING),
                         Slot::Undefined => Term::Atom(Atom::UNDEFINED),
                     };
-                    Term::tuple(vec![c.spec.id.clone(), p, ty(c.spec.child_type), mods(&c.spec)])
+                    Term::tuple(vec![c.spec.id.clone(), p, c.spec.child_type.to_term(), c.spec.modules_term()])
                 })
                 .collect::<Vec<_>>(),
         )
@@ -1032,29 +865,31 @@ impl Supervisor {
         ])
     }
 
-    /// Handles this tool's extension calls. `None` when `req` is not one.
-    async fn extension_call(&mut self, ctx: &Ctx, req: &Term) -> Option<(Term, bool)> {
+    /// Handles this tool's extension calls: the reply, and whether the
+    /// supervisor carries on (resuming handles the held exits, which may
+    /// reach the intensity). `None` when `req` is not one.
+    async fn extension_call(&mut self, ctx: &Ctx, req: &Term) -> Option<(Term, Next)> {
         let t = req.tagged(Atom::new("otpsim"))?;
         let op = t.get(1)?.as_atom()?;
         let name = op.name();
         Some(match (&*name, t.get(2)) {
             ("pause", _) => {
                 self.paused = true;
-                (Term::ok(), true)
+                (Term::ok(), Next::Continue)
             }
             ("resume", _) => {
                 self.paused = false;
                 let held = std::mem::take(&mut self.held);
-                let mut alive = true;
+                let mut next = Next::Continue;
                 for (pid, reason) in held {
-                    if alive {
-                        alive = self.child_exited(ctx, pid, reason).await;
+                    if next == Next::Continue {
+                        next = self.child_exited(ctx, pid, reason).await;
                     }
                 }
-                (Term::ok(), alive)
+                (Term::ok(), next)
             }
-            ("set_strategy", Some(s)) => (self.set_strategy(ctx, s, t.get(3)), true),
-            _ => (Term::error_tuple(Term::atom("unknown_request")), true),
+            ("set_strategy", Some(s)) => (self.set_strategy(ctx, s, t.get(3)), Next::Continue),
+            _ => (Term::error_tuple(Term::atom("unknown_request")), Next::Continue),
         })
     }
 
@@ -1084,58 +919,14 @@ impl Supervisor {
     }
 }
 
-fn needs_restart(restart: RestartType, reason: &Term) -> bool {
-    match restart {
-        RestartType::Permanent => true,
-        RestartType::Temporary => false,
-        RestartType::Transient => !is_clean_exit(reason),
-    }
-}
-
-/// `normal`, `shutdown` and `{shutdown, _}`: exits a transient child may
-/// make without being restarted.
-pub fn is_clean_exit(reason: &Term) -> bool {
-    reason.is_atom(Atom::NORMAL)
-        || reason.is_atom(Atom::SHUTDOWN)
-        || matches!(reason.tagged(Atom::SHUTDOWN), Some(t) if t.len() == 2)
-}
-
 fn try_again(ctx: &Ctx, what: Term) {
     gen_server::cast(ctx, ctx.pid(), Term::tuple(vec![Term::atom("try_again_restart"), what]));
 }
 
 /// The argument of a `start_child` call.
-pub enum StartChildArg {
+enum StartChildArg {
     Spec(ChildSpec),
     Extra(Vec<Term>),
-}
-
-thread_local! {
-    /// Child specs travelling inside a `start_child` call: a spec holds a
-    /// start function, which no term can carry, so the call carries a
-    /// handle into this table instead. Entries are taken by the supervisor.
-    /// Keyed by the runtime (its kernel's address, never shown) and a
-    /// number from that runtime's own reference counter, so that the
-    /// handle a call carries is the same in every run of the same system:
-    /// a counter shared by every runtime on the thread would make a
-    /// replay's messages, and so its event stream, differ.
-    /// A `VecMap`, not a `BTreeMap`: 4 KB less wasm (see crate::util).
-    static PENDING_SPECS: std::cell::RefCell<VecMap<(usize, u64), ChildSpec>> = const { std::cell::RefCell::new(VecMap::new()) };
-}
-
-fn runtime_key(ctx: &Ctx) -> usize {
-    std::rc::Rc::as_ptr(&ctx.k) as usize
-}
-
-fn park_spec(ctx: &Ctx, spec: ChildSpec) -> Term {
-    let n = ctx.k.borrow_mut().make_ref().0;
-    PENDING_SPECS.with(|m| m.borrow_mut().insert((runtime_key(ctx), n), spec));
-    Term::tuple(vec![Term::atom("spec_handle"), Term::Int(n as i64)])
-}
-
-fn take_spec(ctx: &Ctx, t: &Term) -> Option<ChildSpec> {
-    let n = t.tagged(Atom::new("spec_handle"))?.get(1)?.as_int()?;
-    PENDING_SPECS.with(|m| m.borrow_mut().remove(&(runtime_key(ctx), n as u64)))
 }
 
 #[async_trait(?Send)]
@@ -1185,11 +976,10 @@ impl GenServer for Supervisor {
     }
 
     async fn handle_call(&mut self, ctx: &Ctx, req: Term, _from: From) -> CallReply {
-        if let Some((reply, alive)) = self.extension_call(ctx, &req).await {
-            return if alive {
-                CallReply::Reply(reply)
-            } else {
-                CallReply::Stop(Term::Atom(Atom::SHUTDOWN), Some(reply))
+        if let Some((reply, next)) = self.extension_call(ctx, &req).await {
+            return match next {
+                Next::Continue => CallReply::Reply(reply),
+                Next::Shutdown => CallReply::Stop(Term::Atom(Atom::SHUTDOWN), Some(reply)),
             };
         }
         let (op, arg) = match req.as_tuple() {
@@ -1230,7 +1020,7 @@ impl GenServer for Supervisor {
         if let Some(t) = msg.tagged(Atom::new("try_again_restart")) {
             if t.len() == 2 {
                 let what = t[1].clone();
-                if !self.try_again_restart(ctx, &what).await {
+                if self.try_again_restart(ctx, &what).await == Next::Shutdown {
                     return NoReply::Stop(Term::Atom(Atom::SHUTDOWN));
                 }
             }
@@ -1240,7 +1030,7 @@ impl GenServer for Supervisor {
 
     async fn handle_info(&mut self, ctx: &Ctx, msg: Term) -> NoReply {
         if let Some([_, Term::Pid(pid), reason]) = msg.tagged(Atom::EXIT) {
-            if !self.child_exited(ctx, *pid, reason.clone()).await {
+            if self.child_exited(ctx, *pid, reason.clone()).await == Next::Shutdown {
                 return NoReply::Stop(Term::Atom(Atom::SHUTDOWN));
             }
         }
@@ -1289,62 +1079,4 @@ impl GenServer for Supervisor {
     fn as_any(&self) -> Option<&dyn std::any::Any> {
         Some(self)
     }
-}
-
-// --- the client API: calls to a supervisor -------------------------------
-
-/// `supervisor:start_child/2` with a full child spec.
-pub async fn start_child(ctx: &Ctx, sup: Pid, spec: ChildSpec) -> Result<Term, Term> {
-    let handle = park_spec(ctx, spec);
-    let r = gen_server::try_call(ctx, sup, Term::tuple(vec![Term::atom("start_child"), handle.clone()]), None).await;
-    // If the supervisor never took it (dead), drop the parked spec.
-    take_spec(ctx, &handle);
-    r
-}
-
-/// `supervisor:start_child/2` under `simple_one_for_one`: extra arguments.
-pub async fn start_dynamic_child(ctx: &Ctx, sup: Pid, extra: Vec<Term>) -> Result<Term, Term> {
-    gen_server::try_call(ctx, sup, Term::tuple(vec![Term::atom("start_child"), Term::list(extra)]), None).await
-}
-
-async fn simple_call(ctx: &Ctx, sup: Pid, op: &str, arg: Term) -> Result<Term, Term> {
-    gen_server::try_call(ctx, sup, Term::tuple(vec![Term::atom(op), arg]), None).await
-}
-
-pub async fn terminate_child(ctx: &Ctx, sup: Pid, id: Term) -> Result<Term, Term> {
-    simple_call(ctx, sup, "terminate_child", id).await
-}
-
-pub async fn restart_child(ctx: &Ctx, sup: Pid, id: Term) -> Result<Term, Term> {
-    simple_call(ctx, sup, "restart_child", id).await
-}
-
-pub async fn delete_child(ctx: &Ctx, sup: Pid, id: Term) -> Result<Term, Term> {
-    simple_call(ctx, sup, "delete_child", id).await
-}
-
-pub async fn which_children(ctx: &Ctx, sup: Pid) -> Result<Term, Term> {
-    gen_server::try_call(ctx, sup, Term::atom("which_children"), None).await
-}
-
-pub async fn count_children(ctx: &Ctx, sup: Pid) -> Result<Term, Term> {
-    gen_server::try_call(ctx, sup, Term::atom("count_children"), None).await
-}
-
-/// Extension: pause or resume supervision.
-pub async fn set_paused(ctx: &Ctx, sup: Pid, paused: bool) -> Result<Term, Term> {
-    let op = if paused { "pause" } else { "resume" };
-    gen_server::try_call(ctx, sup, Term::tuple(vec![Term::atom("otpsim"), Term::atom(op)]), None).await
-}
-
-/// Extension: change strategy; rolled back if the intensity is reached
-/// within `window_s` seconds. Answers `{:ok, old}` or `{:error, why}`.
-pub async fn set_strategy(ctx: &Ctx, sup: Pid, s: Strategy, window_s: u64) -> Result<Term, Term> {
-    let req = Term::tuple(vec![
-        Term::atom("otpsim"),
-        Term::atom("set_strategy"),
-        Term::atom(s.name()),
-        Term::Int(window_s as i64),
-    ]);
-    gen_server::try_call(ctx, sup, req, None).await
 }
