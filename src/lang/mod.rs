@@ -28,7 +28,7 @@ pub use ast::Pos;
 pub use code::Code;
 pub use error::{describe, CompileError, Raise};
 pub use eval::Interp;
-pub use process::{eval_source, exit_reason, spawn_call, start_fn, ModuleServer, MAX_EVAL_SLICES};
+pub use process::{eval_source, exit_reason, spawn_call, start_fn, ModuleServer, MAX_EVAL_REDUCTIONS};
 
 /// `"Kind: message"` when `t` is an exception struct (`RuntimeError: boom`),
 /// as `inspect(e.__struct__) <> ": " <> Exception.message(e)` gives it.

@@ -515,9 +515,10 @@ pub fn spawn_call(ctx: &Ctx, code: Rc<Code>, module: Atom, name: Atom, args: Vec
     })
 }
 
-/// How many scheduler slices [`eval_source`] runs before giving up (each
-/// is at most 4000 reductions).
-pub const MAX_EVAL_SLICES: u64 = 50_000;
+/// How many reductions [`eval_source`] lets the simulation spend before
+/// giving up on an expression that does not finish (a few seconds of wall
+/// clock natively).
+pub const MAX_EVAL_REDUCTIONS: u64 = 500_000_000;
 
 /// Evaluates `src` (expressions, `defmodule`s among them) in a fresh
 /// runtime, as the body of one process, and runs the runtime until it is
@@ -543,12 +544,14 @@ pub fn eval_source(src: &str) -> Result<(Eval, Vec<String>), super::error::Compi
     // Step until the evaluating process is done: timers fire on the way
     // (`receive … after`, `Process.sleep`), and servers it started stay
     // behind once it is. The bound stops an expression that never ends.
-    let mut slices = 0;
-    while out.borrow().is_none() && slices < MAX_EVAL_SLICES {
-        match rt.step() {
-            crate::runtime::Step::Idle => break,
-            crate::runtime::Step::Ran(_) => slices += 1,
-            crate::runtime::Step::Timer(_) => {}
+    let mut slices = 0u32;
+    while out.borrow().is_none() {
+        if matches!(rt.step(), crate::runtime::Step::Idle) {
+            break;
+        }
+        slices = slices.wrapping_add(1);
+        if slices % 1024 == 0 && rt.counters().reductions > MAX_EVAL_REDUCTIONS {
+            break;
         }
     }
     let r = out.borrow_mut().take().unwrap_or_else(|| {
