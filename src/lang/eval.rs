@@ -86,6 +86,27 @@ impl Interp {
         self.ctx.work(1).await;
     }
 
+    /// The value of a literal or a variable, without a future: most
+    /// operands are one, and a boxed future per operand would dominate.
+    fn quick(env: &Env, e: &Expr) -> Option<Eval> {
+        match &e.kind {
+            Kind::Lit(t) => Some(Ok(t.clone())),
+            Kind::Var(name) => Some(match env.get(*name) {
+                Some(v) => Ok(v.clone()),
+                None => undefined_var(*name),
+            }),
+            _ => None,
+        }
+    }
+
+    /// Evaluates `e`, taking the quick path for literals and variables.
+    pub(crate) async fn value(&self, env: &mut Env, e: &Expr) -> Eval {
+        match Self::quick(env, e) {
+            Some(v) => v,
+            None => self.eval(env, e).await,
+        }
+    }
+
     pub(crate) fn eval<'a>(&'a self, env: &'a mut Env, e: &'a Expr) -> Fut<'a, Term> {
         Box::pin(async move {
             match self.eval_tail(env, e).await? {
@@ -99,7 +120,7 @@ impl Interp {
     pub(crate) async fn eval_all(&self, env: &mut Env, es: &[Expr]) -> Eval<Vec<Term>> {
         let mut out = Vec::with_capacity(es.len());
         for e in es {
-            out.push(self.eval(env, e).await?);
+            out.push(self.value(env, e).await?);
         }
         Ok(out)
     }
@@ -176,7 +197,7 @@ impl Interp {
                     }
                     Term::str(&s)
                 }
-                Kind::Bin(op, a, b) => return self.binop(env, *op, a, b).await.map(Flow::Val),
+                Kind::Bin(op, a, b) => return Box::pin(self.binop(env, *op, a, b)).await.map(Flow::Val),
                 Kind::Un(op, a) => {
                     let v = self.eval(env, a).await?;
                     match op {
@@ -194,7 +215,7 @@ impl Interp {
                     }
                 }
                 Kind::Match(p, rhs) => {
-                    let v = self.eval(env, rhs).await?;
+                    let v = self.value(env, rhs).await?;
                     let mark = env.vars.len();
                     if !pmatch(env, mark, p, &v)? {
                         env.vars.truncate(mark);
@@ -202,9 +223,11 @@ impl Interp {
                     }
                     v
                 }
-                Kind::Local(name, args) => return self.local(env, e, *name, args).await,
+                // Boxed: `eval_tail`'s own future would otherwise hold the
+                // largest of its arms' states, and every node would move it.
+                Kind::Local(name, args) => return Box::pin(self.local(env, e, *name, args)).await,
                 Kind::Remote(m, name, args) => {
-                    let m = self.eval(env, m).await?;
+                    let m = self.value(env, m).await?;
                     let args = self.eval_all(env, args).await?;
                     let Term::Atom(ma) = m else {
                         return error(Term::tuple(vec![Term::atom("badfun"), m]));
@@ -271,7 +294,7 @@ impl Interp {
                     return self.eval_tail(env, last).await;
                 }
                 Kind::Case(subject, clauses) => {
-                    let v = self.eval(env, subject).await?;
+                    let v = self.value(env, subject).await?;
                     let mark = env.vars.len();
                     for c in clauses {
                         if self.clause_matches(env, mark, c, std::slice::from_ref(&v))? {
@@ -297,7 +320,7 @@ impl Interp {
                     ));
                 }
                 Kind::If(c, then, other) => {
-                    let c = self.eval(env, c).await?;
+                    let c = self.value(env, c).await?;
                     let mark = env.vars.len();
                     let r = self.eval_tail(env, if ops::truthy(&c) { then } else { other }).await;
                     env.vars.truncate(mark);
@@ -305,7 +328,7 @@ impl Interp {
                 }
                 Kind::With(steps, body, other) => {
                     let mark = env.vars.len();
-                    let r = self.with(env, mark, steps, body, other).await;
+                    let r = Box::pin(self.with(env, mark, steps, body, other)).await;
                     env.vars.truncate(mark);
                     return r;
                 }
@@ -323,14 +346,14 @@ impl Interp {
                         }
                     }
                 }
-                Kind::Receive(clauses, after) => return self.receive(env, clauses, after).await,
+                Kind::Receive(clauses, after) => return Box::pin(self.receive(env, clauses, after)).await,
                 Kind::Try(body, rescues, catches, after) => {
                     let mark = env.vars.len();
                     let r = self.eval(env, body).await;
                     env.vars.truncate(mark);
                     let r = match r {
                         Ok(v) => Ok(v),
-                        Err(raise) => self.handle_raise(env, *raise, rescues, catches).await,
+                        Err(raise) => Box::pin(self.handle_raise(env, *raise, rescues, catches)).await,
                     };
                     if let Some(a) = after {
                         self.eval(env, a).await?;
@@ -352,7 +375,7 @@ impl Interp {
     }
 
     async fn binop(&self, env: &mut Env, op: BinOp, a: &Expr, b: &Expr) -> Eval {
-        let x = self.eval(env, a).await?;
+        let x = self.value(env, a).await?;
         match op {
             BinOp::AndAlso => {
                 return if ops::truthy(&x) { self.eval(env, b).await } else { Ok(x) };
@@ -370,7 +393,7 @@ impl Interp {
             }
             _ => {}
         }
-        let y = self.eval(env, b).await?;
+        let y = self.value(env, b).await?;
         ops::binary(op, &x, &y)
     }
 
