@@ -194,3 +194,39 @@ end
     assert_eq!(out, want);
     assert_eq!(code.version(Atom::new("Elixir.Counter")), Some(2));
 }
+
+/// Evaluates on a thread with a 2 MiB stack, the least a native thread
+/// gets (the stack guard's native budget assumes it; see `lang/stack.rs`).
+fn eval_small_stack(src: &'static str) -> String {
+    std::thread::Builder::new()
+        .stack_size(2 << 20)
+        .spawn(move || match otpsim::lang::eval_source(src) {
+            Ok((Ok(v), _)) => otpsim::lang::inspect(&v),
+            Ok((Err(r), _)) => otpsim::lang::describe(&r),
+            Err(e) => e.to_string(),
+        })
+        .expect("thread")
+        .join()
+        .expect("no stack overflow")
+}
+
+#[test]
+fn deep_recursion_and_nesting_end_in_errors_not_stack_overflows() {
+    let cases: &[(&str, &str)] = &[
+        ("defmodule D do\n  def f(0), do: 0\n  def f(n), do: 1 + f(n - 1)\nend\nD.f(50)", "50"),
+        (
+            "defmodule D do\n  def f(0), do: 0\n  def f(n), do: 1 + f(n - 1)\nend\nD.f(100000)",
+            "** (SystemLimitError) a system limit has been reached",
+        ),
+        (
+            "f = fn g, 0 -> 0; g, n -> 1 + g.(g, n - 1) end\nf.(f, 100000)",
+            "** (SystemLimitError) a system limit has been reached",
+        ),
+    ];
+    for (src, want) in cases {
+        assert_eq!(&eval_small_stack(src), want, "{src}");
+    }
+    let deep: &'static str = Box::leak(format!("{}1{}", "[".repeat(5000), "]".repeat(5000)).into_boxed_str());
+    let got = eval_small_stack(deep);
+    assert!(got.starts_with("nofile:1:") && got.ends_with(": expression nests too deeply for otpsim"), "{got}");
+}

@@ -6,8 +6,9 @@
 //! future, so deep nesting costs heap, not stack. Calls in tail position do
 //! not nest at all: they return [`Flow::Tail`] to the calling loop, so a
 //! server's `loop/1` runs forever in constant space, as on the BEAM.
-//! Non-tail recursion is bounded by [`MAX_DEPTH`] (a `SystemLimitError`)
-//! so that hostile code cannot overflow the stack.
+//! Non-tail recursion is bounded by the stack guard of `stack.rs` (and by
+//! [`MAX_DEPTH`]) with a `SystemLimitError`, so that hostile code cannot
+//! overflow the stack.
 //!
 //! Every function call charges one reduction through [`Ctx::work`], as the
 //! BEAM counts them, so interpreted loops are preempted like any process
@@ -25,8 +26,9 @@ use super::pattern::{guard, pmatch};
 use crate::runtime::Ctx;
 use crate::term::{Atom, Fun, Term};
 
-/// How many non-tail calls may nest.
-pub(crate) const MAX_DEPTH: usize = 2_000;
+/// How many non-tail calls may nest (the stack guard usually stops them
+/// first: see `stack.rs`).
+pub(crate) const MAX_DEPTH: usize = 10_000;
 
 pub(crate) type Fut<'a, T> = Pin<Box<dyn Future<Output = Eval<T>> + 'a>>;
 
@@ -74,11 +76,12 @@ pub struct Interp {
     pub(crate) ctx: Ctx,
     pub(crate) code: Rc<Code>,
     depth: std::cell::Cell<usize>,
+    stack: super::stack::Guard,
 }
 
 impl Interp {
     pub fn new(ctx: Ctx, code: Rc<Code>) -> Interp {
-        Interp { ctx, code, depth: std::cell::Cell::new(0) }
+        Interp { ctx, code, depth: std::cell::Cell::new(0), stack: super::stack::Guard::default() }
     }
 
     /// One reduction, yielding when the slice is spent.
@@ -421,7 +424,7 @@ impl Interp {
     /// Calls a module function until a result, following tail calls.
     pub(crate) async fn call_def(&self, mut m: Rc<Module>, mut d: Rc<FunDef>, mut args: Vec<Term>) -> Eval {
         let depth = self.depth.get();
-        if depth >= MAX_DEPTH {
+        if depth >= MAX_DEPTH || self.stack.exhausted(depth) {
             return error(Term::atom("system_limit"));
         }
         self.depth.set(depth + 1);
@@ -518,7 +521,7 @@ impl Interp {
                     }
                     self.tick().await;
                     let depth = self.depth.get();
-                    if depth >= MAX_DEPTH {
+                    if depth >= MAX_DEPTH || self.stack.exhausted(depth) {
                         return error(Term::atom("system_limit"));
                     }
                     let mut env = env.clone();

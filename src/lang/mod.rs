@@ -22,6 +22,7 @@ mod ops;
 mod parser;
 mod pattern;
 mod process;
+mod stack;
 mod stdlib;
 
 pub use ast::Pos;

@@ -212,6 +212,16 @@ pub(crate) fn not_enumerable<T>(v: &Term) -> Eval<T> {
 
 /// `to_string/1` (`String.Chars`), appended to `out`.
 pub(crate) fn to_string_into(v: &Term, out: &mut String) -> Eval<()> {
+    chardata_into(v, out, 0)
+}
+
+/// Nested chardata deeper than this is refused rather than risk the stack.
+const MAX_CHARDATA_DEPTH: usize = 1000;
+
+fn chardata_into(v: &Term, out: &mut String, depth: usize) -> Eval<()> {
+    if depth > MAX_CHARDATA_DEPTH {
+        return error(Term::atom("system_limit"));
+    }
     match v {
         Term::Str(s) => out.push_str(s),
         Term::Atom(a) if *a == Atom::NIL => {}
@@ -225,7 +235,7 @@ pub(crate) fn to_string_into(v: &Term, out: &mut String) -> Eval<()> {
                         Some(ch) => out.push(ch),
                         None => return arg_error(&format!("invalid code point {c}")),
                     },
-                    Term::Str(_) | Term::List(_) => to_string_into(x, out)?,
+                    Term::Str(_) | Term::List(_) => chardata_into(x, out, depth + 1)?,
                     _ => return protocol_error("String.Chars", v),
                 }
             }

@@ -24,7 +24,7 @@ const STOPS: &[&str] = &["end", "else", "after", "rescue", "catch"];
 /// Parses source text into a block of top-level expressions.
 pub(crate) fn parse_source(src: &str) -> Result<Expr, CompileError> {
     let toks = lex(src)?;
-    let mut p = Parser { toks, i: 0, depth: 0, cap: 0, bare: false, opens: Vec::new() };
+    let mut p = Parser { toks, i: 0, depth: 0, cap: 0, bare: false, opens: Vec::new(), stack_base: 0 };
     let body = p.block()?;
     match p.peek() {
         Tok::Eof => Ok(body),
@@ -45,6 +45,8 @@ struct Parser {
     /// the end of input inside one is a missing terminator, as Elixir
     /// reports it.
     opens: Vec<(&'static str, u32)>,
+    /// The stack position when parsing began (see `stack.rs`).
+    stack_base: usize,
 }
 
 /// Positional arguments and trailing keyword arguments.
@@ -270,7 +272,11 @@ impl Parser {
 
     fn enter(&mut self) -> Result<(), CompileError> {
         self.depth += 1;
-        if self.depth > MAX_DEPTH {
+        if self.depth == 1 {
+            self.stack_base = super::stack::position();
+        }
+        let used = self.stack_base.saturating_sub(super::stack::position());
+        if self.depth > MAX_DEPTH || used > super::stack::BUDGET / 2 {
             return self.fail(self.pos(), "expression nests too deeply for otpsim");
         }
         Ok(())
@@ -768,7 +774,15 @@ impl Parser {
             match p {
                 Piece::Text(t) => parts.push(lit(pos, Term::str(&t))),
                 Piece::Code(toks) => {
-                    let mut sub = Parser { toks, i: 0, depth: self.depth, cap: 0, bare: false, opens: Vec::new() };
+                    let mut sub = Parser {
+                        toks,
+                        i: 0,
+                        depth: self.depth,
+                        cap: 0,
+                        bare: false,
+                        opens: Vec::new(),
+                        stack_base: self.stack_base,
+                    };
                     let e = sub.block()?;
                     if *sub.peek() != Tok::Eof {
                         return Err(sub.unexpected());
