@@ -497,6 +497,9 @@ pub fn start_child(sys: &mut System, sup: Pid, spec: crate::scenario::Node) -> R
             steps: vec![],
             settle_ms: 0,
             seed: None,
+            // A module node started at run time is checked against the
+            // system's loaded modules when it starts, not here.
+            modules: Default::default(),
         }
         .validate()
         .map_err(|e| ControlError::BadRequest { message: e.to_string() })?;
