@@ -185,10 +185,10 @@ pub fn run(w: Workload, o: &Options, clock: Clock) -> Result<Outcome, BenchError
             }
             ring(&mut rt, procs, rounds, clock)
         }
-        Workload::Spawn => spawn(&rt, positive(o.procs, 100_000, "procs")?, clock),
-        Workload::Call => call(&rt, positive(o.calls, 200_000, "calls")?, clock),
-        Workload::Restart => restart(&rt, positive(o.restarts, 2000, "restarts")?, clock),
-        Workload::Idle => idle(&rt, positive(o.procs, 100_000, "procs")?, clock),
+        Workload::Spawn => spawn(&mut rt, positive(o.procs, 100_000, "procs")?, clock),
+        Workload::Call => call(&mut rt, positive(o.calls, 200_000, "calls")?, clock),
+        Workload::Restart => restart(&mut rt, positive(o.restarts, 2000, "restarts")?, clock),
+        Workload::Idle => idle(&mut rt, positive(o.procs, 100_000, "procs")?, clock),
     }
 }
 
@@ -207,7 +207,7 @@ impl Stamps {
 }
 
 /// Runs until the timed process has finished (or nothing is left to do).
-fn drive(rt: &Runtime, stamps: &Stamps, name: &'static str) -> Result<(), BenchError> {
+fn drive(rt: &mut Runtime, stamps: &Stamps, name: &'static str) -> Result<(), BenchError> {
     while !stamps.done.get() {
         if rt.run_to_completion(u64::MAX) && !stamps.done.get() {
             return Err(BenchError::Stalled(name));
@@ -282,7 +282,7 @@ fn ring(rt: &mut Runtime, n: u64, rounds: u64, clock: Clock) -> Result<Outcome, 
 
 // --- spawn --------------------------------------------------------------
 
-fn spawn(rt: &Runtime, n: u64, clock: Clock) -> Result<Outcome, BenchError> {
+fn spawn(rt: &mut Runtime, n: u64, clock: Clock) -> Result<Outcome, BenchError> {
     let stamps = Rc::new(Stamps::default());
     let st = stamps.clone();
     rt.spawn(SpawnOpts::default(), move |ctx| async move {
@@ -330,7 +330,7 @@ impl GenServer for Counter {
     }
 }
 
-fn call(rt: &Runtime, n: u64, clock: Clock) -> Result<Outcome, BenchError> {
+fn call(rt: &mut Runtime, n: u64, clock: Clock) -> Result<Outcome, BenchError> {
     let stamps = Rc::new(Stamps::default());
     let st = stamps.clone();
     let ok = Rc::new(Cell::new(false));
@@ -382,7 +382,7 @@ impl GenServer for Worker {
     }
 }
 
-fn restart(rt: &Runtime, n: u64, clock: Clock) -> Result<Outcome, BenchError> {
+fn restart(rt: &mut Runtime, n: u64, clock: Clock) -> Result<Outcome, BenchError> {
     let stamps = Rc::new(Stamps::default());
     let st = stamps.clone();
     rt.spawn(SpawnOpts { trap_exit: true, ..Default::default() }, move |ctx| async move {
@@ -439,7 +439,7 @@ pub fn process_bytes(rt: &Runtime, pid: Pid) -> usize {
     rt.with_proc(pid, |p| memory_words(p) * 8 + std::mem::size_of::<Option<Box<crate::runtime::Proc>>>()).unwrap_or(0)
 }
 
-fn idle(rt: &Runtime, n: u64, clock: Clock) -> Result<Outcome, BenchError> {
+fn idle(rt: &mut Runtime, n: u64, clock: Clock) -> Result<Outcome, BenchError> {
     let stamps = Rc::new(Stamps::default());
     let st = stamps.clone();
     let pids = Rc::new(std::cell::RefCell::new(Vec::with_capacity(n as usize)));

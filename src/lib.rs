@@ -15,6 +15,7 @@ pub mod bench;
 pub mod control;
 pub mod lang;
 pub mod otp;
+pub mod pattern;
 pub mod runtime;
 pub mod sandbox;
 pub mod scenario;

@@ -196,7 +196,7 @@ fn bad_input_on_every_route_answers_the_documented_error_and_changes_nothing() {
     // The load worker would change a's state between requests: stop it.
     let load = sys.path_pid("root/load").unwrap();
     otpsim::control::suspend_process(&mut sys, load).unwrap();
-    let raw = sys.runtime().spawn(SpawnOpts::default(), |c| async move {
+    let raw = sys.runtime_unlogged().spawn(SpawnOpts::default(), |c| async move {
         c.receive().await;
         Term::atom("normal")
     });

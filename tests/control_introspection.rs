@@ -99,11 +99,11 @@ fn the_hierarchy_has_every_process_and_flags_the_unsupervised() {
     let mut sys = three();
     let alpha = sys.resolve("alpha").unwrap();
     // A process spawned by alpha outside any supervisor, and a top-level one.
-    let stray = sys.runtime().spawn_child(alpha, SpawnOpts::named("stray:loop/0"), |c| async move {
+    let stray = sys.runtime_unlogged().spawn_child(alpha, SpawnOpts::named("stray:loop/0"), |c| async move {
         c.receive().await;
         Term::atom("normal")
     });
-    let lone = sys.runtime().spawn(SpawnOpts::named("lone:loop/0"), |c| async move {
+    let lone = sys.runtime_unlogged().spawn(SpawnOpts::named("lone:loop/0"), |c| async move {
         c.receive().await;
         Term::atom("normal")
     });
@@ -165,7 +165,7 @@ fn genserver_state_is_ok_not_genserver_or_timeout_when_busy() {
     let st = control::get_genserver_state(&sys, alpha).unwrap();
     assert!(st.state.contains("value: 3"), "{}", st.state);
     assert_eq!(st.json["value"], 3);
-    let raw = sys.runtime().spawn(SpawnOpts::default(), |c| async move {
+    let raw = sys.runtime_unlogged().spawn(SpawnOpts::default(), |c| async move {
         c.receive().await;
         Term::atom("normal")
     });
@@ -312,7 +312,7 @@ fn probes_count_drop_delay_pause_and_log() {
         control::inject_debug_code(&mut sys, a, probe("{:inc, n} when", ProbeAction::Count)),
         Err(ControlError::BadTerm { .. })
     ));
-    let raw = sys.runtime().spawn(SpawnOpts::default(), |c| async move {
+    let raw = sys.runtime_unlogged().spawn(SpawnOpts::default(), |c| async move {
         c.receive().await;
         Term::atom("normal")
     });

@@ -12,12 +12,12 @@ use otpsim::term::Term;
 
 #[test]
 fn listing_a_hundred_thousand_processes() {
-    let sys = system_with(
+    let mut sys = system_with(
         r#"{"tree":{"id":"root","type":"supervisor","children":[{"id":"a","type":"worker"}]}}"#,
         SystemOptions { observe_flows: false, ..Default::default() },
     );
     for i in 0..100_000u32 {
-        sys.runtime().spawn(
+        sys.runtime_unlogged().spawn(
             SpawnOpts::named(if i % 10 == 0 { "tens:loop/0" } else { "ones:loop/0" }),
             |c| async move {
                 c.receive().await;
@@ -25,7 +25,7 @@ fn listing_a_hundred_thousand_processes() {
             },
         );
     }
-    sys.runtime().run_until_idle(10_000_000);
+    sys.runtime_unlogged().run_until_idle(10_000_000);
     let t = std::time::Instant::now();
     let page = control::list_all_processes(
         &sys,

@@ -147,7 +147,7 @@ fn genserver_scenarios_match_elixir() {
             failures.push(format!("## {name}\n    does not compile: {e}"));
             continue;
         }
-        let rt = Runtime::with_seed(1);
+        let mut rt = Runtime::with_seed(1);
         let out: Rc<RefCell<Vec<String>>> = Rc::default();
         let o = out.clone();
         let scenario =

@@ -33,7 +33,7 @@ fn load(src: &str) -> Rc<Code> {
 
 /// Runs `body` as a process and returns what it stored.
 fn run(
-    rt: &Runtime,
+    rt: &mut Runtime,
     body: impl FnOnce(Ctx, Rc<RefCell<Vec<Term>>>) -> std::pin::Pin<Box<dyn std::future::Future<Output = ()>>> + 'static,
 ) -> Vec<Term> {
     let out: Rc<RefCell<Vec<Term>>> = Rc::default();
@@ -71,7 +71,7 @@ async fn supervise(ctx: &Ctx, code: Rc<Code>) -> otpsim::term::Pid {
 #[test]
 fn a_supervised_module_that_raises_is_restarted() {
     let code = load(CRASHER);
-    let rt = Runtime::with_seed(7);
+    let mut rt = Runtime::with_seed(7);
     // Each case: the request that crashes the server, and the reason its
     // DOWN must carry (the first element of OTP's `{reason, stacktrace}`).
     let cases: Vec<(Term, Term)> = vec![
@@ -82,7 +82,7 @@ fn a_supervised_module_that_raises_is_restarted() {
         (Term::tuple(vec![Term::atom("div"), Term::Int(0)]), Term::atom("badarith")),
     ];
     let cases2 = cases.clone();
-    let out = run(&rt, move |ctx, out| {
+    let out = run(&mut rt, move |ctx, out| {
         Box::pin(async move {
             ctx.trap_exit(true);
             supervise(&ctx, code).await;
@@ -118,7 +118,7 @@ fn a_supervised_module_that_raises_is_restarted() {
 #[test]
 fn reductions_preempt_an_endless_loop() {
     let code = load("defmodule Spin do\n  def loop, do: loop()\n  def count(n), do: count(n + 1)\nend");
-    let rt = Runtime::with_seed(1);
+    let mut rt = Runtime::with_seed(1);
     let spinner = rt.spawn(SpawnOpts::default(), {
         let code = code.clone();
         move |ctx| async move {
@@ -170,9 +170,9 @@ defmodule Counter do
 end
 "#;
     let code = load(v1);
-    let rt = Runtime::with_seed(3);
+    let mut rt = Runtime::with_seed(3);
     let c2 = code.clone();
-    let out = run(&rt, move |ctx, out| {
+    let out = run(&mut rt, move |ctx, out| {
         Box::pin(async move {
             let start = start_fn(c2.clone(), Atom::new("Elixir.Counter"), Term::Int(0), None);
             let StartResult::Ok(pid) = start(ctx.clone(), vec![]).await else { panic!("start failed") };

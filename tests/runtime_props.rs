@@ -448,7 +448,7 @@ proptest! {
 /// A workload whose behaviour depends on the seed: processes sleep random
 /// times and send each other random numbers.
 fn seeded_workload_hash(seed: u64) -> u64 {
-    let rt = Runtime::with_seed(seed);
+    let mut rt = Runtime::with_seed(seed);
     rt.bus(|b| b.enable_hash());
     let sink = rt.spawn(SpawnOpts::default(), |ctx| async move {
         while ctx.receive_timeout(1000).await.is_some() {}

@@ -177,7 +177,7 @@ fn monitor_delivers_down_exactly_once() {
 
 #[test]
 fn monitor_of_a_dead_pid_is_an_immediate_noproc_down() {
-    let s = Sys::new(2);
+    let mut s = Sys::new(2);
     let dead = s.exits_on_message(atom("normal"));
     let mut s = s;
     s.send(dead, atom("go"));
@@ -326,7 +326,7 @@ fn selective_receive_leaves_other_messages_in_order() {
 
 #[test]
 fn receive_timeout_fires_in_virtual_time() {
-    let s = Sys::new(8);
+    let mut s = Sys::new(8);
     let out = Rc::new(RefCell::new(None));
     let o = out.clone();
     s.rt.spawn(SpawnOpts::default(), move |ctx| async move {
@@ -362,7 +362,7 @@ fn a_message_before_the_timeout_wins() {
 
 #[test]
 fn sleepers_wake_in_deadline_order() {
-    let s = Sys::new(10);
+    let mut s = Sys::new(10);
     let order = Rc::new(RefCell::new(Vec::new()));
     for ms in [300u64, 100, 200] {
         let o = order.clone();
@@ -382,7 +382,7 @@ fn sleepers_wake_in_deadline_order() {
 
 #[test]
 fn work_is_preempted_by_the_reduction_budget() {
-    let s = Sys::new(11);
+    let mut s = Sys::new(11);
     let order = Rc::new(RefCell::new(Vec::new()));
     let o = order.clone();
     let busy = s.rt.spawn(SpawnOpts::default(), move |ctx| async move {
@@ -428,7 +428,7 @@ impl GenServer for Mute {
 }
 
 /// Starts a `Mute` server from a client process that then runs `then`.
-fn client_of_mute<F>(s: &Sys, then: F) -> (Pid, Rc<RefCell<Option<Pid>>>)
+fn client_of_mute<F>(s: &mut Sys, then: F) -> (Pid, Rc<RefCell<Option<Pid>>>)
 where
     F: FnOnce(Ctx, Pid) -> std::pin::Pin<Box<dyn std::future::Future<Output = Term>>> + 'static,
 {
@@ -446,8 +446,8 @@ where
 
 #[test]
 fn gen_server_call_timeout_exits_the_caller() {
-    let s = Sys::new(12);
-    let (client, server) = client_of_mute(&s, |ctx, pid| {
+    let mut s = Sys::new(12);
+    let (client, server) = client_of_mute(&mut s, |ctx, pid| {
         Box::pin(async move {
             assert_eq!(gen_server::call(&ctx, pid, Term::atom("ping"), Some(100)).await, Term::atom("pong"));
             gen_server::call(&ctx, pid, Term::atom("hang"), Some(100)).await;
@@ -464,8 +464,8 @@ fn gen_server_call_timeout_exits_the_caller() {
 
 #[test]
 fn gen_server_call_to_a_dead_server_is_noproc() {
-    let s = Sys::new(13);
-    let (client, server) = client_of_mute(&s, |ctx, pid| {
+    let mut s = Sys::new(13);
+    let (client, server) = client_of_mute(&mut s, |ctx, pid| {
         Box::pin(async move {
             ctx.exit_signal(pid, Term::atom("kill"));
             ctx.sleep(1).await;
@@ -481,8 +481,8 @@ fn gen_server_call_to_a_dead_server_is_noproc() {
 
 #[test]
 fn gen_server_call_to_a_server_that_dies_meanwhile_exits_with_its_reason() {
-    let s = Sys::new(14);
-    let (client, server) = client_of_mute(&s, |ctx, pid| {
+    let mut s = Sys::new(14);
+    let (client, server) = client_of_mute(&mut s, |ctx, pid| {
         Box::pin(async move {
             // Another process crashes the server while the call waits.
             ctx.spawn(SpawnOpts::default(), move |c| async move {
@@ -502,7 +502,7 @@ fn gen_server_call_to_a_server_that_dies_meanwhile_exits_with_its_reason() {
 
 #[test]
 fn a_panic_in_a_body_is_an_exit_and_the_runtime_goes_on() {
-    let s = Sys::new(15);
+    let mut s = Sys::new(15);
     let bad = s.rt.spawn(SpawnOpts::default(), |ctx| async move {
         ctx.sleep(1).await;
         if ctx.pid().0 > 0 {

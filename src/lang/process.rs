@@ -526,7 +526,7 @@ pub const MAX_EVAL_REDUCTIONS: u64 = 500_000_000;
 pub fn eval_source(src: &str) -> Result<(Eval, Vec<String>), super::error::CompileError> {
     let body = super::parser::parse_source(src)?;
     let code = Code::new();
-    let rt = crate::runtime::Runtime::with_seed(1);
+    let mut rt = crate::runtime::Runtime::with_seed(1);
     let out: Rc<std::cell::RefCell<Option<Eval>>> = Rc::default();
     let slot = out.clone();
     let code2 = code.clone();

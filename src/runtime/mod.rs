@@ -184,7 +184,7 @@ impl Runtime {
     }
 
     /// Spawns a top-level process (no parent).
-    pub fn spawn<F, Fut>(&self, opts: SpawnOpts, f: F) -> Pid
+    pub fn spawn<F, Fut>(&mut self, opts: SpawnOpts, f: F) -> Pid
     where
         F: FnOnce(Ctx) -> Fut,
         Fut: Future<Output = Term> + 'static,
@@ -196,28 +196,28 @@ impl Runtime {
         self.k.borrow().now
     }
 
-    pub fn step(&self) -> Step {
+    pub fn step(&mut self) -> Step {
         sched::step(&self.k, None)
     }
 
     /// Runs for `d` of virtual time; returns the number of slices run.
-    pub fn run_for(&self, d: VTime) -> u64 {
+    pub fn run_for(&mut self, d: VTime) -> u64 {
         sched::run_for(&self.k, d)
     }
 
     /// Runs until virtual time `at`, then until nothing is runnable.
-    pub fn run_until(&self, at: VTime) {
+    pub fn run_until(&mut self, at: VTime) {
         sched::run_until(&self.k, at)
     }
 
     /// Runs until no process is runnable (timers in the future stay).
-    pub fn run_until_idle(&self, max_slices: u64) -> bool {
+    pub fn run_until_idle(&mut self, max_slices: u64) -> bool {
         sched::run_until_idle(&self.k, max_slices)
     }
 
     /// Runs slices and timers until nothing at all is left to do, or
     /// `max_slices` ran.
-    pub fn run_to_completion(&self, max_slices: u64) -> bool {
+    pub fn run_to_completion(&mut self, max_slices: u64) -> bool {
         let mut n = 0;
         while n < max_slices {
             match self.step() {
@@ -373,7 +373,7 @@ impl Runtime {
 
     /// Direct kernel access for layers above (otp, control). Never hold the
     /// borrow while stepping.
-    pub fn kernel(&self) -> std::cell::RefMut<'_, Kernel> {
+    pub fn kernel(&mut self) -> std::cell::RefMut<'_, Kernel> {
         self.k.borrow_mut()
     }
 
@@ -382,13 +382,13 @@ impl Runtime {
     }
 
     /// The shared kernel cell, for spawning from layers above.
-    pub fn kernel_rc(&self) -> &Rc<RefCell<Kernel>> {
+    pub fn kernel_rc(&mut self) -> &Rc<RefCell<Kernel>> {
         &self.k
     }
 
     /// Spawns a process with a given parent (for tools that act as a
     /// process, like a scenario's step runner).
-    pub fn spawn_child<F, Fut>(&self, parent: Pid, opts: SpawnOpts, f: F) -> Pid
+    pub fn spawn_child<F, Fut>(&mut self, parent: Pid, opts: SpawnOpts, f: F) -> Pid
     where
         F: FnOnce(Ctx) -> Fut,
         Fut: Future<Output = Term> + 'static,

@@ -501,7 +501,7 @@ async fn driver(ctx: Ctx, scen: Rc<Scenario>, tracer: Tracer) -> Term {
 
 /// Runs a scenario through the conformance runner and returns its trace.
 pub fn run(scen: &Scenario) -> Vec<TraceEvent> {
-    let rt = Runtime::new(Config { seed: scen.seed.unwrap_or(0), ..Config::default() });
+    let mut rt = Runtime::new(Config { seed: scen.seed.unwrap_or(0), ..Config::default() });
     let state = Rc::new(RefCell::new(TracerState::default()));
     let mut tracer = Tracer {
         pid: Pid(0),

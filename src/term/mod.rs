@@ -24,6 +24,7 @@ use std::rc::Rc;
 pub use atom::Atom;
 pub use json::TermJson;
 pub use parse::{parse, ParseError};
+pub use print::clip;
 pub(crate) use print::{is_plain_atom, write_elixir_quoted};
 
 /// A process identifier, written `#PID<0.N.0>`. `N` is never reused in a run.

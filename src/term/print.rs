@@ -520,6 +520,37 @@ impl Term {
     }
 }
 
+/// A term in Elixir syntax, cut after `max` characters (with ` …`), so
+/// that one huge message or dictionary value cannot blow up an answer.
+pub fn clip(t: &Term, max: usize) -> String {
+    struct Clipped {
+        s: String,
+        left: usize,
+        cut: bool,
+    }
+    impl fmt::Write for Clipped {
+        fn write_str(&mut self, x: &str) -> fmt::Result {
+            for c in x.chars() {
+                if self.left == 0 {
+                    self.cut = true;
+                    return Err(fmt::Error);
+                }
+                self.s.push(c);
+                self.left -= 1;
+            }
+            Ok(())
+        }
+    }
+    let mut w = Clipped { s: String::new(), left: max, cut: false };
+    let _ = fmt::Write::write_fmt(&mut w, format_args!("{t}"));
+    if w.cut {
+        let keep = w.s.trim_end().len();
+        w.s.truncate(keep);
+        w.s.push_str(" …");
+    }
+    w.s
+}
+
 #[cfg(test)]
 mod tests {
     use super::super::{arbitrary, parse, Pid, Ref};

@@ -56,13 +56,13 @@ impl Sys {
 
     /// Spawns an actor: it sets `trap_exit`, then obeys control messages
     /// (see [`actor_loop`]) and logs every other message it receives.
-    pub fn actor(&self, trap: bool) -> Pid {
+    pub fn actor(&mut self, trap: bool) -> Pid {
         let inbox = self.inbox.clone();
         self.rt.spawn(SpawnOpts { trap_exit: trap, ..Default::default() }, move |ctx| actor_loop(ctx, inbox))
     }
 
     /// Spawns a process that waits for any message, then exits with `reason`.
-    pub fn exits_on_message(&self, reason: Term) -> Pid {
+    pub fn exits_on_message(&mut self, reason: Term) -> Pid {
         self.rt.spawn(SpawnOpts::default(), move |ctx| async move {
             ctx.receive().await;
             reason
@@ -75,7 +75,7 @@ impl Sys {
     }
 
     /// Runs until nothing at all is left to do (timers included).
-    pub fn settle(&self) {
+    pub fn settle(&mut self) {
         assert!(self.rt.run_to_completion(1_000_000), "the system did not settle");
     }
 }

@@ -30,7 +30,7 @@ where
     F: FnOnce(Ctx, Log) -> Fut + 'static,
     Fut: Future<Output = ()> + 'static,
 {
-    let rt = Runtime::with_seed(seed);
+    let mut rt = Runtime::with_seed(seed);
     let log: Log = Rc::default();
     let l2 = log.clone();
     rt.spawn(SpawnOpts { trap_exit: true, ..Default::default() }, move |ctx| async move {

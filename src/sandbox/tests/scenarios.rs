@@ -108,7 +108,7 @@ fn node_spec(n: &Node) -> ChildSpec {
 #[test]
 fn the_demo_stays_alive_and_lively_under_its_own_failures() {
     let demo = Rc::new(Scenario::from_json(builtin("demo").unwrap_or("")).unwrap());
-    let rt = Runtime::with_seed(42);
+    let mut rt = Runtime::with_seed(42);
     let log: Log = Rc::default();
     let l2 = log.clone();
     let d2 = demo.clone();
@@ -173,7 +173,7 @@ fn the_demo_stays_alive_and_lively_under_its_own_failures() {
 /// time and returns whether the root is alive and each named worker's state.
 fn run_tree(name: &str, ms: u64) -> (bool, Vec<(String, Term)>) {
     let scen = Rc::new(Scenario::from_json(builtin(name).unwrap_or("")).unwrap());
-    let rt = Runtime::with_seed(scen.seed.unwrap_or(0));
+    let mut rt = Runtime::with_seed(scen.seed.unwrap_or(0));
     let log: Log = Rc::default();
     let l2 = log.clone();
     let s2 = scen.clone();
