@@ -68,3 +68,27 @@ fn broken_modules_and_module_nodes_are_refused_with_where() {
     let ok = otpsim::scenario::Scenario::from_json(SCENARIO).expect("valid");
     assert!(System::new(ok, SystemOptions::default()).is_ok());
 }
+
+const V2: &str = "defmodule Counter do\n  use GenServer\n  def init(n), do: {:ok, %{n: n}}\n  def code_change(1, n, _extra), do: {:ok, %{n: n}}\n  def handle_call(:inc, _from, s), do: {:reply, {:v2, s.n + 100}, %{s | n: s.n + 100}}\nend";
+
+#[test]
+fn hot_loading_is_a_logged_input_that_replays() {
+    let mut sys = common::system(SCENARIO);
+    sys.tick(10);
+    assert_eq!(call(&mut sys, "counter", ":inc"), Ok("42".into()));
+    // A source that does not compile is refused, with where, and not logged.
+    let logged = sys.input_log().len();
+    let bad = sys.load_modules("defmodule Counter do\n  def f(\nend").expect_err("refused");
+    assert!(bad.to_string().contains("nofile:"), "{bad}");
+    assert_eq!(sys.input_log().len(), logged);
+    assert_eq!(sys.load_modules(V2).map(|t| t.to_string()), Ok("[Counter]".into()));
+    assert_eq!(sys.module_version("Counter"), Some(2));
+    // The running server upgrades at its next call, keeping its state.
+    assert_eq!(call(&mut sys, "counter", ":inc"), Ok("{:v2, 142}".into()));
+    let rec = sys.recording();
+    let replayed = System::from_recording(&rec, SystemOptions::default()).expect("replays");
+    assert_eq!(replayed.module_version("Counter"), Some(2));
+    let pid = replayed.resolve("counter").expect("alive");
+    let state = replayed.runtime().introspect(pid).and_then(|i| i.state().ok()).map(|t| t.to_string());
+    assert_eq!(state.as_deref(), Some("%{n: 142}"));
+}
