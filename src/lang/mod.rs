@@ -26,7 +26,7 @@ mod stack;
 mod stdlib;
 
 pub use ast::Pos;
-pub use code::Code;
+pub use code::{Code, NOT_IN_THE_BROWSER};
 pub use error::{describe, CompileError, Raise};
 pub use eval::Interp;
 pub use process::{eval_source, exit_reason, spawn_call, start_fn, ModuleServer, MAX_EVAL_REDUCTIONS};

@@ -360,6 +360,12 @@ pub fn worker_start(node: &Node, code: &Rc<Code>) -> Result<StartFn, String> {
             return Err(format!("module {m} is not loaded (or has no `use GenServer`)"));
         }
         let arg = node.init_arg()?;
+        // In the playground's wasm no module is ever loaded (see
+        // `Code::load`), so this is never reached there; leaving the call out
+        // keeps the interpreter out of the linked wasm.
+        #[cfg(all(target_arch = "wasm32", feature = "web"))]
+        return Err(format!("{m}: {}, so {arg} is not used", crate::lang::NOT_IN_THE_BROWSER));
+        #[cfg(not(all(target_arch = "wasm32", feature = "web")))]
         return Ok(crate::lang::start_fn(code.clone(), module, arg, node.name.as_deref().map(Atom::new)));
     }
     if let Some(kind) = &node.worker {
