@@ -13,6 +13,7 @@
 pub mod api;
 pub mod bench;
 pub mod control;
+pub mod lang;
 pub mod otp;
 pub mod pattern;
 pub mod runtime;

@@ -12,8 +12,8 @@ use std::path::{Path, PathBuf};
 /// The layers, bottom up. A module may use the modules at its own index and
 /// below.
 const LAYERS: &[&str] = &[
-    "util", "term", "runtime", "pattern", "otp", "scenario", "sandbox", "bench", "system", "control", "api", "web",
-    "bin",
+    "util", "term", "runtime", "pattern", "otp", "lang", "scenario", "sandbox", "bench", "system", "control", "api",
+    "web", "bin",
 ];
 
 fn rank(module: &str) -> Option<usize> {

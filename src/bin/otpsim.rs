@@ -1,4 +1,4 @@
-//! The native CLI: `conform`, `run`, `bench`, `api` and `report` over the
+//! The native CLI: `conform`, `run`, `bench`, `api`, `report` and `eval` over the
 //! library. Errors here are `anyhow` errors: this is the edge.
 
 use anyhow::Context as _;
@@ -73,6 +73,10 @@ enum Cmd {
     /// Run a benchmark workload (../shared/bench/WORKLOADS.md) and print one
     /// JSON line, as the BEAM side does.
     Bench(BenchArgs),
+    /// Evaluate Elixir (the subset of LANGUAGE.md; several expressions
+    /// separated by `;` or newlines) and print the last value as `inspect/1`
+    /// does; an exception prints as Elixir 1.14 shows it, with exit status 1.
+    Eval { expr: String },
 }
 
 #[derive(clap::Args)]
@@ -256,6 +260,31 @@ fn main() -> anyhow::Result<()> {
             let out = bench::run(w, &opts, bench::native_clock)?;
             println!("{}", out.to_json_line());
         }
+        Cmd::Eval { expr } => match otpsim::lang::eval_source(&expr) {
+            Ok((r, printed)) => {
+                let mut out = String::new();
+                for line in printed {
+                    out.push_str(&line);
+                    out.push('\n');
+                }
+                match r {
+                    Ok(v) => {
+                        out.push_str(&otpsim::lang::inspect(&v));
+                        out.push('\n');
+                        emit(&out);
+                    }
+                    Err(raise) => {
+                        emit(&out);
+                        eprintln!("{}", otpsim::lang::describe(&raise));
+                        std::process::exit(1);
+                    }
+                }
+            }
+            Err(e) => {
+                eprintln!("** (SyntaxError) {e}");
+                std::process::exit(1);
+            }
+        },
     }
     Ok(())
 }

@@ -497,6 +497,8 @@ pub fn start_child(sys: &mut System, sup: Pid, spec: crate::scenario::Node) -> R
             steps: vec![],
             settle_ms: 0,
             seed: None,
+            // A module node is checked against the modules the system runs.
+            modules: sys.scenario().modules.clone(),
         }
         .validate()
         .map_err(|e| ControlError::BadRequest { message: e.to_string() })?;

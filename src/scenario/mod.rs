@@ -25,6 +25,10 @@ pub struct Scenario {
     pub settle_ms: u64,
     #[serde(default)]
     pub seed: Option<u64>,
+    /// Elixir module sources by name (LANGUAGE.md): `{"Counter": "defmodule
+    /// Counter do … end"}`. A worker node names one with `module`.
+    #[serde(default, skip_serializing_if = "std::collections::BTreeMap::is_empty")]
+    pub modules: std::collections::BTreeMap<String, String>,
 }
 
 fn default_settle() -> u64 {
@@ -68,6 +72,14 @@ pub struct Node {
     /// A registered name for the process.
     #[serde(default)]
     pub name: Option<String>,
+    /// An Elixir module of the scenario's `modules` (with `use GenServer`)
+    /// that this worker runs, started with `args`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub module: Option<String>,
+    /// The argument of the module's `init/1`, in Elixir literal syntax
+    /// (`"0"`, `"%{limit: 3}"`); `nil` when absent.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub args: Option<String>,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -197,8 +209,10 @@ impl Scenario {
     }
 
     pub fn validate(&self) -> Result<(), ScenarioError> {
+        let code = self.load_modules()?;
         let mut count = 0;
         validate_node(&self.tree, &self.tree.id, 0, &mut count)?;
+        validate_modules(&self.tree, &self.tree.id, &code)?;
         for (i, st) in self.steps.iter().enumerate() {
             st.action().map_err(|m| ScenarioError::Invalid { at: format!("steps[{i}]"), message: m })?;
             if !(st.at_ms.is_finite() && st.at_ms >= 0.0) {
@@ -209,6 +223,16 @@ impl Scenario {
             }
         }
         Ok(())
+    }
+
+    /// A code server with the scenario's modules loaded; a compile error
+    /// names the module and the line and column in its source.
+    pub fn load_modules(&self) -> Result<std::rc::Rc<crate::lang::Code>, ScenarioError> {
+        let code = crate::lang::Code::new();
+        for (name, src) in &self.modules {
+            code.load(src).map_err(|e| invalid(&format!("modules.{name}"), e.to_string()))?;
+        }
+        Ok(code)
     }
 
     /// The time of the last step.
@@ -275,7 +299,41 @@ fn validate_node(n: &Node, path: &str, depth: usize, count: &mut usize) -> Resul
     Ok(())
 }
 
+/// Checks that every node naming a module names a loaded GenServer module
+/// and gives it arguments that parse.
+fn validate_modules(n: &Node, path: &str, code: &crate::lang::Code) -> Result<(), ScenarioError> {
+    if let Some(m) = &n.module {
+        if n.kind != NodeKind::Worker || n.worker.is_some() {
+            return Err(invalid(path, "only a worker without a `worker` kind may run a module"));
+        }
+        if !code.is_gen_server(module_atom(m)) {
+            return Err(invalid(path, format!("module {m} is not among the scenario's modules with `use GenServer`")));
+        }
+        n.init_arg().map_err(|e| invalid(&format!("{path}.args"), e))?;
+    } else if n.args.is_some() {
+        return Err(invalid(path, "args are for a node with a module"));
+    }
+    for c in n.children.iter().chain(n.template.as_deref()) {
+        validate_modules(c, &format!("{path}/{}", c.id), code)?;
+    }
+    Ok(())
+}
+
+/// The atom a module name stands for: `Counter` is `:"Elixir.Counter"`.
+pub fn module_atom(name: &str) -> crate::term::Atom {
+    crate::term::Atom::new(&format!("Elixir.{}", name.strip_prefix("Elixir.").unwrap_or(name)))
+}
+
 impl Node {
+    /// The argument a module node's `init/1` gets: its `args` parsed, or
+    /// `nil`.
+    pub fn init_arg(&self) -> Result<crate::term::Term, String> {
+        match &self.args {
+            Some(a) => crate::term::parse(a).map_err(|e| e.to_string()),
+            None => Ok(crate::term::Term::nil()),
+        }
+    }
+
     /// The node's restart type (default `permanent`).
     pub fn restart_type(&self) -> crate::otp::RestartType {
         self.restart.as_deref().and_then(crate::otp::RestartType::parse).unwrap_or(crate::otp::RestartType::Permanent)

@@ -35,6 +35,7 @@ pub(super) async fn app_master(
     start: supervisor::StartFn,
     root: Rc<Cell<Option<Pid>>>,
     scen: Rc<Scenario>,
+    code: Rc<crate::lang::Code>,
 ) -> Term {
     ctx.trap_exit(true);
     let log = |text: String| ctx.emit(EventKind::Log { pid: Some(ctx.pid()), text: Rc::from(text) });
@@ -108,7 +109,7 @@ pub(super) async fn app_master(
                     continue;
                 };
                 let r = match spec {
-                    Some(node) => match worker::child_spec(&node) {
+                    Some(node) => match worker::child_spec(&node, &code) {
                         Ok(cs) => supervisor::start_child(&ctx, sup, cs).await,
                         Err(e) => Err(Term::str(&e)),
                     },

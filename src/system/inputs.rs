@@ -86,6 +86,12 @@ pub enum Input {
         request: crate::term::TermJson,
         timeout_ms: u64,
     },
+    /// Loads (or reloads: hot code loading) the Elixir modules of `source`;
+    /// running servers of a reloaded module upgrade at their next callback
+    /// (LANGUAGE.md).
+    LoadModule {
+        source: String,
+    },
 }
 
 impl System {
@@ -134,6 +140,12 @@ impl System {
                 }
             }
             Input::Call { to, .. } => live(to),
+            // A source that does not compile is refused before it is
+            // logged, with Elixir's line, column and message.
+            Input::LoadModule { source } => crate::lang::Code::new()
+                .load(source)
+                .map(|_| ())
+                .map_err(|e| ControlError::BadRequest { message: e.to_string() }),
         }
     }
 
@@ -172,7 +184,22 @@ impl System {
                 }
             }
             Input::RemoveProbe { pid, id } => self.remove_probe(pid, id),
+            Input::LoadModule { source } => {
+                let names = self.code.load(&source).map_err(|e| ControlError::BadRequest { message: e.to_string() })?;
+                Ok(Term::list(names.into_iter().map(Term::Atom).collect::<Vec<_>>()))
+            }
         }
+    }
+
+    /// Loads or reloads Elixir modules (a logged input): the names of the
+    /// modules loaded.
+    pub fn load_modules(&mut self, source: &str) -> Result<Term, ControlError> {
+        self.apply(Input::LoadModule { source: source.to_string() })
+    }
+
+    /// The loaded version of an Elixir module (`"Counter"`), if loaded.
+    pub fn module_version(&self, name: &str) -> Option<u64> {
+        self.code.version(crate::scenario::module_atom(name))
     }
 
     /// Lets `ms` of virtual time pass (a logged input).

@@ -90,6 +90,9 @@ pub struct System {
     /// Supervision events seen (restarts, starts, terminations, max
     /// intensity), bounded, for analytics.
     pub sup_events: VecDeque<Event>,
+    /// The scenario's Elixir modules (LANGUAGE.md), shared by the processes
+    /// that run them.
+    pub(super) code: Rc<crate::lang::Code>,
 }
 
 /// Supervision events kept at most for analytics.
@@ -100,9 +103,10 @@ impl System {
     /// (virtual time 0 plus the cost of the starts).
     pub fn new(scenario: Scenario, opts: SystemOptions) -> Result<System, ControlError> {
         scenario.validate().map_err(|e| ControlError::BadScenario { message: e.to_string() })?;
+        let code = scenario.load_modules().map_err(|e| ControlError::BadScenario { message: e.to_string() })?;
         let root_start = match scenario.tree.kind {
-            NodeKind::Supervisor => worker::sup_start(&scenario.tree),
-            NodeKind::Worker => worker::worker_start(&scenario.tree),
+            NodeKind::Supervisor => worker::sup_start(&scenario.tree, &code),
+            NodeKind::Worker => worker::worker_start(&scenario.tree, &code),
         }
         .map_err(|message| ControlError::BadScenario { message })?;
         let seed = opts.seed.or(scenario.seed).unwrap_or(0);
@@ -122,8 +126,10 @@ impl System {
         let root = Rc::new(Cell::new(None));
         let r2 = root.clone();
         let scen = Rc::new(scenario.clone());
-        let app =
-            rt.spawn(SpawnOpts::named("otpsim:application_master/2"), move |c| app_master(c, root_start, r2, scen));
+        let app = rt.spawn(SpawnOpts::named("otpsim:application_master/2"), {
+            let code = code.clone();
+            move |c| app_master(c, root_start, r2, scen, code)
+        });
         let mut sys = System {
             rt,
             scenario,
@@ -133,6 +139,7 @@ impl System {
             shell,
             root,
             jobs,
+            code,
             next_job: 1,
             inputs: Vec::new(),
             chaos_rate: 0.0,

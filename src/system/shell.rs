@@ -86,7 +86,8 @@ impl System {
                 self.call(60_000, move |c| async move { supervisor::set_strategy(&c, sup, strategy, window_s).await })
             }
             SupOp::StartChild { spec } => {
-                let cs = worker::child_spec(&spec).map_err(|message| ControlError::BadRequest { message })?;
+                let cs =
+                    worker::child_spec(&spec, &self.code).map_err(|message| ControlError::BadRequest { message })?;
                 self.call(60_000, move |c| async move { supervisor::start_child(&c, sup, cs).await })
             }
             SupOp::StartDynamicChild { args } => {

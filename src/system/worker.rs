@@ -9,6 +9,7 @@
 //! or monitoring others by name (`links`, `monitors`). Every scenario used by
 //! the control layer's tests is built from it.
 
+use crate::lang::Code;
 use crate::otp::gen_server::{self, CallReply, From, GenServer, Init, NoReply, StartOpts, StartResult};
 use crate::otp::supervisor::{self, ChildSpec, InitFn, StartFn, Strategy, SupInit};
 use crate::runtime::Ctx;
@@ -345,9 +346,24 @@ impl GenServer for GenericWorker {
     }
 }
 
-/// Builds the start function of a worker node: a sandbox worker when the
-/// node names a `worker` kind, the generic worker otherwise.
-pub fn worker_start(node: &Node) -> Result<StartFn, String> {
+/// Builds the start function of a worker node: an Elixir module of the
+/// scenario when the node names a `module`, a sandbox worker when it names a
+/// `worker` kind, the generic worker otherwise.
+pub fn worker_start(node: &Node, code: &Rc<Code>) -> Result<StartFn, String> {
+    if let Some(m) = &node.module {
+        let module = crate::scenario::module_atom(m);
+        if !code.is_gen_server(module) {
+            return Err(format!("module {m} is not loaded (or has no `use GenServer`)"));
+        }
+        let arg = node.init_arg()?;
+        // In the playground's wasm no module is ever loaded (see
+        // `Code::load`), so this is never reached there; leaving the call out
+        // keeps the interpreter out of the linked wasm.
+        #[cfg(all(target_arch = "wasm32", feature = "web"))]
+        return Err(format!("{m}: {}, so {arg} is not used", crate::lang::NOT_IN_THE_BROWSER));
+        #[cfg(not(all(target_arch = "wasm32", feature = "web")))]
+        return Ok(crate::lang::start_fn(code.clone(), module, arg, node.name.as_deref().map(Atom::new)));
+    }
     if let Some(kind) = &node.worker {
         return sandbox_start(kind, node);
     }
@@ -370,29 +386,36 @@ fn sandbox_start(kind: &str, node: &Node) -> Result<StartFn, String> {
 
 /// Builds the child spec of a node (checking the whole subtree now, so a
 /// broken scenario is an error before anything starts).
-pub fn child_spec(node: &Node) -> Result<ChildSpec, String> {
+pub fn child_spec(node: &Node, code: &Rc<Code>) -> Result<ChildSpec, String> {
     match node.kind {
         NodeKind::Supervisor => {
-            let start = sup_start(node)?;
+            let start = sup_start(node, code)?;
             Ok(node.child_spec(start, vec![], "supervisor"))
         }
         NodeKind::Worker => {
-            let start = worker_start(node).map_err(|e| format!("{}: {e}", node.id))?;
-            Ok(node.child_spec(start, vec![], node.worker.as_deref().unwrap_or(GENERIC_MODULE)))
+            let start = worker_start(node, code).map_err(|e| format!("{}: {e}", node.id))?;
+            let module = match &node.module {
+                Some(m) => format!("Elixir.{m}"),
+                None => node.worker.as_deref().unwrap_or(GENERIC_MODULE).to_string(),
+            };
+            Ok(node.child_spec(start, vec![], &module))
         }
     }
 }
 
 /// The start function of a supervisor node.
-pub fn sup_start(node: &Node) -> Result<StartFn, String> {
+pub fn sup_start(node: &Node, code: &Rc<Code>) -> Result<StartFn, String> {
     let flags = node.flags();
     let specs: Vec<ChildSpec> = if flags.strategy == Strategy::SimpleOneForOne {
         match &node.template {
-            Some(t) => vec![child_spec(t).map_err(|e| format!("{}/template: {e}", node.id))?],
+            Some(t) => vec![child_spec(t, code).map_err(|e| format!("{}/template: {e}", node.id))?],
             None => return Err(format!("{}: a simple_one_for_one supervisor needs a template", node.id)),
         }
     } else {
-        node.children.iter().map(|c| child_spec(c).map_err(|e| format!("{}/{e}", node.id))).collect::<Result<_, _>>()?
+        node.children
+            .iter()
+            .map(|c| child_spec(c, code).map_err(|e| format!("{}/{e}", node.id)))
+            .collect::<Result<_, _>>()?
     };
     let name = node.name.as_deref().map(Atom::new);
     Ok(Rc::new(move |ctx: Ctx, _args: Vec<Term>| {

@@ -109,6 +109,7 @@ impl Serialize for Term {
             Term::Map(es) => m.serialize_entry("map", &**es)?,
             Term::Pid(p) => m.serialize_entry("pid", &p.short())?,
             Term::Ref(r) => m.serialize_entry("ref", &r.0)?,
+            Term::Fun(f) => m.serialize_entry("fun", &*f.label)?,
         }
         m.end()
     }
@@ -302,6 +303,7 @@ impl Term {
             ),
             Term::Pid(p) => tagged("pid", Value::String(p.short())),
             Term::Ref(r) => tagged("ref", Value::from(r.0)),
+            Term::Fun(f) => tagged("fun", Value::String(f.label.to_string())),
         }
     }
 
@@ -345,6 +347,7 @@ impl Term {
             }
             Term::Pid(p) => Value::String(p.to_string()),
             Term::Ref(r) => Value::String(r.to_string()),
+            Term::Fun(f) => Value::String(f.label.to_string()),
         }
     }
 }

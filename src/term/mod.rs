@@ -25,6 +25,7 @@ pub use atom::Atom;
 pub use json::TermJson;
 pub use parse::{parse, ParseError};
 pub use print::clip;
+pub(crate) use print::{is_plain_atom, write_elixir_quoted};
 
 /// A process identifier, written `#PID<0.N.0>`. `N` is never reused in a run.
 #[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Debug, Default)]
@@ -107,6 +108,25 @@ pub enum Term {
     Map(Rc<[(Term, Term)]>),
     Pid(Pid),
     Ref(Ref),
+    /// A function value, made by a layer above (the language's closures and
+    /// captures); the term layer only orders, prints and sizes it.
+    Fun(Fun),
+}
+
+/// An opaque function value: `id` orders funs deterministically (the layer
+/// that makes them numbers them), `label` is how `inspect` prints it, and
+/// `body` is whatever the making layer needs to call it.
+#[derive(Clone)]
+pub struct Fun {
+    pub id: u64,
+    pub label: Rc<str>,
+    pub body: Rc<dyn std::any::Any>,
+}
+
+impl fmt::Debug for Fun {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.label)
+    }
 }
 
 impl Term {

@@ -45,11 +45,12 @@ impl Term {
             Term::Int(_) | Term::Float(_) => 0,
             Term::Atom(_) => 1,
             Term::Ref(_) => 2,
-            Term::Pid(_) => 3,
-            Term::Tuple(_) => 4,
-            Term::Map(_) => 5,
-            Term::List(_) => 6,
-            Term::Str(_) => 7,
+            Term::Fun(_) => 3,
+            Term::Pid(_) => 4,
+            Term::Tuple(_) => 5,
+            Term::Map(_) => 6,
+            Term::List(_) => 7,
+            Term::Str(_) => 8,
         }
     }
 
@@ -185,6 +186,7 @@ fn cmp_terms(a: &Term, b: &Term, mode: Mode) -> Ordering {
         (Atom(x), Atom(y)) => cmp_atoms(*x, *y),
         (Ref(x), Ref(y)) => x.cmp(y),
         (Pid(x), Pid(y)) => x.cmp(y),
+        (Fun(x), Fun(y)) => x.id.cmp(&y.id),
         (Tuple(x), Tuple(y)) => {
             if Rc::ptr_eq(x, y) {
                 return Ordering::Equal;
@@ -232,6 +234,7 @@ impl PartialEq for Term {
             (Atom(x), Atom(y)) => x == y,
             (Ref(x), Ref(y)) => x == y,
             (Pid(x), Pid(y)) => x == y,
+            (Fun(x), Fun(y)) => x.id == y.id,
             (Str(x), Str(y)) => x == y,
             (Tuple(x), Tuple(y)) | (List(x), List(y)) => {
                 Rc::ptr_eq(x, y) || (x.len() == y.len() && x.iter().zip(y.iter()).all(|(a, b)| a == b))
@@ -253,7 +256,7 @@ impl Hash for Term {
     fn hash<H: Hasher>(&self, state: &mut H) {
         // Distinguish integers from floats, which share a type rank.
         let tag: u8 = match self {
-            Term::Float(_) => 8,
+            Term::Float(_) => 9,
             other => other.type_rank(),
         };
         state.write_u8(tag);
@@ -263,6 +266,7 @@ impl Hash for Term {
             Term::Atom(a) => a.hash(state),
             Term::Ref(r) => r.hash(state),
             Term::Pid(p) => p.hash(state),
+            Term::Fun(f) => state.write_u64(f.id),
             Term::Str(s) => s.hash(state),
             Term::Tuple(xs) | Term::List(xs) => {
                 state.write_usize(xs.len());

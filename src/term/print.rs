@@ -53,7 +53,7 @@ fn is_upper_identifier(name: &str) -> bool {
 
 /// Whether an atom with this name prints unquoted, as `:name`, and may be a
 /// keyword key `name: value`.
-pub(super) fn is_plain_atom(name: &str) -> bool {
+pub(crate) fn is_plain_atom(name: &str) -> bool {
     is_lower_identifier(name) || is_upper_identifier(name)
 }
 
@@ -102,7 +102,7 @@ fn is_keyword_map(entries: &[(Term, Term)]) -> bool {
 }
 
 /// Writes `s` between double quotes with Elixir escapes.
-pub(super) fn write_elixir_quoted(s: &str, w: &mut dyn Write) -> fmt::Result {
+pub(crate) fn write_elixir_quoted(s: &str, w: &mut dyn Write) -> fmt::Result {
     w.write_char('"')?;
     let mut chars = s.chars().peekable();
     while let Some(c) = chars.next() {
@@ -274,6 +274,7 @@ fn write_elixir(t: &Term, w: &mut dyn Write) -> fmt::Result {
         }
         Term::Pid(p) => write!(w, "{p}"),
         Term::Ref(r) => write!(w, "{r}"),
+        Term::Fun(f) => w.write_str(&f.label),
     }
 }
 
@@ -484,6 +485,7 @@ fn write_erlang(t: &Term, w: &mut dyn Write) -> fmt::Result {
         }
         Term::Pid(p) => write!(w, "<0.{}.0>", p.0),
         Term::Ref(r) => write!(w, "#Ref<0.0.0.{}>", r.0),
+        Term::Fun(f) => w.write_str(&f.label),
     }
 }
 

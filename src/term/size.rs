@@ -53,6 +53,9 @@ impl Term {
             }
             Term::Float(_) => 2,
             Term::Ref(_) => 3,
+            // A local fun: ErlFunThing's header words plus its environment,
+            // which this layer cannot see.
+            Term::Fun(_) => 5,
             Term::Str(s) => binary_words(s.len()),
             Term::Tuple(xs) => 1 + xs.len() + xs.iter().map(Term::flat_size).sum::<usize>(),
             Term::List(xs) => 2 * xs.len() + xs.iter().map(Term::flat_size).sum::<usize>(),

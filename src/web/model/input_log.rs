@@ -70,6 +70,7 @@ fn input_json(i: &Input) -> serde_json::Value {
         Input::InstallProbe { pid, .. } => json!({"input": "install_probe", "pid": pid.short()}),
         Input::RemoveProbe { pid, id } => json!({"input": "remove_probe", "pid": pid.short(), "id": id}),
         Input::Call { to, timeout_ms, .. } => json!({"input": "call", "to": to.short(), "timeout_ms": timeout_ms}),
+        Input::LoadModule { source } => json!({"input": "load_module", "source": source}),
     }
 }
 
