@@ -7,6 +7,7 @@
 //! function keeps the version it started in until it makes such a call.
 
 use std::cell::{Cell, RefCell};
+#[cfg(not(all(target_arch = "wasm32", feature = "web")))]
 use std::collections::HashMap;
 use std::rc::Rc;
 
@@ -51,6 +52,10 @@ impl Module {
 /// The modules loaded in one simulation, shared by its processes.
 #[derive(Default)]
 pub struct Code {
+    // Not in the playground's wasm, where no module is ever loaded (see
+    // `Code::load`): the table's hashing and the modules' drop code would
+    // be linked in for nothing.
+    #[cfg(not(all(target_arch = "wasm32", feature = "web")))]
     modules: RefCell<HashMap<Atom, Rc<Module>>>,
     next_fun: Cell<u64>,
     /// What `IO.puts` and `IO.inspect` printed, oldest first, at most
@@ -80,7 +85,13 @@ impl Code {
     }
 
     pub(crate) fn get(&self, name: Atom) -> Option<Rc<Module>> {
-        self.modules.borrow().get(&name).cloned()
+        #[cfg(not(all(target_arch = "wasm32", feature = "web")))]
+        return self.modules.borrow().get(&name).cloned();
+        #[cfg(all(target_arch = "wasm32", feature = "web"))]
+        {
+            let _ = name;
+            None
+        }
     }
 
     /// Whether `name` is loaded and says `use GenServer`.
@@ -259,7 +270,10 @@ impl Code {
         let mut funs: Vec<((Atom, usize), Rc<FunDef>)> = funs.into_iter().map(|(k, d)| (k, Rc::new(d))).collect();
         funs.shrink_to_fit();
         let m = Module { name, funs, attrs, struct_fields, gen_server, version };
+        #[cfg(not(all(target_arch = "wasm32", feature = "web")))]
         self.modules.borrow_mut().insert(name, Rc::new(m));
+        #[cfg(all(target_arch = "wasm32", feature = "web"))]
+        drop(m);
         Ok(())
     }
 }
