@@ -11,9 +11,22 @@ pub mod flow;
 pub mod probe;
 pub mod supervisors;
 
-pub use analysis::*;
-pub use flow::*;
-pub use supervisors::*;
+pub use analysis::{
+    analyze_system_health, blocked_on, build_relationship_graph, detect_bottlenecks, find_process_dependencies,
+    generate_system_report, generate_system_report_with, profile_process, trace_failure_impact, Bottlenecks, CallChain,
+    CallbackProfile, ContendedServer, Dependencies, DependencyEdge, FailureImpact, Finding, GraphEdge, GraphNode,
+    GrowingQueue, ImpactEntry, ImpactRestart, Penalty, Profile, RelationshipGraph, ReportExtras, ReportFlow,
+    ReportMessage, ReportTreeNode, SystemHealth, SystemReport, GROWTH_THRESHOLD_PER_S, HEALTH_FORMULA,
+    HIGH_MEMORY_WORDS, HIGH_QUEUE, MARKDOWN_FLOW_MESSAGES,
+};
+pub use flow::{analyze_message_patterns, trace_message_flow, FlowNode, FlowPattern, MessageFlow, MessagePatterns};
+pub use supervisors::{
+    benchmark_supervision_tree, change_supervision_strategy, get_supervision_tree, get_supervisor,
+    get_supervisor_analytics, list_supervisors, pause_supervision, restarts_in_period, resume_supervision,
+    simulate_failure, start_child, ChildBenchmark, ChildCrashes, ChildUptime, FailureReport, ResourceTrend,
+    RestartBucket, RestartBudget, StrategyChange, SupTreeNode, SupervisorAnalytics, SupervisorDetails,
+    SupervisorSummary, SystemFigures, TreeBenchmark, MAX_BENCHMARK_CHILDREN,
+};
 
 pub use crate::system::ControlError;
 pub use crate::term::clip;
