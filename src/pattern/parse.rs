@@ -207,7 +207,9 @@ impl P<'_> {
             let id = self.ident();
             if self.peek() == Some(':') {
                 self.i += 1;
-                return Ok(Term::atom(&id));
+                // A key is an atom like any other: past the BEAM's atom
+                // limits the pattern gets `system_limit`.
+                return crate::term::Atom::try_new(&id).map(Term::Atom).map_err(|e| self.err(&e.to_string()));
             }
             self.i = save;
         }

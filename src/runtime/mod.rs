@@ -287,8 +287,12 @@ impl Runtime {
         self.k.borrow().is_alive(pid)
     }
 
+    /// The pid registered as `name`. A name that is not an atom yet cannot
+    /// be registered, so looking it up interns nothing (an unknown name typed
+    /// in must not grow the atom table).
     pub fn whereis(&self, name: &str) -> Option<Pid> {
-        self.k.borrow().whereis(Atom::new(name))
+        let atom = Atom::existing(name)?;
+        self.k.borrow().whereis(atom)
     }
 
     /// Registered names and their pids, sorted by name.

@@ -95,10 +95,26 @@ impl System {
                 self.call(60_000, move |c| async move { supervisor::start_dynamic_child(&c, sup, args).await })
             }
             SupOp::TerminateChild { id } => {
-                self.call(60_000, move |c| async move { supervisor::terminate_child(&c, sup, Term::atom(&id)).await })
+                {
+                    // A child id typed in is an atom: past the BEAM's limits it is
+                    // refused with `system_limit` before anything runs.
+                    let id = Term::Atom(
+                        crate::term::Atom::try_new(&id)
+                            .map_err(|e| ControlError::BadRequest { message: e.to_string() })?,
+                    );
+                    self.call(60_000, move |c| async move { supervisor::terminate_child(&c, sup, id).await })
+                }
             }
             SupOp::RestartChild { id } => {
-                self.call(60_000, move |c| async move { supervisor::restart_child(&c, sup, Term::atom(&id)).await })
+                {
+                    // A child id typed in is an atom: past the BEAM's limits it is
+                    // refused with `system_limit` before anything runs.
+                    let id = Term::Atom(
+                        crate::term::Atom::try_new(&id)
+                            .map_err(|e| ControlError::BadRequest { message: e.to_string() })?,
+                    );
+                    self.call(60_000, move |c| async move { supervisor::restart_child(&c, sup, id).await })
+                }
             }
         }
     }

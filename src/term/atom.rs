@@ -4,6 +4,14 @@
 //! indices (the first entries of the table), so `reason.is_atom(Atom::KILL)`
 //! is an integer compare. Term order compares atoms by name, never by index,
 //! so interning order is not observable.
+//!
+//! The table has the BEAM's limits: an atom's name is at most
+//! [`MAX_ATOM_CHARS`] characters and the table holds at most [`MAX_ATOMS`]
+//! atoms. Input from outside (parsed terms, JSON terms) interns through
+//! [`Atom::try_new`], which refuses past either limit with [`AtomError`], the
+//! `system_limit` Erlang raises. [`Atom::new`] is for names written in the
+//! program itself, which are finitely many, so it interns without the table
+//! bound (a too-long name from the program would be a bug, and is still kept).
 
 use std::cell::RefCell;
 use std::collections::HashMap;
@@ -76,6 +84,34 @@ predefined! {
     TERMINATE = 49 => "terminate",
 }
 
+/// The longest atom name, in characters, as in the BEAM.
+pub const MAX_ATOM_CHARS: usize = 255;
+
+/// How many atoms the table holds: the BEAM's default atom table size.
+pub const MAX_ATOMS: usize = 1_048_576;
+
+/// Why a name could not become an atom. Both are Erlang's `system_limit`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum AtomError {
+    /// The name has more than [`MAX_ATOM_CHARS`] characters.
+    TooLong { chars: usize },
+    /// The table already holds [`MAX_ATOMS`] atoms and the name is new.
+    TableFull,
+}
+
+impl fmt::Display for AtomError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            AtomError::TooLong { chars } => {
+                write!(f, "system_limit: an atom has at most {MAX_ATOM_CHARS} characters, this one has {chars}")
+            }
+            AtomError::TableFull => write!(f, "system_limit: the atom table is full ({MAX_ATOMS} atoms)"),
+        }
+    }
+}
+
+impl std::error::Error for AtomError {}
+
 struct Table {
     names: Vec<Rc<str>>,
     index: HashMap<Rc<str>, u32>,
@@ -107,6 +143,49 @@ impl Atom {
             t.names.push(rc);
             Atom(i)
         })
+    }
+
+    /// Interns `name` from untrusted input, with the BEAM's limits: a name
+    /// longer than [`MAX_ATOM_CHARS`] characters, or a new name when the
+    /// table holds [`MAX_ATOMS`], is refused with `system_limit`.
+    pub fn try_new(name: &str) -> Result<Atom, AtomError> {
+        Atom::try_new_bounded(name, MAX_ATOMS)
+    }
+
+    /// [`Atom::try_new`] with the table bound as a parameter, so tests can
+    /// reach a full table without interning a million atoms.
+    fn try_new_bounded(name: &str, max_atoms: usize) -> Result<Atom, AtomError> {
+        // Counting characters stops early: a 10 MB name costs no more than a
+        // 256-character one.
+        let chars = name.chars().take(MAX_ATOM_CHARS + 1).count();
+        if chars > MAX_ATOM_CHARS {
+            return Err(AtomError::TooLong { chars: name.chars().count() });
+        }
+        TABLE.with(|t| {
+            let mut t = t.borrow_mut();
+            if let Some(&i) = t.index.get(name) {
+                return Ok(Atom(i));
+            }
+            if t.names.len() >= max_atoms {
+                return Err(AtomError::TableFull);
+            }
+            let i = t.names.len() as u32;
+            let rc: Rc<str> = Rc::from(name);
+            t.index.insert(rc.clone(), i);
+            t.names.push(rc);
+            Ok(Atom(i))
+        })
+    }
+
+    /// The atom named `name` if it is already interned, like Erlang's
+    /// `list_to_existing_atom`: looking a name up never grows the table.
+    pub fn existing(name: &str) -> Option<Atom> {
+        TABLE.with(|t| t.borrow().index.get(name).map(|&i| Atom(i)))
+    }
+
+    /// How many atoms are interned.
+    pub fn count() -> usize {
+        TABLE.with(|t| t.borrow().names.len())
     }
 
     /// The atom's text.
@@ -141,5 +220,39 @@ mod tests {
         let a = Atom::new("some_new_atom");
         assert_eq!(a, Atom::new("some_new_atom"));
         assert_ne!(a, Atom::OK);
+    }
+
+    /// (name length in characters, expected outcome) for untrusted names.
+    #[test]
+    fn try_new_refuses_names_past_255_characters() {
+        let cases: &[(usize, Option<AtomError>)] = &[
+            (0, None),
+            (1, None),
+            (255, None),
+            (256, Some(AtomError::TooLong { chars: 256 })),
+            (100_000, Some(AtomError::TooLong { chars: 100_000 })),
+        ];
+        for &(len, expected) in cases {
+            // Multi-byte characters: the limit counts characters, not bytes.
+            let name = "é".repeat(len);
+            let before = Atom::count();
+            let got = Atom::try_new(&name);
+            match expected {
+                None => assert_eq!(got.map(|a| a.name().chars().count()), Ok(len), "length {len}"),
+                Some(e) => {
+                    assert_eq!(got, Err(e), "length {len}");
+                    assert_eq!(Atom::count(), before, "a refused atom is not interned");
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn a_full_table_refuses_new_names_but_finds_old_ones() {
+        let bound = Atom::count();
+        assert_eq!(Atom::try_new_bounded("kill", bound), Ok(Atom::KILL));
+        assert_eq!(Atom::try_new_bounded("not_yet_interned_atom", bound), Err(AtomError::TableFull));
+        assert_eq!(Atom::count(), bound);
+        assert!(AtomError::TableFull.to_string().starts_with("system_limit"));
     }
 }

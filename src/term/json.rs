@@ -65,7 +65,7 @@ impl<'de> Deserialize<'de> for Atom {
     /// An atom deserializes from its name, interning it.
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Atom, D::Error> {
         let name = std::borrow::Cow::<'de, str>::deserialize(deserializer)?;
-        Ok(Atom::new(&name))
+        Atom::try_new(&name).map_err(serde::de::Error::custom)
     }
 }
 
@@ -188,7 +188,7 @@ fn not_one_tag(obj: &Map<String, Value>) -> ReadError {
 #[inline(never)]
 fn read_scalar(tag: &str, body: &Value) -> Result<Term, ReadError> {
     match (tag, body) {
-        ("atom", Value::String(s)) => Ok(Term::Atom(Atom::new(s))),
+        ("atom", Value::String(s)) => Atom::try_new(s).map(Term::Atom).map_err(|e| ReadError::new(e.to_string())),
         ("atom", _) => Err(wrong_kind("a string", body)),
         ("int", Value::Number(n)) => n
             .as_i64()
@@ -413,6 +413,20 @@ mod tests {
 
     fn check_plain(src: &str, expected: Value) {
         assert_eq!(t(src).to_plain_json(), expected, "to_plain_json({src})");
+    }
+
+    /// The JSON decoders give atoms the BEAM's limit too: the tagged form
+    /// and a bare `Atom` field both refuse a 256-character name.
+    #[test]
+    fn json_atoms_have_the_beams_length_limit() {
+        let long = "x".repeat(256);
+        let tagged = Term::from_json_value(&serde_json::json!({ "atom": long }));
+        let want = "system_limit: an atom has at most 255 characters, this one has 256";
+        assert!(matches!(&tagged, Err(e) if e.contains(want)), "{tagged:?}");
+        let bare: Result<Atom, _> = serde_json::from_value(serde_json::json!(long));
+        assert!(matches!(&bare, Err(e) if e.to_string().contains(want)), "{bare:?}");
+        let ok = Term::from_json_value(&serde_json::json!({ "atom": "x".repeat(255) }));
+        assert!(ok.is_ok());
     }
 
     #[test]

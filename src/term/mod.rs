@@ -21,7 +21,7 @@ mod size;
 use std::fmt;
 use std::rc::Rc;
 
-pub use atom::Atom;
+pub use atom::{Atom, AtomError, MAX_ATOMS, MAX_ATOM_CHARS};
 pub use json::TermJson;
 pub use parse::{parse, ParseError};
 pub use print::clip;

@@ -165,6 +165,12 @@ impl Parser<'_> {
     /// An error at the current position: expected `what`, found the next
     /// character.
     #[inline(never)]
+    /// Interns an atom read from the input at `pos`, with the BEAM's atom
+    /// limits: past them the input gets a `system_limit` error, as in Erlang.
+    fn intern(&self, pos: usize, name: &str) -> Result<Atom, ParseError> {
+        Atom::try_new(name).map_err(|e| self.error(pos, e.to_string()))
+    }
+
     fn expected(&self, what: &str) -> ParseError {
         self.error(self.pos, format!("expected {what} but found {}", self.found()))
     }
@@ -204,7 +210,7 @@ impl Parser<'_> {
             '-' | '0'..='9' => self.number(),
             '#' => self.pid_or_ref(),
             '\'' => Err(self.error(start, "charlists are not supported; use a string")),
-            c if c.is_ascii_uppercase() => Ok(self.alias()),
+            c if c.is_ascii_uppercase() => self.alias(),
             c if is_ident_start(c) => self.bare_word(),
             _ => Err(self.expected("a term")),
         }
@@ -233,11 +239,13 @@ impl Parser<'_> {
     fn entry(&mut self) -> Result<Entry, ParseError> {
         match self.peek() {
             Some('"') => {
+                let start = self.pos;
                 let s = self.string()?;
                 if self.keyword_colon() {
+                    let key = self.intern(start, &s)?;
                     self.skip_ws();
                     let value = self.term()?;
-                    return Ok(Entry::Keyword(Atom::new(&s), value));
+                    return Ok(Entry::Keyword(key, value));
                 }
                 Ok(Entry::Plain(Term::Str(Rc::from(s))))
             }
@@ -245,7 +253,7 @@ impl Parser<'_> {
                 let end = self.identifier_end(self.pos);
                 let after = self.src.get(end..).unwrap_or("");
                 if after.starts_with(':') && !after.starts_with("::") {
-                    let key = Atom::new(self.slice(self.pos, end));
+                    let key = self.intern(self.pos, self.slice(self.pos, end))?;
                     self.pos = end + 1;
                     self.skip_ws();
                     let value = self.term()?;
@@ -402,12 +410,13 @@ impl Parser<'_> {
         self.bump();
         match self.peek() {
             Some('"') => {
+                let start = self.pos;
                 let name = self.string()?;
-                Ok(Term::atom(&name))
+                Ok(Term::Atom(self.intern(start, &name)?))
             }
             Some(c) if is_ident_start(c) => {
                 let end = self.identifier_end(self.pos);
-                let atom = Term::atom(self.slice(self.pos, end));
+                let atom = Term::Atom(self.intern(self.pos, self.slice(self.pos, end))?);
                 self.pos = end;
                 Ok(atom)
             }
@@ -417,7 +426,7 @@ impl Parser<'_> {
 
     /// `Foo.Bar`: the atom `Elixir.Foo.Bar`.
     #[inline(never)]
-    fn alias(&mut self) -> Term {
+    fn alias(&mut self) -> Result<Term, ParseError> {
         let start = self.pos;
         loop {
             self.bump();
@@ -431,11 +440,12 @@ impl Parser<'_> {
             }
         }
         let text = self.slice(start, self.pos);
-        if text == "Elixir" || text.starts_with("Elixir.") {
-            Term::atom(text)
+        let atom = if text == "Elixir" || text.starts_with("Elixir.") {
+            self.intern(start, text)?
         } else {
-            Term::atom(&format!("Elixir.{text}"))
-        }
+            self.intern(start, &format!("Elixir.{text}"))?
+        };
+        Ok(Term::Atom(atom))
     }
 
     /// `true`, `false` or `nil`; any other bare word is an error.
@@ -921,6 +931,38 @@ mod tests {
         check_err("{\n  :a,\n  ]", "expected a term but found ']' at 3:3");
         let e = parse("[1,\n2,\n  }").err();
         assert_eq!(e.map(|e| (e.line, e.col)), Some((3, 3)));
+    }
+
+    /// Atoms past the BEAM's 255-character limit get `system_limit`, in
+    /// every syntax that makes an atom: (input, expected error or None).
+    #[test]
+    fn atoms_have_the_beams_length_limit() {
+        let ok = "a".repeat(255);
+        let long = "a".repeat(256);
+        let huge = "b".repeat(100_000);
+        let limit = |n: usize, col: usize| {
+            Some(format!("system_limit: an atom has at most 255 characters, this one has {n} at 1:{col}"))
+        };
+        let cases: Vec<(String, Option<String>)> = vec![
+            (format!(":{ok}"), None),
+            (format!(":\"{ok}\""), None),
+            (format!(":{long}"), limit(256, 2)),
+            (format!(":\"{long}\""), limit(256, 2)),
+            (format!(":{huge}"), limit(100_000, 2)),
+            (format!("[{long}: 1]"), limit(256, 2)),
+            (format!("[\"{long}\": 1]"), limit(256, 2)),
+            (format!("%{{{long}: 1}}"), limit(256, 3)),
+            // An alias becomes `Elixir.` + its text: 249 letters make 256.
+            (format!("A{}", "a".repeat(247)), None),
+            (format!("A{}", "a".repeat(248)), limit(256, 1)),
+        ];
+        for (input, expected) in cases {
+            match (parse(&input), expected) {
+                (Ok(_), None) => {}
+                (Err(e), Some(want)) => assert_eq!(e.to_string(), want, "input of {} bytes", input.len()),
+                (got, want) => panic!("input of {} bytes: got {got:?}, want {want:?}", input.len()),
+            }
+        }
     }
 
     #[test]
