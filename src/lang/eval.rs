@@ -584,7 +584,7 @@ impl Interp {
                 format!("&{}.{}/{arity}", super::code::module_name(*module), name.name())
             }
         };
-        Term::Fun(Fun { id, label: Rc::from(label), body: Rc::new(body) })
+        Term::Fun(Rc::new(Fun { id, label: Rc::from(label), body: Rc::new(body) }))
     }
 
     async fn with(

@@ -109,8 +109,10 @@ pub enum Term {
     Pid(Pid),
     Ref(Ref),
     /// A function value, made by a layer above (the language's closures and
-    /// captures); the term layer only orders, prints and sizes it.
-    Fun(Fun),
+    /// captures); the term layer only orders, prints and sizes it. Behind
+    /// an `Rc` so that a `Term` stays three words: every message, mailbox
+    /// slot and state copy moves one.
+    Fun(Rc<Fun>),
 }
 
 /// An opaque function value: `id` orders funs deterministically (the layer
