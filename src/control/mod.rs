@@ -161,21 +161,6 @@ fn module_matches(want: &str, have: Option<&str>, initial: Option<&str>) -> bool
     have.is_some_and(|m| norm(m) == w) || initial.is_some_and(|i| norm(i.split(':').next().unwrap_or("")) == w)
 }
 
-fn status_of(p: &crate::runtime::Proc) -> &'static str {
-    if p.pending_exit.is_some() {
-        "exiting"
-    } else if p.suspended > 0 {
-        "suspended"
-    } else {
-        match p.status {
-            crate::runtime::Status::Runnable => "runnable",
-            crate::runtime::Status::Running => "running",
-            crate::runtime::Status::Waiting => "waiting",
-            crate::runtime::Status::Exiting => "exiting",
-        }
-    }
-}
-
 fn summary(p: &crate::runtime::Proc, path: Option<String>) -> ProcessSummary {
     let e = p.extra();
     ProcessSummary {
@@ -183,7 +168,7 @@ fn summary(p: &crate::runtime::Proc, path: Option<String>) -> ProcessSummary {
         name: p.name().map(|a| a.name().to_string()),
         path,
         module: e.and_then(|e| e.module.as_ref().map(|m| m.to_string())),
-        status: status_of(p),
+        status: crate::runtime::status_name(p),
         message_queue_len: p.mailbox.len(),
         memory_words: crate::runtime::memory_words(p),
         reductions: p.reductions,
@@ -429,7 +414,7 @@ pub fn get_process_details(
                 "pid" => serde_json::json!(pid.short()),
                 "registered_name" => serde_json::json!(p.name().map(|a| a.name().to_string())),
                 "path" => serde_json::json!(path),
-                "status" => serde_json::json!(status_of(p)),
+                "status" => serde_json::json!(crate::runtime::status_name(p)),
                 "message_queue_len" => serde_json::json!(p.mailbox.len()),
                 "messages" => {
                     serde_json::json!(p

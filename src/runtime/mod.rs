@@ -422,7 +422,10 @@ impl Drop for Runtime {
     }
 }
 
-fn status_name(p: &Proc) -> &'static str {
+/// A process's status as tools show it (`process_info(P, status)`): a
+/// pending exit shows as `exiting` and a suspension as `suspended`, whatever
+/// the scheduler's own status. The one place these names are written.
+pub fn status_name(p: &Proc) -> &'static str {
     if p.pending_exit.is_some() {
         return "exiting";
     }
