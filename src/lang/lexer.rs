@@ -427,20 +427,7 @@ fn is_ident_start(c: char) -> bool {
     c.is_lowercase() || c == '_'
 }
 
-/// The character an escape `\c` stands for.
+/// The character an escape `\c` stands for (the term parser's table).
 fn escape(c: char) -> Option<char> {
-    Some(match c {
-        'n' => '\n',
-        't' => '\t',
-        'r' => '\r',
-        's' => ' ',
-        'e' => '\u{1b}',
-        'a' => '\u{7}',
-        'b' => '\u{8}',
-        'v' => '\u{b}',
-        'f' => '\u{c}',
-        '0' => '\0',
-        'd' => '\u{7f}',
-        _ => return None,
-    })
+    crate::term::simple_escape(c)
 }

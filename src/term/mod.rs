@@ -23,6 +23,7 @@ use std::rc::Rc;
 
 pub use atom::{Atom, AtomError, MAX_ATOMS, MAX_ATOM_CHARS};
 pub use json::TermJson;
+pub(crate) use parse::simple_escape;
 pub use parse::{parse, ParseError};
 pub use print::clip;
 pub(crate) use print::{is_plain_atom, write_elixir_quoted};

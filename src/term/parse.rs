@@ -609,26 +609,18 @@ impl Parser<'_> {
             return Err(self.error(string_start, "unterminated string"));
         };
         let ch = match c {
-            'n' => '\n',
-            't' => '\t',
-            'r' => '\r',
             '"' => '"',
             '\\' => '\\',
             '\'' => '\'',
             '#' => '#',
-            's' => ' ',
-            'e' => '\u{1b}',
-            'a' => '\u{7}',
-            'b' => '\u{8}',
-            'v' => '\u{b}',
-            'f' => '\u{c}',
-            '0' => '\0',
-            'd' => '\u{7f}',
             '\n' => return Ok(()),
             '\r' if self.eat('\n') => return Ok(()),
             'u' => self.unicode_escape(at)?,
             'x' => self.byte_escape(at)?,
-            other => return Err(self.error(at, format!("unknown escape '\\{}'", other.escape_debug()))),
+            other => match simple_escape(other) {
+                Some(ch) => ch,
+                None => return Err(self.error(at, format!("unknown escape '\\{}'", other.escape_debug()))),
+            },
         };
         out.push(ch);
         Ok(())
@@ -689,6 +681,26 @@ impl Parser<'_> {
         }
         char::from_u32(code).ok_or_else(|| self.error(at, "invalid byte escape"))
     }
+}
+
+/// The character a one-letter escape `\c` stands for in Elixir strings
+/// (`\n`, `\t`, `\s`, `\e`, …); shared by this parser and the Elixir
+/// subset's lexer.
+pub(crate) fn simple_escape(c: char) -> Option<char> {
+    Some(match c {
+        'n' => '\n',
+        't' => '\t',
+        'r' => '\r',
+        's' => ' ',
+        'e' => '\u{1b}',
+        'a' => '\u{7}',
+        'b' => '\u{8}',
+        'v' => '\u{b}',
+        'f' => '\u{c}',
+        '0' => '\0',
+        'd' => '\u{7f}',
+        _ => return None,
+    })
 }
 
 #[cfg(test)]
