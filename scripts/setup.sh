@@ -50,7 +50,8 @@ if ! command -v chromium >/dev/null || ! command -v chromedriver >/dev/null; the
     DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y chromium chromium-driver
 fi
 
-# npm packages (binaryen for wasm-opt, playwright-core), reinstalled when
+# npm packages (binaryen for wasm-opt, playwright-core, typescript for the
+# embed types test), reinstalled when
 # package.json or package-lock.json is newer than node_modules.
 stamp=node_modules/.setup-stamp
 if [ ! -f "$stamp" ] || [ package.json -nt "$stamp" ] || { [ -f package-lock.json ] && [ package-lock.json -nt "$stamp" ]; }; then

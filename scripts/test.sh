@@ -31,7 +31,9 @@ step() {
 
 e2e() {
     local port=$((20000 + RANDOM % 20000))
-    python3 -m http.server "$port" --bind 127.0.0.1 --directory dist >/dev/null 2>&1 &
+    # Our own static server: application/wasm, and a CSP header on request
+    # (tests/e2e/server.mjs), which python's http.server cannot add.
+    node tests/e2e/server.mjs dist "$port" >/dev/null 2>&1 &
     local server=$!
     for _ in $(seq 50); do
         curl -sf "http://127.0.0.1:$port/" >/dev/null && break

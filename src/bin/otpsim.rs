@@ -31,6 +31,11 @@ enum Cmd {
         run_ms: Option<u64>,
         #[arg(long)]
         seed: Option<u64>,
+        /// Print only the hash of the event stream (16 hex digits): the
+        /// value the JS API's `sim.eventHash()` gives for the same scenario,
+        /// seed and inputs.
+        #[arg(long)]
+        hash: bool,
     },
     /// Run a scenario, then answer one API request; prints the JSON body and
     /// exits 0 for a 2xx answer, 1 otherwise.
@@ -189,9 +194,18 @@ fn main() -> anyhow::Result<()> {
             }
             emit(&out);
         }
-        Cmd::Run { scenario, json, run_ms, seed } => {
+        Cmd::Run { scenario, json, run_ms, seed, hash } => {
             let s = load_scenario(&scenario)?;
             let total = run_ms.unwrap_or(s.last_at_ms() + s.settle_ms);
+            if hash {
+                // The embed's options and one tick, as `sim.run(ms)` does.
+                let seed = seed.or(s.seed).unwrap_or(0);
+                let mut sys =
+                    System::new(s, otpsim::web::model::embed_options(seed)).map_err(|e| anyhow::anyhow!("{e}"))?;
+                sys.tick(total);
+                emit(&format!("{}\n", otpsim::web::model::hash_hex(sys.event_hash())));
+                return Ok(());
+            }
             // The event log starts before the tree does, so its starts show.
             let mut sys = System::new(s, SystemOptions { seed, event_log: true, ..Default::default() })
                 .map_err(|e| anyhow::anyhow!("{e}"))?;

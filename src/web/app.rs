@@ -5,6 +5,7 @@
 use crate::term::Pid;
 use crate::web::controls::{Controls, ControlsState};
 use crate::web::dashboard::Dashboard;
+use crate::web::embed::SharedSim;
 use crate::web::flow::{FlowMsg, FlowView, ReplayState};
 use crate::web::inspector::Inspector;
 use crate::web::model::{
@@ -13,6 +14,7 @@ use crate::web::model::{
 use crate::web::tree::{Dot, TreeView};
 use gloo::render::{request_animation_frame, AnimationFrame};
 use serde::Deserialize;
+use std::cell::RefMut;
 use std::rc::Rc;
 use wasm_bindgen::prelude::*;
 use yew::prelude::*;
@@ -35,11 +37,37 @@ pub struct AppProps {
     /// Virtual seconds per real second.
     #[prop_or(1.0)]
     pub speed: f64,
+    /// `"full"`, or the views to show, space-separated: `tree`,
+    /// `inspector`, `dashboard`, `flow`.
+    #[prop_or_else(|| "full".to_string())]
+    pub view: String,
+    /// `"full"` shows the top bar; `"minimal"` and `"none"` leave it out
+    /// (an embed's own bar stands for `"minimal"`).
+    #[prop_or_else(|| "full".to_string())]
+    pub controls: String,
+    /// A simulation made by the embed API, shown instead of a new one.
+    #[serde(skip)]
+    #[prop_or_default]
+    pub shared: Option<SharedSim>,
+    /// Mounted by the embed API (`<otp-sim>`): sized by its host.
+    #[serde(skip)]
+    #[prop_or_default]
+    pub embedded: bool,
 }
 
 impl Default for AppProps {
     fn default() -> AppProps {
-        AppProps { scenario: "demo".into(), seed: 42, autoplay: true, theme: String::new(), speed: 1.0 }
+        AppProps {
+            scenario: "demo".into(),
+            seed: 42,
+            autoplay: true,
+            theme: String::new(),
+            speed: 1.0,
+            view: "full".into(),
+            controls: "full".into(),
+            shared: None,
+            embedded: false,
+        }
     }
 }
 
@@ -58,6 +86,21 @@ pub enum Msg {
     Export(&'static str),
     DismissNotice,
     Flow(FlowMsg),
+    Host(Host),
+}
+
+/// What an embedding page asks of a mounted app (`Engine::host_do`).
+pub enum Host {
+    /// 1 runs, 0 pauses, anything else toggles.
+    Play(f64),
+    Step,
+    /// Multiplies the speed.
+    Speed(f64),
+    Dark(bool),
+    /// Stops advancing without owing time (off screen, hidden tab), or goes on.
+    Hold(bool),
+    /// The simulation changed outside the app: refresh the views.
+    Refresh,
 }
 
 /// A message shown under the top bar.
@@ -78,7 +121,10 @@ impl Notice {
 }
 
 pub struct App {
-    sim: Option<Sim>,
+    /// The simulation, shared with an embed API handle when there is one.
+    sim: SharedSim,
+    /// Held by the host page (off screen, hidden tab): no time passes.
+    held: bool,
     load_error: Option<String>,
     playing: bool,
     speed: f64,
@@ -150,22 +196,39 @@ fn mark(name: &str) {
     }
 }
 
+/// The loaded simulation, unless none is loaded (or, which the app never
+/// does, it is borrowed elsewhere).
+fn sim_of(s: &SharedSim) -> Option<RefMut<'_, Sim>> {
+    RefMut::filter_map(s.0.sim.try_borrow_mut().ok()?, |s| s.as_mut()).ok()
+}
+
 fn now() -> f64 {
     gloo::utils::window().performance().map(|p| p.now()).unwrap_or(0.0)
 }
 
 impl App {
     fn load(&mut self) {
-        match Sim::new(&self.scenario, self.seed) {
+        // The same scenario again (a new seed, a reset) is rebuilt from the
+        // loaded one, so an embed's own scenario and options carry over.
+        let next = match sim_of(&self.sim) {
+            Some(s) if s.scenario() == self.scenario => s.rebuild(self.seed),
+            _ => Sim::new(&self.scenario, self.seed),
+        };
+        let cell = &self.sim.0.sim;
+        match next {
             Ok(mut s) => {
                 if self.chaos > 0.0 {
                     let _ = s.set_chaos(self.chaos);
                 }
-                self.sim = Some(s);
+                if let Ok(mut c) = cell.try_borrow_mut() {
+                    *c = Some(s);
+                }
                 self.load_error = None;
             }
             Err(e) => {
-                self.sim = None;
+                if let Ok(mut c) = cell.try_borrow_mut() {
+                    *c = None;
+                }
                 self.load_error = Some(e.to_string());
             }
         }
@@ -184,7 +247,8 @@ impl App {
     /// the findings, the dearest analysis on a large system, which changes
     /// slowly. `full` (after a user action) does everything.
     fn refresh(&mut self, full: bool) {
-        let Some(sim) = self.sim.as_mut() else {
+        let shared = self.sim.clone();
+        let Some(mut sim) = sim_of(&shared) else {
             self.tree = None;
             self.details = None;
             return;
@@ -194,7 +258,7 @@ impl App {
         let findings_turn = full || self.refresh_count % 8 == 0;
         let dash_turn = full || (self.refresh_count % 2 == 0 && !findings_turn);
         if tree_turn {
-            Self::refresh_tree(sim, &mut self.selected, &mut self.tree, &mut self.details);
+            Self::refresh_tree(&mut sim, &mut self.selected, &mut self.tree, &mut self.details);
         }
         let moving = if tree_turn { sim.take_moving() } else { Vec::new() };
         if dash_turn {
@@ -371,7 +435,7 @@ impl App {
     }
 
     fn download(&mut self, kind: &str) {
-        let Some(sim) = self.sim.as_mut() else { return };
+        let Some(mut sim) = sim_of(&self.sim) else { return };
         let (text, name, mime) = match kind {
             "md" => (sim.report_markdown(), "otpsim-report.md", "text/markdown"),
             "json" => (sim.report_json(), "otpsim-report.json", "application/json"),
@@ -412,8 +476,10 @@ impl Component for App {
                 .flatten()
                 .is_some_and(|m| m.matches()),
         };
+        let given = p.shared.clone();
         let mut app = App {
-            sim: None,
+            sim: given.clone().unwrap_or_default(),
+            held: false,
             load_error: None,
             playing: p.autoplay,
             speed: if p.speed.is_finite() { p.speed.clamp(0.01, 100.0) } else { 1.0 },
@@ -451,7 +517,14 @@ impl Component for App {
             on_flow: ctx.link().callback(Msg::Flow),
             frames_seen: 0,
         };
-        app.load();
+        // An embed's simulation is there already; the playground makes its own.
+        if given.is_some() {
+            app.refresh(true);
+        } else {
+            app.load();
+        }
+        app.sim.0.playing.set(app.playing);
+        app.sim.0.speed.set(app.speed);
         mark("otpsim-loaded");
         app.schedule(ctx);
         app
@@ -460,6 +533,12 @@ impl Component for App {
     fn update(&mut self, ctx: &Context<Self>, msg: Msg) -> bool {
         match msg {
             Msg::Frame(ts) => {
+                // Held: no frames and no time owed, so nothing jumps on return.
+                if self.held {
+                    self.frame = None;
+                    self.last_ts = None;
+                    return false;
+                }
                 self.schedule(ctx);
                 let dt = self.last_ts.map(|l| (ts - l).clamp(0.0, 100.0)).unwrap_or(0.0);
                 self.last_ts = Some(ts);
@@ -472,7 +551,7 @@ impl Component for App {
                 }
                 // A replay runs whether or not the simulation does.
                 let replayed = self.step_replay(ts);
-                if !self.playing || self.sim.is_none() {
+                if !self.playing || self.sim.0.sim.try_borrow().map_or(true, |s| s.is_none()) {
                     return replayed;
                 }
                 self.owed_ms += dt * self.speed;
@@ -482,7 +561,7 @@ impl Component for App {
                 }
                 self.work_start = now();
                 self.owed_ms -= whole;
-                if let Some(sim) = self.sim.as_mut() {
+                if let Some(mut sim) = sim_of(&self.sim) {
                     sim.advance(whole as u64);
                 }
                 // The views follow at most every REFRESH_MS of real time: the
@@ -496,7 +575,7 @@ impl Component for App {
                 self.refresh(false);
                 // Every 2 s, save the recording for the crash overlay.
                 if self.frames % 120 < 6 {
-                    if let Some(sim) = self.sim.as_ref() {
+                    if let Some(sim) = sim_of(&self.sim) {
                         crate::web::panic::remember(sim.recording_json());
                     }
                 }
@@ -508,7 +587,7 @@ impl Component for App {
             }
             Msg::Step => {
                 self.playing = false;
-                if let Some(sim) = self.sim.as_mut() {
+                if let Some(mut sim) = sim_of(&self.sim) {
                     sim.step();
                 }
                 self.refresh(true);
@@ -536,10 +615,9 @@ impl Component for App {
             }
             Msg::Chaos(rate) => {
                 self.chaos = rate;
-                if let Some(sim) = self.sim.as_mut() {
-                    if let Err(e) = sim.set_chaos(rate) {
-                        self.notice = Some(Notice { error: true, text: e.to_string() });
-                    }
+                let r = sim_of(&self.sim).map(|mut sim| sim.set_chaos(rate));
+                if let Some(Err(e)) = r {
+                    self.notice = Some(Notice { error: true, text: e.to_string() });
                 }
                 true
             }
@@ -549,11 +627,11 @@ impl Component for App {
                 true
             }
             Msg::Act(a) => {
-                let Some(sim) = self.sim.as_mut() else {
+                let Some(r) = sim_of(&self.sim).map(|mut sim| sim.act(a)) else {
                     self.notice = Some(Notice { error: true, text: "no system is loaded".into() });
                     return true;
                 };
-                self.notice = Some(Notice::of(sim.act(a)));
+                self.notice = Some(Notice::of(r));
                 self.refresh(true);
                 true
             }
@@ -573,6 +651,43 @@ impl Component for App {
                 self.flow_msg(m);
                 true
             }
+            Msg::Host(h) => match h {
+                Host::Play(v) => {
+                    self.playing = if v == 1.0 {
+                        true
+                    } else if v == 0.0 {
+                        false
+                    } else {
+                        !self.playing
+                    };
+                    true
+                }
+                Host::Step => {
+                    ctx.link().send_message(Msg::Step);
+                    false
+                }
+                Host::Speed(f) => {
+                    self.speed = (self.speed * f).clamp(0.01, 100.0);
+                    true
+                }
+                Host::Dark(d) => {
+                    let changed = self.dark != d;
+                    self.dark = d;
+                    changed
+                }
+                Host::Hold(h) => {
+                    self.held = h;
+                    if !h && self.frame.is_none() {
+                        self.last_ts = None;
+                        self.schedule(ctx);
+                    }
+                    false
+                }
+                Host::Refresh => {
+                    self.refresh(true);
+                    true
+                }
+            },
         }
     }
 
@@ -593,17 +708,26 @@ impl Component for App {
             seed: self.seed,
             scenario: self.scenario.clone(),
             chaos: self.chaos,
-            now_ms: self.sim.as_ref().map(|s| s.now_ms()).unwrap_or(0.0),
+            now_ms: sim_of(&self.sim).map(|s| s.now_ms()).unwrap_or(0.0),
             dark: self.dark,
-            restarts: self.sim.as_ref().map(|s| s.restarts_total()).unwrap_or(0),
+            restarts: sim_of(&self.sim).map(|s| s.restarts_total()).unwrap_or(0),
         };
         let (on_select, on_action) = (self.on_select.clone(), self.on_action.clone());
         let selected_pid = self.selected.as_ref().map(|s| s.1);
         let theme = if self.dark { "theme-dark" } else { "theme-light" };
+        // What the embed handle reads (`sim.playing`, the speed shown).
+        self.sim.0.playing.set(self.playing);
+        self.sim.0.speed.set(self.speed);
+        let p = ctx.props();
+        let all = p.view.trim().is_empty() || p.view == "full";
+        let shows = |v: &str| all || p.view.split_whitespace().any(|w| w == v);
+        let one = !all && p.view.split_whitespace().count() == 1;
+        let layout = classes!("layout", (!all).then_some("views"), one.then_some("one"));
         html! {
-            <div class={classes!("otpsim", theme)} data-frame-ms={format!("{med:.2}")} data-frame-max-ms={format!("{max:.2}")}
+            <div class={classes!("otpsim", theme, p.embedded.then_some("embedded"))} data-frame-ms={format!("{med:.2}")} data-frame-max-ms={format!("{max:.2}")}
                 data-frames={self.costs.len().to_string()} data-refresh-ms={format!("{rmed:.2}")}
                 data-refresh-max-ms={format!("{rmax:.2}")} data-refreshes={self.refresh_costs.len().to_string()}>
+                if p.controls == "full" {
                 <header class="topbar">
                     <div class="brand" aria-label="otpsim playground">
                         <span class="logo" aria-hidden="true">{"◉"}</span>
@@ -624,6 +748,7 @@ impl Component for App {
                         on_export={link.callback(Msg::Export)}
                     />
                 </header>
+                }
                 if let Some(n) = &self.notice {
                     <div class={classes!("notice", n.error.then_some("error"))} role={if n.error { "alert" } else { "status" }}>
                         <span>{&n.text}</span>
@@ -634,18 +759,30 @@ impl Component for App {
                     <div class="notice error" role="alert">{format!("Could not load the scenario: {e}")}</div>
                 }
                 <ContextProvider<bool> context={self.dark}>
-                <main class="layout">
+                <main class={layout}>
+                    if shows("tree") {
                     <TreeView tree={self.tree.clone()} selected={selected_pid} on_select={on_select.clone()} on_action={on_action.clone()}
                         dots={self.dots.clone()} hot={self.hot.clone()} />
+                    }
+                    if shows("inspector") {
                     <Inspector details={self.details.clone()} selected={self.selected.clone()} on_action={on_action.clone()} />
+                    }
                     if self.frames_seen < 2 {
+                        if shows("dashboard") {
                         <section class="panel dashboard" role="region" aria-label="System dashboard" aria-busy="true" />
+                        }
+                        if shows("flow") {
                         <section class="panel flow" role="region" aria-label="Message flow" aria-busy="true" />
+                        }
                     } else {
+                    if shows("dashboard") {
                     <Dashboard samples={self.samples.clone()} health={self.health.clone()} findings={self.findings.clone()} />
+                    }
+                    if shows("flow") {
                     <FlowView heatmap={self.heatmap.clone()} hot={self.hot.clone()} flows={self.flows.clone()}
                         replay={self.replay.clone()} recording={self.recording}
                         selected={self.selected.clone()} on_action={on_action} on_flow={self.on_flow.clone()} />
+                    }
                     }
                 </main>
                 </ContextProvider<bool>>

@@ -15,6 +15,8 @@ mod controls;
 #[cfg(all(target_arch = "wasm32", feature = "web"))]
 mod dashboard;
 #[cfg(all(target_arch = "wasm32", feature = "web"))]
+pub mod embed;
+#[cfg(all(target_arch = "wasm32", feature = "web"))]
 mod flow;
 #[cfg(all(target_arch = "wasm32", feature = "web"))]
 mod inspector;
@@ -25,3 +27,5 @@ mod tree;
 
 #[cfg(all(target_arch = "wasm32", feature = "web"))]
 pub use app::{mount, start, App, AppProps};
+#[cfg(all(target_arch = "wasm32", feature = "web"))]
+pub use embed::Engine;

@@ -296,13 +296,12 @@ fn use_keep_focus(svg_ref: NodeRef) {
     // Keyboard focus across re-renders: the reconciler may move a focused
     // item in the DOM, which blurs it. Note which item has focus before
     // this render is applied, and give it back after.
-    let focused_pid: Option<String> = gloo::utils::document()
-        .active_element()
+    let focused_pid: Option<String> = active_element_near(svg_ref.cast::<web_sys::Element>())
         .filter(|el| svg_ref.cast::<web_sys::Element>().is_some_and(|svg| svg.contains(Some(el))))
         .and_then(|el| el.get_attribute("data-pid"));
     use_effect(move || {
         if let (Some(pid), Some(svg)) = (focused_pid, svg_ref.cast::<web_sys::Element>()) {
-            let active = gloo::utils::document().active_element();
+            let active = active_element_near(Some(svg.clone()));
             if active.and_then(|a| a.get_attribute("data-pid")).as_deref() != Some(pid.as_str()) {
                 if let Some(el) = svg
                     .query_selector(&format!("[data-pid='{pid}']"))
@@ -735,4 +734,14 @@ fn actions_for(
             { for sup_actions }
         </>
     }
+}
+
+/// The focused element of the document, or of the shadow root `el` is in:
+/// inside an embed's shadow root, `document.activeElement` is the embed's
+/// host element, not the focused tree item.
+fn active_element_near(el: Option<web_sys::Element>) -> Option<web_sys::Element> {
+    if let Some(root) = el.map(|e| e.get_root_node()).and_then(|n| n.dyn_into::<web_sys::ShadowRoot>().ok()) {
+        return root.active_element();
+    }
+    gloo::utils::document().active_element()
 }

@@ -21,12 +21,15 @@
 //! - `input_log.rs` — the recording of inputs, as JSON, to replay a run.
 //! - `scenarios.rs` — the built-in scenarios.
 //! - `determinism.rs` — the event-stream hash checked natively and in wasm.
+//! - `embed.rs` — what the embed API needs: its options, rebuilding, the
+//!   REST-shaped router on the system, the recording.
 //! - `text.rs` — cutting text to a width.
 
 mod action;
 mod commands;
 mod dashboard;
 mod determinism;
+mod embed;
 mod error;
 mod flows;
 mod input_log;
@@ -41,6 +44,7 @@ mod tree;
 pub use action::Action;
 pub use dashboard::{Alert, Findings, Health, Heatmap, Sample};
 pub use determinism::{event_stream_hash, DEMO_HASH_SEED42_3000MS};
+pub use embed::{embed_options, hash_hex};
 pub use error::SimError;
 pub use flows::{FlowHop, FlowRecording, Moving, RECORDING_MAX_HOPS};
 pub use inspect::{probe_action, Details, InfoView, ProbeView, VersionView};

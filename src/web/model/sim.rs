@@ -21,6 +21,8 @@ const SAMPLE_MS: u64 = 250;
 /// the reports).
 pub struct Sim {
     pub(super) sys: System,
+    /// The options `sys` was started with, for [`Sim::rebuild`].
+    pub(super) opts: SystemOptions,
     pub(super) scenario: String,
     pub(super) selected: Option<Pid>,
     /// The event subscription following the selected process (the same
@@ -52,13 +54,26 @@ impl Sim {
         let scen = Scenario::from_json(&json).map_err(SimError::Scenario)?;
         let opts =
             SystemOptions { seed: Some(seed), hash_events: hash, sample_ms: SAMPLE_MS, ..SystemOptions::default() };
-        let sys = System::new(scen, opts)?;
+        Sim::from_scenario(scen, scenario, opts)
+    }
+
+    /// Builds and starts `scen` (a built-in one or a visitor's), shown as
+    /// `label`.
+    pub fn from_scenario(scen: Scenario, label: &str, opts: SystemOptions) -> Result<Sim, SimError> {
+        let sys = System::new(scen, opts.clone())?;
+        Ok(Sim::from_system(sys, label, opts))
+    }
+
+    /// Wraps a started system (a scenario's, or a replayed recording's),
+    /// started with `opts`.
+    pub fn from_system(sys: System, label: &str, opts: SystemOptions) -> Sim {
         // The system already keeps sends for its flow statistics, so this
         // subscription changes no event's sequence number.
         let sends = sys.runtime().bus(|b| b.subscribe(Filter::kinds(KindMask::SEND), 1 << 14));
         let mut sim = Sim {
             sys,
-            scenario: scenario.to_string(),
+            opts,
+            scenario: label.to_string(),
             selected: None,
             topic: None,
             trace: VecDeque::new(),
@@ -70,7 +85,7 @@ impl Sim {
             health_alerts: Vec::new(),
         };
         sim.poll_sends();
-        Ok(sim)
+        sim
     }
 
     pub fn scenario(&self) -> &str {
