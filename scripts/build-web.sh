@@ -10,7 +10,13 @@ start=$(date +%s)
 # Trunk runs cargo with --offline (Trunk.toml), so fetch the crates first:
 # quick when they are already there, and needed on a fresh machine.
 cargo fetch --quiet
-trunk build --release true index.html
+# Panic locations (file, line, column) are left out of the wasm: 7.9 KiB
+# gzipped of path strings and their tables that only a panic message would
+# show (the crash overlay still shows the message itself). The flag is
+# unstable, so the stable compiler is told to accept it (RUSTC_BOOTSTRAP,
+# for this build only); see PLAYGROUND.md.
+RUSTC_BOOTSTRAP=1 CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUSTFLAGS="-Zlocation-detail=none" \
+    trunk build --release true index.html
 # The embeds: the loader, its types, the iframe page, the examples, and one
 # stylesheet for every shadow root (the playground's, then the embed's own).
 cp www/embed.js www/embed-frame.js www/embed.d.ts www/embed.html www/favicon.svg dist/
