@@ -122,6 +122,11 @@ export class OtpSim {
    */
   static readonly features: Features | null;
   /**
+   * The bytes of the wasm's linear memory, shared by every instance on the page (it grows and
+   * never shrinks); `null` until the wasm has loaded.
+   */
+  static readonly memoryBytes: number | null;
+  /**
    * Starts the system of a recording and applies every input of it. Rejects with code
    * `unavailable` when `OtpSim.features.replay` is false.
    */

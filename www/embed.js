@@ -21,6 +21,7 @@ const BUILTINS = ['demo', 'cascade_failure', 'pool_exhaustion', 'pubsub', 'resta
 let loading = null;
 let sheet = null;
 let features = null;
+let exports = null;
 
 /** Fetches and compiles the wasm and the stylesheet, once per page. */
 function load() {
@@ -28,6 +29,7 @@ function load() {
     initWasm({ module_or_path: new URL('playground_bg.wasm', BASE) }).then((w) => {
       performance.mark('otpsim-wasm-ready');
       features = JSON.parse(glue.Engine.features());
+      exports = w;
       return w;
     }),
     fetch(new URL('embed.css', BASE)).then((r) => r.text()).then((css) => {
@@ -115,6 +117,14 @@ export class OtpSim {
    */
   static get features() {
     return loading && glue.Engine && features ? { ...features } : null;
+  }
+
+  /**
+   * The bytes of the wasm's linear memory, shared by every instance on the
+   * page (it grows and never shrinks); `null` until the wasm has loaded.
+   */
+  static get memoryBytes() {
+    return exports ? exports.memory.buffer.byteLength : null;
   }
 
   /** Replays a recording (the object `recording()` returns, or `--record` writes). */
