@@ -41,7 +41,10 @@ pub fn dashboard(p: &DashboardProps) -> Html {
     let rest = use_memo(p.samples.clone(), |_| series(|s| s.restarts_per_s));
     let last = p.samples.last().copied();
     let h = &p.health;
+    // Before the first sample (a paused embed at 0 ms), a dash rather than
+    // an empty tile.
     let metric = |label: &str, value: String| {
+        let value = if value.is_empty() { "—".to_string() } else { value };
         html! { <div class="metric"><span class="m-label">{label.to_string()}</span><span class="m-value">{value}</span></div> }
     };
     html! {
