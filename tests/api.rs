@@ -77,6 +77,10 @@ fn valid_request(r: Route, probe: u64, sub: u64) -> (String, String) {
         Subscribe => ("/subscriptions".into(), r#"{"topic":"system:metrics"}"#),
         Poll => (format!("/subscriptions/{sub}"), ""),
         Unsubscribe => (format!("/subscriptions/{sub}"), ""),
+        ListModules => ("/modules".into(), ""),
+        LoadModules => {
+            ("/modules".into(), r#"{"source":"defmodule Echo do\n  use GenServer\n  def init(a), do: {:ok, a}\nend"}"#)
+        }
         OpenApi => ("/openapi.json".into(), ""),
     };
     (format!("/api/v1{p}"), b.to_string())
@@ -204,6 +208,10 @@ fn bad_input_on_every_route_answers_the_documented_error_and_changes_nothing() {
     let raw = raw.short();
     let cases: Vec<(&str, String, &str, u16, &str)> = vec![
         ("GET", "/api/v1/nowhere".into(), "", 404, "no_route"),
+        ("POST", "/api/v1/modules".into(), "{", 400, "bad_request"),
+        ("POST", "/api/v1/modules".into(), r#"{"src":"defmodule A do\nend"}"#, 400, "bad_request"),
+        ("POST", "/api/v1/modules".into(), r#"{"source":"defmodule Bad do\n  def f(x do\nend"}"#, 400, "bad_request"),
+        ("DELETE", "/api/v1/modules".into(), "", 405, "method_not_allowed"),
         ("GET", "/elsewhere".into(), "", 404, "no_route"),
         ("DELETE", "/api/v1/system/health".into(), "", 405, "method_not_allowed"),
         ("POST", "/api/v1/processes".into(), "", 405, "method_not_allowed"),
@@ -420,4 +428,41 @@ fn the_cli_prints_the_event_stream() {
     let (code, again) = cli(&["run", f.to_str().unwrap()]);
     assert_eq!((code, again), (0, out), "deterministic");
     let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// Modules through the API: loaded, started under a supervisor, called,
+/// hot-loaded (the running server moves to the new version at its next
+/// call), and a compile error names its line and column and loads nothing.
+#[test]
+fn modules_load_start_and_hot_load_through_the_api() {
+    let mut sys = system(SCENARIO);
+    let v1 = "defmodule Counter do\n  use GenServer\n  def init(n), do: {:ok, n}\n  def handle_call(:get, _from, n), do: {:reply, n, n}\nend";
+    let v2 = "defmodule Counter do\n  use GenServer\n  def init(n), do: {:ok, n}\n  def handle_call(:get, _from, n), do: {:reply, {:v2, n}, n}\nend";
+    let (s, b) = req(&mut sys, "POST", "/api/v1/modules", &json!({ "source": v1 }).to_string());
+    assert_eq!(s, 200, "{b}");
+    assert_eq!(b["loaded"], json!(["Counter"]));
+    assert_eq!(b["modules"], json!([{"name": "Counter", "version": 1, "gen_server": true}]));
+    let spec =
+        json!({"spec": {"id": "counter", "type": "worker", "name": "counter", "module": "Counter", "args": "41"}});
+    let (s, b) = req(&mut sys, "POST", "/api/v1/supervisors/top/children", &spec.to_string());
+    assert_eq!(s, 200, "{b}");
+    let pid = sys.path_pid("root/counter").expect("started");
+    let get = |sys: &mut System| {
+        let request = otpsim::term::TermJson(Term::atom("get"));
+        sys.apply(otpsim::system::Input::Call { to: pid, request, timeout_ms: 1000 }).map(|t| t.to_string())
+    };
+    assert_eq!(get(&mut sys).unwrap(), "41");
+    let (s, _) = req(&mut sys, "POST", "/api/v1/modules", &json!({ "source": v2 }).to_string());
+    assert_eq!(s, 200);
+    assert_eq!(get(&mut sys).unwrap(), "{:v2, 41}");
+    let (_, b) = req(&mut sys, "GET", "/api/v1/modules", "");
+    assert_eq!(b["modules"], json!([{"name": "Counter", "version": 2, "gen_server": true}]));
+    let inputs = sys.input_log().len();
+    let bad = json!({ "source": "defmodule Counter do\n  def f(x do\nend" });
+    let (s, b) = req(&mut sys, "POST", "/api/v1/modules", &bad.to_string());
+    assert_eq!(s, 400);
+    let msg = b["error"]["message"].as_str().unwrap_or_default();
+    assert!(msg.contains(":2:"), "the line is named: {msg}");
+    assert_eq!(sys.input_log().len(), inputs, "a refused load is not logged");
+    assert_eq!(get(&mut sys).unwrap(), "{:v2, 41}", "and loads nothing");
 }

@@ -5,7 +5,7 @@
 use crate::api::error::{ApiError, ApiResult};
 use crate::api::request::{decode, Query, Request};
 use crate::api::routes::{route_of, Route, RouteError};
-use crate::api::{openapi, processes, subscriptions, supervisors, system};
+use crate::api::{modules, openapi, processes, subscriptions, supervisors, system};
 use crate::system::System;
 use serde_json::Value;
 
@@ -98,6 +98,8 @@ fn dispatch(route: Route, sys: &mut System, req: &Request) -> ApiResult {
         Subscribe => subscriptions::subscribe,
         Poll => subscriptions::poll,
         Unsubscribe => subscriptions::unsubscribe,
+        ListModules => modules::list,
+        LoadModules => modules::load,
         OpenApi => openapi::serve,
     };
     handler(sys, req)

@@ -17,6 +17,7 @@
 
 mod error;
 mod handle;
+mod modules;
 pub mod openapi;
 mod processes;
 mod request;

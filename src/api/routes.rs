@@ -3,12 +3,12 @@
 //! the query check and the OpenAPI document all read this one table.
 //!
 //! The table is a static slice searched in order rather than a router
-//! crate such as `matchit`: 43 routes of at most four segments match in a
+//! crate such as `matchit`: 45 routes of at most four segments match in a
 //! few hundred nanoseconds, a static table needs no building at start-up,
 //! and telling "no such path" (404) from "not with this method" (405) is
 //! one pass over it.
 
-use crate::api::{processes, subscriptions, supervisors, system};
+use crate::api::{modules, processes, subscriptions, supervisors, system};
 use serde_json::Value;
 
 /// Every route, one variant each, in the order of [`ROUTES`] (checked when
@@ -58,6 +58,8 @@ pub enum Route {
     Subscribe,
     Poll,
     Unsubscribe,
+    ListModules,
+    LoadModules,
     OpenApi,
 }
 
@@ -93,7 +95,7 @@ impl RouteSpec {
 }
 
 /// Number of routes.
-const N: usize = 43;
+const N: usize = 45;
 
 const fn row(
     route: Route,
@@ -288,6 +290,15 @@ const TABLE: [RouteSpec; N] = [
     row(Subscribe, "POST", "/subscriptions", "subscribe to a topic", &[], Some(subscriptions::TopicBody::schema)),
     row(Poll, "GET", "/subscriptions/{id}", "take what a subscription received", &[], None),
     row(Unsubscribe, "DELETE", "/subscriptions/{id}", "end a subscription", &[], None),
+    row(ListModules, "GET", "/modules", "the Elixir modules loaded, with their versions", &[], None),
+    row(
+        LoadModules,
+        "POST",
+        "/modules",
+        "load or hot-load Elixir modules (a logged input)",
+        &[],
+        Some(modules::SourceBody::schema),
+    ),
     row(OpenApi, "GET", "/openapi.json", "this document", &[], None),
 ];
 

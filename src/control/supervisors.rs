@@ -497,10 +497,11 @@ pub fn start_child(sys: &mut System, sup: Pid, spec: crate::scenario::Node) -> R
             steps: vec![],
             settle_ms: 0,
             seed: None,
-            // A module node is checked against the modules the system runs.
-            modules: sys.scenario().modules.clone(),
+            modules: Default::default(),
         }
-        .validate()
+        // A module node is checked against the modules the system runs: the
+        // scenario's, and any loaded since.
+        .validate_with(sys.loaded_code())
         .map_err(|e| ControlError::BadRequest { message: e.to_string() })?;
         SupOp::StartChild { spec: Box::new(spec) }
     };

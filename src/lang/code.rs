@@ -104,6 +104,21 @@ impl Code {
         self.get(name).map(|m| m.version)
     }
 
+    /// Every loaded module: its name as Elixir prints it (`Counter`), its
+    /// version and whether it says `use GenServer`, sorted by name (the
+    /// table is a hash map; its order must not reach an answer).
+    pub fn loaded(&self) -> Vec<(String, u64, bool)> {
+        #[cfg(not(all(target_arch = "wasm32", feature = "web")))]
+        {
+            let mut v: Vec<(String, u64, bool)> =
+                self.modules.borrow().values().map(|m| (module_name(m.name), m.version, m.gen_server)).collect();
+            v.sort();
+            v
+        }
+        #[cfg(all(target_arch = "wasm32", feature = "web"))]
+        Vec::new()
+    }
+
     pub(crate) fn print(&self, line: String) {
         let mut out = self.output.borrow_mut();
         if out.len() == MAX_OUTPUT {

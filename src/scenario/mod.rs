@@ -209,10 +209,15 @@ impl Scenario {
     }
 
     pub fn validate(&self) -> Result<(), ScenarioError> {
-        let code = self.load_modules()?;
+        self.validate_with(&*self.load_modules()?)
+    }
+
+    /// Checks the scenario with `code` as the modules its nodes may name
+    /// (its own, or those a running system has loaded since it started).
+    pub fn validate_with(&self, code: &crate::lang::Code) -> Result<(), ScenarioError> {
         let mut count = 0;
         validate_node(&self.tree, &self.tree.id, 0, &mut count)?;
-        validate_modules(&self.tree, &self.tree.id, &code)?;
+        validate_modules(&self.tree, &self.tree.id, code)?;
         for (i, st) in self.steps.iter().enumerate() {
             st.action().map_err(|m| ScenarioError::Invalid { at: format!("steps[{i}]"), message: m })?;
             if !(st.at_ms.is_finite() && st.at_ms >= 0.0) {

@@ -197,6 +197,17 @@ impl System {
         self.apply(Input::LoadModule { source: source.to_string() })
     }
 
+    /// The Elixir modules the system runs (the scenario's and those loaded
+    /// since).
+    pub fn loaded_code(&self) -> &crate::lang::Code {
+        &self.code
+    }
+
+    /// Every loaded Elixir module: name, version, whether a GenServer.
+    pub fn modules(&self) -> Vec<(String, u64, bool)> {
+        self.code.loaded()
+    }
+
     /// The loaded version of an Elixir module (`"Counter"`), if loaded.
     pub fn module_version(&self, name: &str) -> Option<u64> {
         self.code.version(crate::scenario::module_atom(name))
