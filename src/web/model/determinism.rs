@@ -19,6 +19,47 @@ pub fn event_stream_hash(scenario: &str, seed: u64, ms: u64) -> Result<u64, SimE
     Ok(sim.event_hash())
 }
 
+/// One case of the cross-target determinism check: a built-in scenario and
+/// seed, with chaos (2 kills a second) or without, and a scripted set of
+/// inputs (a message to the first worker, a kill, a suspend and resume),
+/// run for `ms`. Native tests write the hashes of every case into
+/// `tests/determinism/hashes.txt`, and the wasm tests compare against it.
+pub fn scripted_hash(scenario: &str, seed: u64, chaos: bool, ms: u64) -> Result<u64, SimError> {
+    let mut sim = Sim::build(scenario, seed, true)?;
+    if chaos {
+        sim.set_chaos(2.0)?;
+    }
+    let quarter = ms / 4;
+    sim.advance(quarter);
+    let worker = sim.tree().as_ref().and_then(first_worker);
+    if let Some(p) = worker {
+        // Each input may be refused (the worker may be gone under chaos):
+        // a refusal is part of the run, the same on every target.
+        let _ = sim.send_text(p, "{:ping, 1}");
+        sim.advance(quarter);
+        let _ = sim.suspend(p);
+        sim.advance(quarter / 2);
+        let _ = sim.resume(p);
+        let _ = sim.kill(p, ":boom");
+    }
+    sim.advance(ms.saturating_sub(sim.now_ms() as u64));
+    Ok(sim.event_hash())
+}
+
+/// The cases [`scripted_hash`] is checked on: every built-in scenario, three
+/// seeds, with and without chaos.
+pub fn determinism_cases() -> Vec<(&'static str, u64, bool)> {
+    let mut v = Vec::new();
+    for (name, _) in super::SCENARIOS {
+        for seed in [1, 42, 20261203] {
+            for chaos in [false, true] {
+                v.push((*name, seed, chaos));
+            }
+        }
+    }
+    v
+}
+
 fn first_worker(n: &TreeNode) -> Option<Pid> {
     if !n.supervisor {
         return n.pid;

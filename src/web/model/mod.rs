@@ -43,7 +43,7 @@ mod tree;
 
 pub use action::Action;
 pub use dashboard::{Alert, Findings, Health, Heatmap, Sample};
-pub use determinism::{event_stream_hash, DEMO_HASH_SEED42_3000MS};
+pub use determinism::{determinism_cases, event_stream_hash, scripted_hash, DEMO_HASH_SEED42_3000MS};
 pub use embed::{embed_options, hash_hex};
 pub use error::SimError;
 pub use flows::{FlowHop, FlowRecording, Moving, RECORDING_MAX_HOPS};

@@ -2,10 +2,27 @@
 //! in wasm, the model, and the app mounted into a page.
 #![cfg(target_arch = "wasm32")]
 
-use otpsim::web::model::{event_stream_hash, Sim, DEMO_HASH_SEED42_3000MS};
+use otpsim::web::model::{event_stream_hash, scripted_hash, Sim, DEMO_HASH_SEED42_3000MS};
 use wasm_bindgen_test::*;
 
 wasm_bindgen_test_configure!(run_in_browser);
+
+/// Every built-in scenario × 3 seeds, with and without chaos, with
+/// scripted inputs: the hashes in wasm equal the native ones that
+/// `tests/determinism.rs` wrote (issue 11 §6).
+#[wasm_bindgen_test]
+fn every_scenario_seed_and_chaos_case_hashes_as_natively() {
+    let golden = include_str!("../../determinism/hashes.txt");
+    let mut checked = 0;
+    for line in golden.lines().filter(|l| !l.starts_with('#')) {
+        let f: Vec<&str> = line.split(' ').collect();
+        let (name, seed, chaos, want) = (f[0], f[1].parse::<u64>().unwrap(), f[2] == "true", f[3]);
+        let got = format!("{:016x}", scripted_hash(name, seed, chaos, 2000).unwrap());
+        assert_eq!(got, want, "{name} seed {seed} chaos {chaos}: wasm differs from native");
+        checked += 1;
+    }
+    assert_eq!(checked, 36);
+}
 
 #[wasm_bindgen_test]
 fn the_event_stream_hash_in_wasm_equals_the_native_one() {
