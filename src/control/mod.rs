@@ -9,6 +9,7 @@
 pub mod analysis;
 pub mod flow;
 pub mod probe;
+pub mod soak;
 pub mod supervisors;
 
 pub use analysis::{
