@@ -466,3 +466,17 @@ fn modules_load_start_and_hot_load_through_the_api() {
     assert_eq!(sys.input_log().len(), inputs, "a refused load is not logged");
     assert_eq!(get(&mut sys).unwrap(), "{:v2, 41}", "and loads nothing");
 }
+
+/// Found by the `api` fuzz target: `POST /system/tick {"ms": 802249}` kept
+/// the demo busy for over a second of real time (an hour, the old limit,
+/// for many seconds). One request is now at most a virtual minute.
+#[test]
+fn one_tick_request_cannot_hang_the_simulator() {
+    let mut sys = system(SCENARIO);
+    let before = sys.now_ms();
+    let (s, b) = req(&mut sys, "POST", "/api/v1/system/tick", r#"{"ms":802249}"#);
+    assert_eq!((s, b["error"]["message"].as_str()), (400, Some("ms must be at most 60000")));
+    assert_eq!(sys.now_ms(), before, "the refused tick let no time pass");
+    let (s, _) = req(&mut sys, "POST", "/api/v1/system/tick", r#"{"ms":60000}"#);
+    assert_eq!(s, 200);
+}
