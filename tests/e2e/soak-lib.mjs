@@ -19,6 +19,9 @@ function countNodes() {
 }
 
 async function sample(page, cdp, kind, t0) {
+  // After a full collection, so that the heap figure is what is live, not
+  // when the collector last ran.
+  await cdp.send('HeapProfiler.collectGarbage');
   const { usedSize } = await cdp.send('Runtime.getHeapUsage');
   const s = await page.evaluate(async ({ kind, count }) => {
     const nodes = new Function(`return (${count})()`)();
@@ -83,6 +86,3 @@ export async function soak(browser, kind, at) {
   await page.close();
   return { kind, samples, errors };
 }
-
-/** Growth of a field between two samples, as a ratio. */
-export const growth = (a, b, field) => b[field] / a[field];

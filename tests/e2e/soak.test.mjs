@@ -6,7 +6,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { launch } from './helpers.mjs';
-import { soak, growth } from './soak-lib.mjs';
+import { soak } from './soak-lib.mjs';
 
 let browser;
 before(async () => { browser = await launch(); });
@@ -22,9 +22,11 @@ for (const kind of ['playground', 'docs']) {
     assert.deepEqual(r.errors, []);
     assert.ok(b.virtualMs > a.virtualMs + 5000, `virtual time advances (${a.virtualMs} -> ${b.virtualMs})`);
     // Bounds, not equality: a live page's node count and heap move with what
-    // is on screen and when the collector last ran; a leak grows with time.
-    assert.ok(growth(a, b, 'nodes') < 1.25, `DOM nodes ${a.nodes} -> ${b.nodes}`);
-    assert.ok(growth(a, b, 'heap') < 1.5, `JS heap ${a.heap} -> ${b.heap}`);
-    assert.ok(a.wasm > 0 && growth(a, b, 'wasm') < 1.25, `wasm memory ${a.wasm} -> ${b.wasm}`);
+    // is on screen; wasm memory grows in steps (a vector doubling) and with
+    // the input log (a tick per frame, ~0.4 MB a minute: PLAYGROUND.md). A
+    // leak of views or DOM grows past these within 20 s at 100x.
+    assert.ok(b.nodes <= a.nodes * 1.25 + 20, `DOM nodes ${a.nodes} -> ${b.nodes}`);
+    assert.ok(b.heap <= Math.max(a.heap * 1.5, a.heap + 4e6), `JS heap ${a.heap} -> ${b.heap}`);
+    assert.ok(a.wasm > 0 && b.wasm <= a.wasm + 8e6, `wasm memory ${a.wasm} -> ${b.wasm}`);
   });
 }
